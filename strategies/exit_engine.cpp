@@ -1,0 +1,140 @@
+#include "strategies/exit_engine.hpp"
+
+#include <algorithm>
+
+namespace exitbrain {
+
+ExitEngine::ExitEngine(std::vector<Profile> profiles, std::vector<std::uint8_t> atr_spec_of_profile,
+                       const SymbolTable& symbols, std::size_t max_positions)
+    : profiles_(std::move(profiles)), atr_spec_(std::move(atr_spec_of_profile)), symbols_(&symbols) {
+  atr_spec_.resize(profiles_.size(), 0);
+  open_by_symbol_.resize(SymbolTable::kMaxSymbols);
+  positions_.reserve(max_positions);
+}
+
+std::optional<AddError> ExitEngine::check(const NewPosition& np) const {
+  if (np.symbol >= symbols_->size()) return AddError{"symbol", "unknown symbol"};
+  if (np.profile >= profiles_.size()) return AddError{"profile", "unknown profile"};
+  if (!np.qty.is_positive()) return AddError{"qty", "must be positive"};
+  if (!np.entry.is_positive()) return AddError{"entry_price", "must be positive"};
+  const Qty step = symbols_->filters(np.symbol).step_size;
+  if (!np.qty.is_multiple_of(step))
+    return AddError{"qty", "is not a multiple of the symbol's step size " + to_string(step)};
+  const int s = side_sign(np.side);
+  if (np.sl) {
+    if (!np.sl->is_positive()) return AddError{"sl", "must be positive"};
+    if ((*np.sl - np.entry).units() * s >= 0)
+      return AddError{"sl", np.side == Side::kLong ? "must be below entry_price for a LONG"
+                                                   : "must be above entry_price for a SHORT"};
+  }
+  if (np.tp_count > kMaxTpLegs) return AddError{"tp", "at most 4 legs"};
+  for (std::size_t i = 0; i < np.tp_count; ++i) {
+    if ((np.tp[i] - np.entry).units() * s <= 0)
+      return AddError{"tp", np.side == Side::kLong ? "must be above entry_price for a LONG"
+                                                   : "must be below entry_price for a SHORT"};
+    if (i > 0 && (np.tp[i] - np.tp[i - 1]).units() * s <= 0)
+      return AddError{"tp", "legs must move away from entry_price in order"};
+  }
+  if (positions_.size() == positions_.capacity()) return AddError{"id", "position table is full"};
+  return std::nullopt;
+}
+
+std::uint32_t ExitEngine::insert(const NewPosition& np) {
+  PositionState pos;
+  pos.symbol = np.symbol;
+  pos.side = np.side;
+  pos.profile = np.profile;
+  pos.original_qty = np.qty;
+  pos.remaining = np.qty;
+  pos.entry = np.entry;
+  pos.opened_at = np.opened_at;
+  const Profile& profile = profiles_[np.profile];
+  pos.next_harvest_at = profit_price(pos, profile.harvest_trigger);
+  pos.trail_from = profit_price(pos, profile.trail_activation);
+  const Price tick = symbols_->filters(np.symbol).tick_size;
+  pos.break_even = np.side == Side::kLong ? np.entry.ceil_to(tick) : np.entry.floor_to(tick);
+  if (np.tp_count > 0) {
+    pos.explicit_tp = true;
+    pos.tp_count = np.tp_count;
+    pos.tp = np.tp;
+    // Explicit legs share the size like the profile's ladder when the counts match,
+    // otherwise equally (the last leg always takes what remains).
+    const Profile& pf = profiles_[np.profile];
+    for (std::size_t i = 0; i < np.tp_count; ++i)
+      pos.tp_fraction[i] = pf.tp_count == np.tp_count ? pf.tp_fraction[i] : 1.0 / np.tp_count;
+  }
+  const auto index = static_cast<std::uint32_t>(positions_.size());
+  positions_.push_back(pos);
+  open_by_symbol_[np.symbol].push_back(index);
+  return index;
+}
+
+Price ExitEngine::stop_price(const PositionState& pos, double v) const noexcept {
+  const Price tick = symbols_->filters(pos.symbol).tick_size;
+  const Price d = Decimal::from_double(v).value_or(Price{});
+  Price out = pos.side == Side::kLong ? d.floor_to(tick) : d.ceil_to(tick);
+  if (!out.is_positive()) out = tick;  // a LONG stop can sit no lower than one tick
+  return out;
+}
+
+Price ExitEngine::target_price(const PositionState& pos, double v) const noexcept {
+  const Price tick = symbols_->filters(pos.symbol).tick_size;
+  const Price d = Decimal::from_double(v).value_or(Price{});
+  Price out = pos.side == Side::kLong ? d.ceil_to(tick) : d.floor_to(tick);
+  if (!out.is_positive()) out = tick;
+  return out;
+}
+
+void ExitEngine::set_ladder(PositionState& pos) noexcept {
+  if (pos.explicit_tp) return;
+  const Profile& pf = profiles_[pos.profile];
+  const double e = pos.entry.to_double();
+  pos.tp_count = pf.tp_count;
+  for (std::size_t i = 0; i < pf.tp_count; ++i) {
+    pos.tp[i] = target_price(pos, e + side_sign(pos.side) * pf.tp_r[i] * pos.r);
+    pos.tp_fraction[i] = pf.tp_fraction[i];
+  }
+}
+
+void ExitEngine::set_explicit_levels(PositionState& pos, const NewPosition& np) noexcept {
+  pos.explicit_sl = true;
+  pos.sl = *np.sl;
+  pos.stop_kind = StopKind::kInitial;
+  pos.r = std::abs((np.entry - *np.sl).to_double());
+  set_ladder(pos);
+  pos.levels = LevelState::kSet;
+}
+
+bool ExitEngine::set_atr_levels(PositionState& pos, double atr) noexcept {
+  const Profile& pf = profiles_[pos.profile];
+  const bool high_vol = atr / pos.entry.to_double() > pf.volatility_threshold;
+  const double mult = high_vol ? pf.high_vol_atr_multiplier : pf.atr_multiplier;
+  const Price initial = stop_price(pos, pos.entry.to_double() - side_sign(pos.side) * mult * atr);
+  pos.r = std::abs((pos.entry - initial).to_double());
+  // A provisional stop that break-even or trailing already moved stays where it is when
+  // tighter: the ATR levels never loosen a stop that protects profit.
+  if (pos.levels == LevelState::kNone || pos.stop_kind == StopKind::kInitial ||
+      is_tighter(pos, initial, pos.sl)) {
+    pos.sl = initial;
+    pos.stop_kind = StopKind::kInitial;
+  }
+  set_ladder(pos);
+  pos.levels = LevelState::kSet;
+  return high_vol;
+}
+
+void ExitEngine::set_provisional_stop(PositionState& pos) noexcept {
+  const Profile& pf = profiles_[pos.profile];
+  pos.sl = stop_price(pos, pos.entry.to_double() * (1.0 - side_sign(pos.side) * pf.warmup_sl_pct));
+  pos.stop_kind = StopKind::kInitial;
+  pos.levels = LevelState::kProvisional;
+}
+
+void ExitEngine::close(std::uint32_t index) noexcept {
+  PositionState& pos = positions_[index];
+  pos.closed = true;
+  auto& open = open_by_symbol_[pos.symbol];
+  open.erase(std::find(open.begin(), open.end(), index));
+}
+
+}  // namespace exitbrain

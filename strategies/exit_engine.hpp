@@ -1,0 +1,326 @@
+#pragma once
+// The decision stage: the exit policy of DESIGN.md §3, one owner for every position.
+// Pure: it reads PriceState and emits Decisions into a sink; it never does I/O. Replay,
+// backtest, tests, benchmarks and the live thread all run this same object.
+//
+// Semantics, on each update of a position's trigger price p at event time t:
+//   0. Levels: set once the ATR of the profile is ready (at once for an explicit `sl`);
+//      until then a provisional stop `warmup_sl_pct` from entry (if enabled).
+//   1. Stop breached (LONG p <= sl, SHORT p >= sl): exit all that remains. Reason from
+//      what last placed the stop: stop_loss (initial), break_even, trailing_stop.
+//      Nothing else runs for this update.
+//   2. Each TP leg not yet taken whose price is reached: exit that leg's fraction of the
+//      original size, floored to the step; the last leg takes what remains.
+//   3. Harvest n (n = 1..harvest_max) at n x harvest_trigger unrealised profit: exit
+//      harvest_fraction of what remains, move the stop to break-even if that is tighter.
+//   4. Volatility governor: while ATR/entry > volatility_threshold, an untouched ATR stop
+//      is widened to high_vol_atr_multiplier x ATR (never one already moved toward profit).
+//      ATR is measured against the entry, not the moving price: a position's mode then
+//      does not flip with every tick, and a SHORT stays the exact mirror of a LONG.
+//      Trailing: once profit > trail_activation, candidate p x (1 -/+ trail_offset),
+//      rounded away from p to the tick, kept only if tighter.
+//   5. Time stop: t - opened_at >= time_stop_sec: exit all that remains.
+// Quantities are decided against `remaining`, which falls the moment an exit is decided,
+// so a later update can never exit the same quantity twice.
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/events.hpp"
+#include "core/symbol_table.hpp"
+#include "strategies/profile.hpp"
+
+namespace exitbrain {
+
+struct NewPosition {
+  SymbolId symbol = kNoSymbol;
+  Side side = Side::kLong;
+  Qty qty{};
+  Price entry{};
+  TimeMs opened_at = 0;
+  std::uint16_t profile = 0;
+  std::optional<Price> sl;                   // explicit stop: levels are set at once
+  std::array<Price, kMaxTpLegs> tp{};        // explicit TP prices (legs), tp_count of them
+  std::uint8_t tp_count = 0;
+};
+
+// What placed the current stop; decides the exit reason when it is hit.
+enum class StopKind : std::uint8_t { kInitial, kBreakEven, kTrailing };
+
+enum class LevelState : std::uint8_t { kNone, kProvisional, kSet };
+
+struct PositionState {
+  SymbolId symbol = kNoSymbol;
+  Side side = Side::kLong;
+  std::uint16_t profile = 0;
+  Qty original_qty{};
+  Qty remaining{};
+  Price entry{};
+  TimeMs opened_at = 0;
+  LevelState levels = LevelState::kNone;
+  bool explicit_sl = false;
+  bool explicit_tp = false;
+  bool closed = false;
+  StopKind stop_kind = StopKind::kInitial;
+  Price sl{};
+  Price break_even{};  // entry on the tick grid, rounded toward profit
+  double r = 0.0;      // |entry - initial stop| the TP ladder is measured in
+  std::array<Price, kMaxTpLegs> tp{};
+  std::array<double, kMaxTpLegs> tp_fraction{};
+  std::uint8_t tp_count = 0;
+  std::uint8_t legs_taken = 0;  // bit per leg
+  std::uint8_t harvests_done = 0;
+  // Profit thresholds as exact prices, so "at +0.4 %" compares decimals, not doubles.
+  Price next_harvest_at{};  // the next harvest fires once p reaches it
+  Price trail_from{};       // trailing runs while p is beyond it
+  std::uint32_t exits = 0;  // exit decisions so far: the next exit's sequence number - 1
+};
+
+struct AddError {
+  const char* field;
+  std::string reason;
+};
+
+class ExitEngine {
+ public:
+  // `profiles` are validated; each profile's ATR is `atr_spec_of_profile[i]` in PriceState.
+  // Tick and step sizes are read from `symbols` (which must outlive the engine) when a
+  // level is computed, so a replay may learn them before a position is added.
+  ExitEngine(std::vector<Profile> profiles, std::vector<std::uint8_t> atr_spec_of_profile,
+             const SymbolTable& symbols, std::size_t max_positions);
+
+  // Takes ownership of a new position. Explicit levels are emitted at once through `sink`.
+  // Errors name the field; nothing is added on error.
+  template <class Sink>
+  std::optional<AddError> add_position(const NewPosition& np, Sink&& sink);
+
+  // One update of a symbol: evaluates every open position on that symbol whose trigger
+  // price this update refreshed. Cost grows with positions on this symbol only.
+  template <class Sink>
+  void on_price(const PriceState& st, Sink&& sink) noexcept;
+
+  const PositionState& position(std::uint32_t i) const noexcept { return positions_[i]; }
+  std::size_t position_count() const noexcept { return positions_.size(); }
+  const Profile& profile(std::uint16_t i) const noexcept { return profiles_[i]; }
+  std::size_t open_positions(SymbolId s) const noexcept {
+    return s < open_by_symbol_.size() ? open_by_symbol_[s].size() : 0;
+  }
+
+ private:
+  std::optional<AddError> check(const NewPosition& np) const;
+  std::uint32_t insert(const NewPosition& np);
+
+  template <class Sink>
+  void evaluate(std::uint32_t index, const PriceState& st, Sink& sink) noexcept;
+  template <class Sink>
+  void emit_levels(std::uint32_t index, TimeMs t, bool high_vol, Sink& sink) noexcept;
+  template <class Sink>
+  void move_stop(std::uint32_t index, Price sl, StopKind kind, StopMoveReason why, Price p,
+                 TimeMs t, Sink& sink) noexcept;
+  template <class Sink>
+  void exit(std::uint32_t index, ExitReason why, int leg, Qty qty, Price p, TimeMs t,
+            const PriceState& st, Sink& sink) noexcept;
+
+  void set_ladder(PositionState& pos) noexcept;
+  void set_explicit_levels(PositionState& pos, const NewPosition& np) noexcept;
+  bool set_atr_levels(PositionState& pos, double atr) noexcept;  // returns high-vol
+  void set_provisional_stop(PositionState& pos) noexcept;
+  void close(std::uint32_t index) noexcept;
+
+  // Grid rounding of a computed level. `away_from_entry`: LONG stops floor, LONG targets
+  // ceil, and the mirror for SHORT, so a SHORT is the exact reflection of a LONG.
+  Price stop_price(const PositionState& pos, double v) const noexcept;
+  Price target_price(const PositionState& pos, double v) const noexcept;
+  bool stop_hit(const PositionState& pos, Price p) const noexcept {
+    return pos.side == Side::kLong ? p <= pos.sl : p >= pos.sl;
+  }
+  // Is stop `a` closer to profit than stop `b`?
+  static bool is_tighter(const PositionState& pos, Price a, Price b) noexcept {
+    return pos.side == Side::kLong ? a > b : a < b;
+  }
+  static bool tighter(const PositionState& pos, Price candidate) noexcept {
+    return is_tighter(pos, candidate, pos.sl);
+  }
+  // The price at which the position shows `fraction` unrealised profit (1e-8 grid).
+  static Price profit_price(const PositionState& pos, double fraction) noexcept {
+    const double v = pos.entry.to_double() * (1.0 + side_sign(pos.side) * fraction);
+    return Decimal::from_double(v).value_or(pos.entry);
+  }
+
+  std::vector<Profile> profiles_;
+  std::vector<std::uint8_t> atr_spec_;
+  const SymbolTable* symbols_;
+  std::vector<PositionState> positions_;
+  std::vector<std::vector<std::uint32_t>> open_by_symbol_;
+};
+
+// ---- templates -------------------------------------------------------------------------
+
+template <class Sink>
+std::optional<AddError> ExitEngine::add_position(const NewPosition& np, Sink&& sink) {
+  if (auto err = check(np)) return err;
+  const std::uint32_t index = insert(np);
+  PositionState& pos = positions_[index];
+  if (np.sl) {
+    set_explicit_levels(pos, np);
+    emit_levels(index, np.opened_at, false, sink);
+  }
+  return std::nullopt;
+}
+
+template <class Sink>
+void ExitEngine::on_price(const PriceState& st, Sink&& sink) noexcept {
+  if (st.symbol >= open_by_symbol_.size()) return;
+  auto& open = open_by_symbol_[st.symbol];
+  // Positions close during the loop (stable erase), so walk by index with care.
+  for (std::size_t i = 0; i < open.size();) {
+    const std::uint32_t index = open[i];
+    evaluate(index, st, sink);
+    if (!positions_[index].closed) ++i;
+  }
+}
+
+template <class Sink>
+void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink) noexcept {
+  PositionState& pos = positions_[index];
+  const Profile& pf = profiles_[pos.profile];
+  if (!st.has(pf.trigger_source) || st.event_time < pos.opened_at) return;
+  const Price p = st.price(pf.trigger_source);
+  if (!p.is_positive()) return;
+  const TimeMs t = st.event_time;
+  const std::uint8_t spec = atr_spec_[pos.profile];
+  const bool atr_ready = (st.atr_ready >> spec) & 1u;
+  const double atr = st.atr[spec];
+
+  // 0. Levels.
+  if (pos.levels != LevelState::kSet) {
+    if (atr_ready && atr > 0) {
+      const bool high_vol = set_atr_levels(pos, atr);
+      emit_levels(index, t, high_vol, sink);
+    } else if (pos.levels == LevelState::kNone && pf.warmup_sl_pct > 0) {
+      set_provisional_stop(pos);
+      emit_levels(index, t, false, sink);
+    }
+  }
+
+  if (pos.levels != LevelState::kNone) {
+    // 1. Stop.
+    if (stop_hit(pos, p)) {
+      const ExitReason why = pos.stop_kind == StopKind::kTrailing    ? ExitReason::kTrailingStop
+                             : pos.stop_kind == StopKind::kBreakEven ? ExitReason::kBreakEven
+                                                                     : ExitReason::kStopLoss;
+      exit(index, why, -1, pos.remaining, p, t, st, sink);
+      return;
+    }
+    // 2. Take-profit legs.
+    for (std::uint8_t leg = 0; leg < pos.tp_count; ++leg) {
+      if ((pos.legs_taken >> leg) & 1u) continue;
+      const bool reached = pos.side == Side::kLong ? p >= pos.tp[leg] : p <= pos.tp[leg];
+      if (!reached) continue;
+      pos.legs_taken = static_cast<std::uint8_t>(pos.legs_taken | (1u << leg));
+      Qty qty = pos.remaining;
+      if (leg + 1 < pos.tp_count) {
+        const auto share = Decimal::from_double(pos.original_qty.to_double() * pos.tp_fraction[leg]);
+        qty = std::min(pos.remaining, share.value_or(Qty{}).floor_to(symbols_->filters(pos.symbol).step_size));
+      }
+      if (qty.is_positive()) exit(index, ExitReason::kTakeProfit, leg, qty, p, t, st, sink);
+      if (pos.closed) return;
+    }
+    // 3. Harvest.
+    if (pos.harvests_done < pf.harvest_max && !is_tighter(pos, pos.next_harvest_at, p)) {
+      ++pos.harvests_done;
+      pos.next_harvest_at = profit_price(pos, (pos.harvests_done + 1) * pf.harvest_trigger);
+      const auto share = Decimal::from_double(pos.remaining.to_double() * pf.harvest_fraction);
+      const Qty qty = share.value_or(Qty{}).floor_to(symbols_->filters(pos.symbol).step_size);
+      if (qty.is_positive()) exit(index, ExitReason::kHarvest, -1, qty, p, t, st, sink);
+      if (pos.closed) return;
+      // Never place a stop on the wrong side of the price (it would fire at once).
+      if (tighter(pos, pos.break_even) && is_tighter(pos, p, pos.break_even))
+        move_stop(index, pos.break_even, StopKind::kBreakEven, StopMoveReason::kBreakEven, p, t, sink);
+    }
+    // 4. Volatility governor, then trailing.
+    if (pos.levels == LevelState::kSet && pos.stop_kind == StopKind::kInitial && !pos.explicit_sl &&
+        atr_ready && atr / pos.entry.to_double() > pf.volatility_threshold) {
+      const Price wide = stop_price(pos, pos.entry.to_double() -
+                                             side_sign(pos.side) * pf.high_vol_atr_multiplier * atr);
+      if (is_tighter(pos, pos.sl, wide))
+        move_stop(index, wide, StopKind::kInitial, StopMoveReason::kHighVolatility, p, t, sink);
+    }
+    if (pf.trailing && is_tighter(pos, p, pos.trail_from)) {
+      const Price candidate =
+          stop_price(pos, p.to_double() * (1.0 - side_sign(pos.side) * pf.trail_offset));
+      if (tighter(pos, candidate))
+        move_stop(index, candidate, StopKind::kTrailing, StopMoveReason::kTrailing, p, t, sink);
+    }
+  }
+  // 5. Time stop (also protects a position whose levels could not be set yet).
+  if (pf.time_stop_sec > 0 && t - pos.opened_at >= pf.time_stop_sec * 1000)
+    exit(index, ExitReason::kTimeStop, -1, pos.remaining, p, t, st, sink);
+}
+
+template <class Sink>
+void ExitEngine::emit_levels(std::uint32_t index, TimeMs t, bool high_vol, Sink& sink) noexcept {
+  const PositionState& pos = positions_[index];
+  Decision d;
+  d.kind = DecisionKind::kLevels;
+  d.position = index;
+  d.symbol = pos.symbol;
+  d.side = pos.side;
+  d.time = t;
+  d.sl = pos.sl;
+  d.tp = pos.tp;
+  d.tp_count = pos.tp_count;
+  d.provisional = pos.levels == LevelState::kProvisional;
+  d.high_volatility = high_vol;
+  d.remaining = pos.remaining;
+  sink(d);
+}
+
+template <class Sink>
+void ExitEngine::move_stop(std::uint32_t index, Price sl, StopKind kind, StopMoveReason why,
+                           Price p, TimeMs t, Sink& sink) noexcept {
+  PositionState& pos = positions_[index];
+  pos.sl = sl;
+  pos.stop_kind = kind;
+  Decision d;
+  d.kind = DecisionKind::kStopMoved;
+  d.position = index;
+  d.symbol = pos.symbol;
+  d.side = pos.side;
+  d.time = t;
+  d.sl = sl;
+  d.move_reason = why;
+  d.price = p;
+  d.remaining = pos.remaining;
+  sink(d);
+}
+
+template <class Sink>
+void ExitEngine::exit(std::uint32_t index, ExitReason why, int leg, Qty qty, Price p, TimeMs t,
+                      const PriceState& st, Sink& sink) noexcept {
+  PositionState& pos = positions_[index];
+  pos.remaining -= qty;
+  ++pos.exits;
+  Decision d;
+  d.kind = DecisionKind::kExit;
+  d.position = index;
+  d.symbol = pos.symbol;
+  d.side = pos.side;
+  d.time = t;
+  d.sl = pos.sl;
+  d.exit_reason = why;
+  d.leg = static_cast<std::int8_t>(leg);
+  d.qty = qty;
+  d.price = p;
+  d.remaining = pos.remaining;
+  d.exit_seq = pos.exits;
+  d.stamps = st.stamps;
+  if (!pos.remaining.is_positive()) close(index);
+  sink(d);
+}
+
+}  // namespace exitbrain

@@ -1,0 +1,21 @@
+#pragma once
+// The exitbrain subcommands. Each add_*_command registers its options on the root
+// app; when the subcommand is chosen, its callback runs and stores the exit code.
+#include <CLI/CLI.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace exitbrain::cli {
+
+// Bad input from the user (file, line, field). Printed as "error: <what>", exit code 2.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void add_replay_command(CLI::App& root, int& exit_code);
+void add_backtest_command(CLI::App& root, int& exit_code);
+void add_levels_command(CLI::App& root, int& exit_code);
+void add_indicators_command(CLI::App& root, int& exit_code);
+void add_synth_command(CLI::App& root, int& exit_code);
+
+}  // namespace exitbrain::cli
