@@ -13,4 +13,8 @@ inline constexpr std::int64_t kMinuteMs = 60'000;
 // (weeks start on Monday, not on the epoch's Thursday) and "1M" (no fixed length).
 std::optional<std::int64_t> parse_interval_ms(std::string_view name) noexcept;
 
+// Any kline interval Binance sends in a kline's "i" ("1s" ... "1w"); nullopt for "1M"
+// (no fixed length) and anything else.
+std::optional<std::int64_t> kline_interval_ms(std::string_view name) noexcept;
+
 }  // namespace exitbrain

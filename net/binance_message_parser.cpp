@@ -3,36 +3,26 @@
 #include <charconv>
 #include <utility>
 
+#include "core/interval.hpp"
+
 namespace exitbrain {
 
 namespace ondemand = simdjson::ondemand;
 
 const char* to_string(ParseStatus s) noexcept {
   switch (s) {
-    case ParseStatus::kOk: return "ok";
-    case ParseStatus::kIgnored: return "ignored";
-    case ParseStatus::kUnknownSymbol: return "unknown_symbol";
-    case ParseStatus::kMalformed: return "malformed";
+    case ParseStatus::kOk:
+      return "ok";
+    case ParseStatus::kIgnored:
+      return "ignored";
+    case ParseStatus::kUnknownSymbol:
+      return "unknown_symbol";
+    case ParseStatus::kMalformed:
+      return "malformed";
   }
   return "unknown";
 }
 
-std::int64_t interval_to_ms(std::string_view text) noexcept {
-  if (text.size() < 2) return 0;
-  std::int64_t count = 0;
-  const char* end = text.data() + text.size() - 1;
-  auto [ptr, ec] = std::from_chars(text.data(), end, count);
-  if (ec != std::errc() || ptr != end || count <= 0 || count > 1000) return 0;
-  constexpr std::int64_t kSecond = 1000;
-  switch (text.back()) {
-    case 's': return count * kSecond;
-    case 'm': return count * 60 * kSecond;
-    case 'h': return count * 3600 * kSecond;
-    case 'd': return count * 86400 * kSecond;
-    case 'w': return count * 7 * 86400 * kSecond;
-    default: return 0;
-  }
-}
 
 namespace {
 
@@ -41,30 +31,47 @@ namespace {
 enum class Scope : std::uint8_t { kRaw, kData, kRawArray, kDataArray };
 
 enum class Field : std::uint8_t {
-  kType, kEventTime, kSymbol, kPrice, kFundingRate, kBid, kAsk, kTransactionTime, kKline,
-  kKlineOpenTime, kKlineInterval, kKlineOpen, kKlineHigh, kKlineLow, kKlineClose, kKlineClosed,
+  kType,
+  kEventTime,
+  kSymbol,
+  kPrice,
+  kFundingRate,
+  kBid,
+  kAsk,
+  kTransactionTime,
+  kKline,
+  kKlineOpenTime,
+  kKlineInterval,
+  kKlineOpen,
+  kKlineHigh,
+  kKlineLow,
+  kKlineClose,
+  kKlineClosed,
   kCount
 };
 constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::kCount);
 
-constexpr const char* kFieldKeys[kFieldCount] = {"e", "E", "s", "p", "r", "b", "a", "T", "k",
-                                                 "t", "i", "o", "h", "l", "c", "x"};
+constexpr const char* kFieldKeys[kFieldCount] = {"e", "E", "s", "p", "r", "b", "a", "T",
+                                                 "k", "t", "i", "o", "h", "l", "c", "x"};
 constexpr const char* kFieldNames[4][kFieldCount] = {
     {"e", "E", "s", "p", "r", "b", "a", "T", "k", "k.t", "k.i", "k.o", "k.h", "k.l", "k.c", "k.x"},
     {"data.e", "data.E", "data.s", "data.p", "data.r", "data.b", "data.a", "data.T", "data.k",
      "data.k.t", "data.k.i", "data.k.o", "data.k.h", "data.k.l", "data.k.c", "data.k.x"},
     {"[].e", "[].E", "[].s", "[].p", "[].r", "[].b", "[].a", "[].T", "[].k", "[].k.t", "[].k.i",
      "[].k.o", "[].k.h", "[].k.l", "[].k.c", "[].k.x"},
-    {"data[].e", "data[].E", "data[].s", "data[].p", "data[].r", "data[].b", "data[].a",
-     "data[].T", "data[].k", "data[].k.t", "data[].k.i", "data[].k.o", "data[].k.h",
-     "data[].k.l", "data[].k.c", "data[].k.x"},
+    {"data[].e", "data[].E", "data[].s", "data[].p", "data[].r", "data[].b", "data[].a", "data[].T",
+     "data[].k", "data[].k.t", "data[].k.i", "data[].k.o", "data[].k.h", "data[].k.l", "data[].k.c",
+     "data[].k.x"},
 };
 
-constexpr const char* key_of(Field f) noexcept { return kFieldKeys[static_cast<std::size_t>(f)]; }
+constexpr const char* key_of(Field f) noexcept {
+  return kFieldKeys[static_cast<std::size_t>(f)];
+}
 
 }  // namespace
 
-// Walks one message. Every read returns kOk to go on, anything else to stop with it.
+// Walks one message. walk_* return the status of what they walked; read_* return true to
+// go on, or false with stop_ and the error set.
 class BinanceMessageWalker {
  public:
   BinanceMessageWalker(BinanceMessageParser& owner, MarketEventSink sink) noexcept
@@ -72,15 +79,15 @@ class BinanceMessageWalker {
 
   ParseStatus walk_document(ondemand::document& doc) noexcept {
     ondemand::json_type type;
-    if (auto err = doc.type().get(type)) return json_fail("json", err);
+    if (auto err = doc.type().get(type)) return malformed_json("json", err);
     if (type == ondemand::json_type::array) {
       ondemand::array arr;
-      if (auto err = doc.get_array().get(arr)) return json_fail("json", err);
+      if (auto err = doc.get_array().get(arr)) return malformed_json("json", err);
       return walk_array(arr, Scope::kRawArray);
     }
-    if (type != ondemand::json_type::object) return fail("json", "not an object or array");
+    if (type != ondemand::json_type::object) return malformed("json", "not an object or array");
     ondemand::object obj;
-    if (auto err = doc.get_object().get(obj)) return json_fail("json", err);
+    if (auto err = doc.get_object().get(obj)) return malformed_json("json", err);
     return walk_root_object(obj);
   }
 
@@ -90,13 +97,13 @@ class BinanceMessageWalker {
     // look at the first key picks the path without scanning the message.
     for (auto field_result : obj) {
       ondemand::field field;
-      if (auto err = std::move(field_result).get(field)) return json_fail("json", err);
+      if (auto err = std::move(field_result).get(field)) return malformed_json("json", err);
       const ondemand::raw_json_string key = field.key();
       if (key == "stream") return walk_data_field(obj);
       if (key == "data") return walk_payload(field.value());
       if (key == "e") {
         std::string_view type;
-        if (auto err = field.value().get_string().get(type)) return json_fail(Field::kType, Scope::kRaw, err);
+        if (auto err = field.value().get_string().get(type)) return malformed_json("e", err);
         return walk_event(obj, type, Scope::kRaw);
       }
       break;
@@ -109,31 +116,31 @@ class BinanceMessageWalker {
     std::string_view type;
     auto err = obj.find_field_unordered("e").get_string().get(type);
     if (!err) return walk_event(obj, type, Scope::kRaw);
-    if (err != simdjson::NO_SUCH_FIELD) return json_fail(Field::kType, Scope::kRaw, err);
+    if (err != simdjson::NO_SUCH_FIELD) return malformed_json("e", err);
     ondemand::value data;
     err = obj.find_field_unordered("data").get(data);
     if (!err) return walk_payload(data);
-    if (err != simdjson::NO_SUCH_FIELD) return json_fail("data", err);
+    if (err != simdjson::NO_SUCH_FIELD) return malformed_json("data", err);
     return ParseStatus::kIgnored;
   }
 
   ParseStatus walk_data_field(ondemand::object& obj) noexcept {
     ondemand::value data;
-    if (auto err = obj.find_field_unordered("data").get(data)) return json_fail("data", err);
+    if (auto err = obj.find_field_unordered("data").get(data)) return malformed_json("data", err);
     return walk_payload(data);
   }
 
   ParseStatus walk_payload(ondemand::value data) noexcept {
     ondemand::json_type type;
-    if (auto err = data.type().get(type)) return json_fail("data", err);
+    if (auto err = data.type().get(type)) return malformed_json("data", err);
     if (type == ondemand::json_type::array) {
       ondemand::array arr;
-      if (auto err = data.get_array().get(arr)) return json_fail("data", err);
+      if (auto err = data.get_array().get(arr)) return malformed_json("data", err);
       return walk_array(arr, Scope::kDataArray);
     }
-    if (type != ondemand::json_type::object) return fail("data", "not an object or array");
+    if (type != ondemand::json_type::object) return malformed("data", "not an object or array");
     ondemand::object obj;
-    if (auto err = data.get_object().get(obj)) return json_fail("data", err);
+    if (auto err = data.get_object().get(obj)) return malformed_json("data", err);
     return walk_event_object(obj, Scope::kData);
   }
 
@@ -143,12 +150,18 @@ class BinanceMessageWalker {
     const char* element_name = scope == Scope::kRawArray ? "[]" : "data[]";
     for (auto element : arr) {
       ondemand::object obj;
-      if (auto err = element.get_object().get(obj)) return json_fail(element_name, err);
+      if (auto err = element.get_object().get(obj)) return malformed_json(element_name, err);
       switch (walk_event_object(obj, scope)) {
-        case ParseStatus::kOk: ++delivered; break;
-        case ParseStatus::kUnknownSymbol: ++unknown; break;
-        case ParseStatus::kIgnored: break;
-        case ParseStatus::kMalformed: return ParseStatus::kMalformed;
+        case ParseStatus::kOk:
+          ++delivered;
+          break;
+        case ParseStatus::kUnknownSymbol:
+          ++unknown;
+          break;
+        case ParseStatus::kIgnored:
+          break;
+        case ParseStatus::kMalformed:
+          return ParseStatus::kMalformed;
       }
     }
     if (delivered > 0) return ParseStatus::kOk;
@@ -156,136 +169,139 @@ class BinanceMessageWalker {
   }
 
   ParseStatus walk_event_object(ondemand::object& obj, Scope scope) noexcept {
+    scope_ = scope;
     std::string_view type;
-    if (auto st = read_string(obj, Field::kType, scope, type); st != ParseStatus::kOk) return st;
+    if (!read_string(obj, Field::kType, type)) return stop_;
     return walk_event(obj, type, scope);
   }
 
   ParseStatus walk_event(ondemand::object& obj, std::string_view type, Scope scope) noexcept {
-    if (type == "markPriceUpdate") return read_mark_price(obj, scope);
-    if (type == "trade" || type == "aggTrade") return read_trade(obj, scope);
-    if (type == "bookTicker") return read_book_ticker(obj, scope);
-    if (type == "kline") return read_kline(obj, scope);
+    scope_ = scope;
+    if (type == "markPriceUpdate") return read_mark_price(obj);
+    if (type == "trade" || type == "aggTrade") return read_trade(obj);
+    if (type == "bookTicker") return read_book_ticker(obj);
+    if (type == "kline") return read_kline(obj);
     return ParseStatus::kIgnored;
   }
 
   // Fields are read in Binance's own key order so each lookup continues where the last
   // one stopped; another order still works, it only rescans.
-  ParseStatus read_mark_price(ondemand::object& obj, Scope scope) noexcept {
+  ParseStatus read_mark_price(ondemand::object& obj) noexcept {
     MarketEvent ev;
     ev.kind = MarketEventKind::kMarkPrice;
-    if (auto st = read_int(obj, Field::kEventTime, scope, ev.event_time); st != ParseStatus::kOk) return st;
-    if (auto st = read_symbol(obj, scope, ev.symbol); st != ParseStatus::kOk) return st;
-    if (auto st = read_price(obj, Field::kPrice, scope, ev.price); st != ParseStatus::kOk) return st;
-    if (auto st = read_funding_rate(obj, scope, ev.funding_rate); st != ParseStatus::kOk) return st;
-    return deliver(ev);
+    const bool ok = read_int(obj, Field::kEventTime, ev.event_time) &&
+                    read_symbol(obj, ev.symbol) && read_price(obj, Field::kPrice, ev.price) &&
+                    read_funding_rate(obj, ev.funding_rate);
+    return ok ? deliver(ev) : stop_;
   }
 
-  ParseStatus read_trade(ondemand::object& obj, Scope scope) noexcept {
+  ParseStatus read_trade(ondemand::object& obj) noexcept {
     MarketEvent ev;
     ev.kind = MarketEventKind::kTrade;
-    if (auto st = read_int(obj, Field::kEventTime, scope, ev.event_time); st != ParseStatus::kOk) return st;
-    if (auto st = read_symbol(obj, scope, ev.symbol); st != ParseStatus::kOk) return st;
-    if (auto st = read_price(obj, Field::kPrice, scope, ev.price); st != ParseStatus::kOk) return st;
-    return deliver(ev);
+    const bool ok = read_int(obj, Field::kEventTime, ev.event_time) &&
+                    read_symbol(obj, ev.symbol) && read_price(obj, Field::kPrice, ev.price);
+    return ok ? deliver(ev) : stop_;
   }
 
-  ParseStatus read_book_ticker(ondemand::object& obj, Scope scope) noexcept {
+  ParseStatus read_book_ticker(ondemand::object& obj) noexcept {
     MarketEvent ev;
     ev.kind = MarketEventKind::kBookTicker;
-    if (auto st = read_symbol(obj, scope, ev.symbol); st != ParseStatus::kOk) return st;
-    if (auto st = read_price(obj, Field::kBid, scope, ev.bid); st != ParseStatus::kOk) return st;
-    if (auto st = read_price(obj, Field::kAsk, scope, ev.ask); st != ParseStatus::kOk) return st;
-    // Older bookTicker payloads carry only the transaction time T.
-    auto err = obj.find_field_unordered(key_of(Field::kEventTime)).get_int64().get(ev.event_time);
-    if (err == simdjson::NO_SUCH_FIELD) {
-      if (auto st = read_int(obj, Field::kTransactionTime, scope, ev.event_time); st != ParseStatus::kOk) return st;
-    } else if (err) {
-      return json_fail(Field::kEventTime, scope, err);
-    }
-    return deliver(ev);
+    const bool ok = read_symbol(obj, ev.symbol) && read_price(obj, Field::kBid, ev.bid) &&
+                    read_price(obj, Field::kAsk, ev.ask) &&
+                    read_book_ticker_time(obj, ev.event_time);
+    return ok ? deliver(ev) : stop_;
   }
 
-  ParseStatus read_kline(ondemand::object& obj, Scope scope) noexcept {
+  // Older bookTicker payloads carry only the transaction time T.
+  bool read_book_ticker_time(ondemand::object& obj, TimeMs& out) noexcept {
+    auto err = obj.find_field_unordered(key_of(Field::kEventTime)).get_int64().get(out);
+    if (err == simdjson::NO_SUCH_FIELD) return read_int(obj, Field::kTransactionTime, out);
+    return !err || json_fail(Field::kEventTime, err);
+  }
+
+  ParseStatus read_kline(ondemand::object& obj) noexcept {
     MarketEvent ev;
     ev.kind = MarketEventKind::kKline;
-    if (auto st = read_int(obj, Field::kEventTime, scope, ev.event_time); st != ParseStatus::kOk) return st;
-    if (auto st = read_symbol(obj, scope, ev.symbol); st != ParseStatus::kOk) return st;
     ondemand::object k;
-    if (auto err = obj.find_field_unordered(key_of(Field::kKline)).get_object().get(k)) return json_fail(Field::kKline, scope, err);
-    if (auto st = read_candle(k, scope, ev); st != ParseStatus::kOk) return st;
+    const bool ok = read_int(obj, Field::kEventTime, ev.event_time) &&
+                    read_symbol(obj, ev.symbol) && read_object(obj, Field::kKline, k) &&
+                    read_candle(k, ev.kline) && read_bool(k, Field::kKlineClosed, ev.kline_closed);
     ev.price = ev.kline.close;
-    return deliver(ev);
+    return ok ? deliver(ev) : stop_;
   }
 
-  ParseStatus read_candle(ondemand::object& k, Scope scope, MarketEvent& ev) noexcept {
-    Candle& c = ev.kline;
-    if (auto st = read_int(k, Field::kKlineOpenTime, scope, c.open_time); st != ParseStatus::kOk) return st;
+  bool read_candle(ondemand::object& k, Candle& c) noexcept {
     std::string_view interval;
-    if (auto st = read_string(k, Field::kKlineInterval, scope, interval); st != ParseStatus::kOk) return st;
-    c.interval_ms = interval_to_ms(interval);
-    if (c.interval_ms == 0) return fail(Field::kKlineInterval, scope, "not a kline interval");
-    if (auto st = read_price(k, Field::kKlineOpen, scope, c.open); st != ParseStatus::kOk) return st;
-    if (auto st = read_price(k, Field::kKlineClose, scope, c.close); st != ParseStatus::kOk) return st;
-    if (auto st = read_price(k, Field::kKlineHigh, scope, c.high); st != ParseStatus::kOk) return st;
-    if (auto st = read_price(k, Field::kKlineLow, scope, c.low); st != ParseStatus::kOk) return st;
-    if (auto err = k.find_field_unordered(key_of(Field::kKlineClosed)).get_bool().get(ev.kline_closed)) {
-      return json_fail(Field::kKlineClosed, scope, err);
+    if (!read_int(k, Field::kKlineOpenTime, c.open_time) ||
+        !read_string(k, Field::kKlineInterval, interval)) {
+      return false;
     }
-    return ParseStatus::kOk;
+    c.interval_ms = kline_interval_ms(interval).value_or(0);
+    if (c.interval_ms == 0) return fail(Field::kKlineInterval, "not a kline interval");
+    return read_price(k, Field::kKlineOpen, c.open) && read_price(k, Field::kKlineClose, c.close) &&
+           read_price(k, Field::kKlineHigh, c.high) && read_price(k, Field::kKlineLow, c.low);
   }
 
-  ParseStatus read_string(ondemand::object& obj, Field f, Scope scope, std::string_view& out) noexcept {
-    if (auto err = obj.find_field_unordered(key_of(f)).get_string().get(out)) return json_fail(f, scope, err);
-    return ParseStatus::kOk;
+  // Field readers: true to go on; false with stop_ (and the error) set.
+  bool read_string(ondemand::object& obj, Field f, std::string_view& out) noexcept {
+    auto err = obj.find_field_unordered(key_of(f)).get_string().get(out);
+    return !err || json_fail(f, err);
   }
 
-  ParseStatus read_int(ondemand::object& obj, Field f, Scope scope, std::int64_t& out) noexcept {
-    if (auto err = obj.find_field_unordered(key_of(f)).get_int64().get(out)) return json_fail(f, scope, err);
-    return ParseStatus::kOk;
+  bool read_int(ondemand::object& obj, Field f, std::int64_t& out) noexcept {
+    auto err = obj.find_field_unordered(key_of(f)).get_int64().get(out);
+    return !err || json_fail(f, err);
   }
 
-  ParseStatus read_decimal(ondemand::object& obj, Field f, Scope scope, Decimal& out) noexcept {
+  bool read_bool(ondemand::object& obj, Field f, bool& out) noexcept {
+    auto err = obj.find_field_unordered(key_of(f)).get_bool().get(out);
+    return !err || json_fail(f, err);
+  }
+
+  bool read_object(ondemand::object& obj, Field f, ondemand::object& out) noexcept {
+    auto err = obj.find_field_unordered(key_of(f)).get_object().get(out);
+    return !err || json_fail(f, err);
+  }
+
+  bool read_decimal(ondemand::object& obj, Field f, Decimal& out) noexcept {
     std::string_view text;
-    if (auto st = read_string(obj, f, scope, text); st != ParseStatus::kOk) return st;
-    if (parse_decimal(text, out) != DecimalError::kOk) return fail(f, scope, "not a decimal number");
-    return ParseStatus::kOk;
+    if (!read_string(obj, f, text)) return false;
+    return parse_decimal(text, out) == DecimalError::kOk || fail(f, "not a decimal number");
   }
 
   // A zero or negative price would poison every level derived from it.
-  ParseStatus read_price(ondemand::object& obj, Field f, Scope scope, Price& out) noexcept {
-    if (auto st = read_decimal(obj, f, scope, out); st != ParseStatus::kOk) return st;
-    if (!out.is_positive()) return fail(f, scope, "not positive");
-    return ParseStatus::kOk;
+  bool read_price(ondemand::object& obj, Field f, Price& out) noexcept {
+    if (!read_decimal(obj, f, out)) return false;
+    return out.is_positive() || fail(f, "not positive");
   }
 
   // Delivery contracts have no funding: Binance sends "r":"" for them.
-  ParseStatus read_funding_rate(ondemand::object& obj, Scope scope, double& out) noexcept {
+  bool read_funding_rate(ondemand::object& obj, double& out) noexcept {
     std::string_view text;
-    if (auto st = read_string(obj, Field::kFundingRate, scope, text); st != ParseStatus::kOk) return st;
+    if (!read_string(obj, Field::kFundingRate, text)) return false;
     Decimal rate;
     if (!text.empty() && parse_decimal(text, rate) != DecimalError::kOk) {
-      return fail(Field::kFundingRate, scope, "not a decimal number");
+      return fail(Field::kFundingRate, "not a decimal number");
     }
     out = rate.to_double();
-    return ParseStatus::kOk;
+    return true;
   }
 
-  ParseStatus read_symbol(ondemand::object& obj, Scope scope, SymbolId& out) noexcept {
+  bool read_symbol(ondemand::object& obj, SymbolId& out) noexcept {
     std::string_view name;
-    if (auto st = read_string(obj, Field::kSymbol, scope, name); st != ParseStatus::kOk) return st;
+    if (!read_string(obj, Field::kSymbol, name)) return false;
     SymbolTable& table = owner_.symbols_;
-    if (auto id = table.find(name)) {
-      out = *id;
-      return ParseStatus::kOk;
+    std::optional<SymbolId> id = table.find(name);
+    if (!id) {
+      if (!owner_.intern_unknown_symbols_ || table.size() >= SymbolTable::kMaxSymbols) {
+        stop_ = ParseStatus::kUnknownSymbol;
+        return false;
+      }
+      id = intern_symbol(table, name);
+      if (!id) return fail(Field::kSymbol, "not a symbol name");
     }
-    if (!owner_.intern_unknown_symbols_ || table.size() >= SymbolTable::kMaxSymbols) {
-      return ParseStatus::kUnknownSymbol;
-    }
-    auto id = intern_symbol(table, name);
-    if (!id) return fail(Field::kSymbol, scope, "not a symbol name");
     out = *id;
-    return ParseStatus::kOk;
+    return true;
   }
 
   // Interning allocates (a new name): only on the first sight of a symbol, never again.
@@ -303,29 +319,44 @@ class BinanceMessageWalker {
     return ParseStatus::kOk;
   }
 
-  ParseStatus fail(const char* field, const char* reason) noexcept {
+  // Both fail() forms return false so a reader can end with `return ok || fail(...)`.
+  bool fail(const char* field, const char* reason) noexcept {
     owner_.error_ = {field, reason};
-    return ParseStatus::kMalformed;
+    stop_ = ParseStatus::kMalformed;
+    return false;
   }
-  ParseStatus fail(Field f, Scope scope, const char* reason) noexcept {
-    return fail(kFieldNames[static_cast<std::size_t>(scope)][static_cast<std::size_t>(f)], reason);
-  }
-  ParseStatus json_fail(const char* field, simdjson::error_code err) noexcept {
+  bool fail(Field f, const char* reason) noexcept { return fail(name_of(f), reason); }
+  bool json_fail(Field f, simdjson::error_code err) noexcept { return json_fail(name_of(f), err); }
+  bool json_fail(const char* field, simdjson::error_code err) noexcept {
     owner_.json_error_ = err;
     switch (err) {
-      case simdjson::NO_SUCH_FIELD: return fail(field, "missing");
-      case simdjson::INCORRECT_TYPE: return fail(field, "wrong JSON type");
+      case simdjson::NO_SUCH_FIELD:
+        return fail(field, "missing");
+      case simdjson::INCORRECT_TYPE:
+        return fail(field, "wrong JSON type");
       case simdjson::NUMBER_ERROR:
-      case simdjson::NUMBER_OUT_OF_RANGE: return fail(field, "not an integer");
-      default: return fail(field, "invalid JSON");
+      case simdjson::NUMBER_OUT_OF_RANGE:
+        return fail(field, "not an integer");
+      default:
+        return fail(field, "invalid JSON");
     }
   }
-  ParseStatus json_fail(Field f, Scope scope, simdjson::error_code err) noexcept {
-    return json_fail(kFieldNames[static_cast<std::size_t>(scope)][static_cast<std::size_t>(f)], err);
+  ParseStatus malformed(const char* field, const char* reason) noexcept {
+    fail(field, reason);
+    return stop_;
+  }
+  ParseStatus malformed_json(const char* field, simdjson::error_code err) noexcept {
+    json_fail(field, err);
+    return stop_;
+  }
+  const char* name_of(Field f) const noexcept {
+    return kFieldNames[static_cast<std::size_t>(scope_)][static_cast<std::size_t>(f)];
   }
 
   BinanceMessageParser& owner_;
   MarketEventSink sink_;
+  Scope scope_ = Scope::kRaw;  // of the event object being read: names its fields
+  ParseStatus stop_ = ParseStatus::kMalformed;
 };
 
 BinanceMessageParser::BinanceMessageParser(SymbolTable& symbols, bool intern_unknown_symbols,
@@ -341,15 +372,24 @@ ParseStatus BinanceMessageParser::parse(const char* data, std::size_t len, std::
                                         MarketEventSink sink) noexcept {
   const ParseStatus status = parse_message(data, len, capacity, sink);
   switch (status) {
-    case ParseStatus::kOk: ++stats_.ok; break;
-    case ParseStatus::kIgnored: ++stats_.ignored; break;
-    case ParseStatus::kUnknownSymbol: ++stats_.unknown_symbol; break;
-    case ParseStatus::kMalformed: ++stats_.malformed; break;
+    case ParseStatus::kOk:
+      ++stats_.ok;
+      break;
+    case ParseStatus::kIgnored:
+      ++stats_.ignored;
+      break;
+    case ParseStatus::kUnknownSymbol:
+      ++stats_.unknown_symbol;
+      break;
+    case ParseStatus::kMalformed:
+      ++stats_.malformed;
+      break;
   }
   return status;
 }
 
-ParseStatus BinanceMessageParser::parse_message(const char* data, std::size_t len, std::size_t capacity,
+ParseStatus BinanceMessageParser::parse_message(const char* data, std::size_t len,
+                                                std::size_t capacity,
                                                 MarketEventSink sink) noexcept {
   error_ = {};
   json_error_ = simdjson::SUCCESS;

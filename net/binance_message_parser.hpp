@@ -19,8 +19,8 @@
 namespace exitbrain {
 
 enum class ParseStatus : std::uint8_t {
-  kOk,             // at least one event delivered
-  kIgnored,        // valid, carries nothing we use (depthUpdate, REST snapshot, {"result":null,"id":1})
+  kOk,       // at least one event delivered
+  kIgnored,  // valid, carries nothing we use (depthUpdate, REST snapshot, {"result":null,"id":1})
   kUnknownSymbol,  // symbol not in the table and interning is off
   kMalformed,      // bad JSON, or a missing / invalid field: see last_error()
 };
@@ -43,19 +43,18 @@ struct ParserStats {
 // simdjson reads up to this many bytes past the end of a message, so a message buffer of
 // `len` bytes must have padded_capacity(len) bytes readable from its start.
 inline constexpr std::size_t kJsonPadding = simdjson::SIMDJSON_PADDING;
-constexpr std::size_t padded_capacity(std::size_t len) noexcept { return len + kJsonPadding; }
+constexpr std::size_t padded_capacity(std::size_t len) noexcept {
+  return len + kJsonPadding;
+}
 
-// Binance interval text ("1s", "1m", "15m", "4h", "1d", "3d", "1w") in milliseconds; 0 when
-// not an interval. Months ("1M") are refused: they have no fixed length.
-std::int64_t interval_to_ms(std::string_view text) noexcept;
 
 // Non-owning reference to any `void(const MarketEvent&)` callable; keeps parse() out of
 // the header without a std::function allocation.
 class MarketEventSink {
  public:
   template <class F>
-    requires(!std::same_as<std::remove_cvref_t<F>, MarketEventSink>)
-  explicit MarketEventSink(F& f) noexcept
+  requires(!std::same_as<std::remove_cvref_t<F>, MarketEventSink>) explicit MarketEventSink(
+      F& f) noexcept
       : target_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
         call_(&invoke<F>) {}
   void operator()(const MarketEvent& e) const { call_(target_, e); }
@@ -90,9 +89,8 @@ class BinanceMessageParser {
   [[nodiscard]] ParseStatus parse(const char* data, std::size_t len, std::size_t capacity,
                                   MarketEventSink sink) noexcept;
   template <class F>
-    requires(!std::same_as<std::remove_cvref_t<F>, MarketEventSink>)
-  [[nodiscard]] ParseStatus parse(const char* data, std::size_t len, std::size_t capacity,
-                                  F&& sink) noexcept {
+  requires(!std::same_as<std::remove_cvref_t<F>, MarketEventSink>) [[nodiscard]] ParseStatus
+      parse(const char* data, std::size_t len, std::size_t capacity, F&& sink) noexcept {
     return parse(data, len, capacity, MarketEventSink(sink));
   }
 

@@ -50,9 +50,11 @@ class ExchangeInfoReader {
 
  private:
   bool read_symbol(dom::element entry, ListedSymbol& out) {
-    if (entry["symbol"].get_string().get(out.name)) return fail("symbols[].symbol", "missing or not a string");
+    if (entry["symbol"].get_string().get(out.name))
+      return fail("symbols[].symbol", "missing or not a string");
     dom::array filters;
-    if (entry["filters"].get_array().get(filters)) return fail("symbols[].filters", "missing or not an array", out.name);
+    if (entry["filters"].get_array().get(filters))
+      return fail("symbols[].filters", "missing or not an array", out.name);
     for (dom::element filter : filters) {
       if (!read_filter(filter, out)) return false;
     }
@@ -61,7 +63,8 @@ class ExchangeInfoReader {
 
   bool read_filter(dom::element filter, ListedSymbol& out) {
     std::string_view type;
-    if (filter["filterType"].get_string().get(type)) return fail("filters[].filterType", "missing", out.name);
+    if (filter["filterType"].get_string().get(type))
+      return fail("filters[].filterType", "missing", out.name);
     SymbolFilters& f = out.filters;
     if (type == "PRICE_FILTER") {
       f.tick_known = read_size(filter, "tickSize", "PRICE_FILTER.tickSize", out.name, f.tick_size);
@@ -74,7 +77,8 @@ class ExchangeInfoReader {
     if (type == "MIN_NOTIONAL") {
       // Current bodies say "notional"; older ones "minNotional".
       const char* key = filter["notional"].error() ? "minNotional" : "notional";
-      const char* field = filter["notional"].error() ? "MIN_NOTIONAL.minNotional" : "MIN_NOTIONAL.notional";
+      const char* field =
+          filter["notional"].error() ? "MIN_NOTIONAL.minNotional" : "MIN_NOTIONAL.notional";
       return read_value(filter, key, field, out.name, f.min_notional);
     }
     return true;
@@ -84,7 +88,8 @@ class ExchangeInfoReader {
                   Decimal& out) {
     std::string_view text;
     if (filter[key].get_string().get(text)) return fail(field, "missing or not a string", symbol);
-    if (parse_decimal(text, out) != DecimalError::kOk) return fail(field, "not a decimal number", symbol);
+    if (parse_decimal(text, out) != DecimalError::kOk)
+      return fail(field, "not a decimal number", symbol);
     if (out.is_negative()) return fail(field, "negative", symbol);
     return true;
   }
@@ -170,7 +175,7 @@ ExchangeInfoResult load_exchange_info_file(const std::string& path, SymbolTable&
   if (!in) {
     ExchangeInfoResult result;
     result.status = ExchangeInfoStatus::kUnreadable;
-    result.error_reason = path + ": cannot read";
+    result.error_reason = "cannot read the file";
     return result;
   }
   const std::string content = std::move(text).str();
@@ -178,7 +183,7 @@ ExchangeInfoResult load_exchange_info_file(const std::string& path, SymbolTable&
   if (body.empty()) {
     ExchangeInfoResult result;
     result.status = ExchangeInfoStatus::kMalformed;
-    result.error_reason = path + ": no exchangeInfo JSON body found";
+    result.error_reason = "no exchangeInfo JSON body found";
     return result;
   }
   return apply_exchange_info(body, symbols, options);

@@ -116,6 +116,8 @@ class ExitEngine {
 
   template <class Sink>
   void evaluate(std::uint32_t index, const PriceState& st, Sink& sink) noexcept;
+  // A decision about position `index` with the fields every kind carries.
+  Decision decision(DecisionKind kind, std::uint32_t index, TimeMs t) const noexcept;
   template <class Sink>
   void emit_levels(std::uint32_t index, TimeMs t, bool high_vol, Sink& sink) noexcept;
   template <class Sink>
@@ -262,21 +264,27 @@ void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink)
     exit(index, ExitReason::kTimeStop, -1, pos.remaining, p, t, st, sink);
 }
 
-template <class Sink>
-void ExitEngine::emit_levels(std::uint32_t index, TimeMs t, bool high_vol, Sink& sink) noexcept {
+inline Decision ExitEngine::decision(DecisionKind kind, std::uint32_t index, TimeMs t) const noexcept {
   const PositionState& pos = positions_[index];
   Decision d;
-  d.kind = DecisionKind::kLevels;
+  d.kind = kind;
   d.position = index;
   d.symbol = pos.symbol;
   d.side = pos.side;
   d.time = t;
   d.sl = pos.sl;
+  d.remaining = pos.remaining;
+  return d;
+}
+
+template <class Sink>
+void ExitEngine::emit_levels(std::uint32_t index, TimeMs t, bool high_vol, Sink& sink) noexcept {
+  const PositionState& pos = positions_[index];
+  Decision d = decision(DecisionKind::kLevels, index, t);
   d.tp = pos.tp;
   d.tp_count = pos.tp_count;
   d.provisional = pos.levels == LevelState::kProvisional;
   d.high_volatility = high_vol;
-  d.remaining = pos.remaining;
   sink(d);
 }
 
@@ -286,16 +294,9 @@ void ExitEngine::move_stop(std::uint32_t index, Price sl, StopKind kind, StopMov
   PositionState& pos = positions_[index];
   pos.sl = sl;
   pos.stop_kind = kind;
-  Decision d;
-  d.kind = DecisionKind::kStopMoved;
-  d.position = index;
-  d.symbol = pos.symbol;
-  d.side = pos.side;
-  d.time = t;
-  d.sl = sl;
+  Decision d = decision(DecisionKind::kStopMoved, index, t);
   d.move_reason = why;
   d.price = p;
-  d.remaining = pos.remaining;
   sink(d);
 }
 
@@ -305,18 +306,11 @@ void ExitEngine::exit(std::uint32_t index, ExitReason why, int leg, Qty qty, Pri
   PositionState& pos = positions_[index];
   pos.remaining -= qty;
   ++pos.exits;
-  Decision d;
-  d.kind = DecisionKind::kExit;
-  d.position = index;
-  d.symbol = pos.symbol;
-  d.side = pos.side;
-  d.time = t;
-  d.sl = pos.sl;
+  Decision d = decision(DecisionKind::kExit, index, t);
   d.exit_reason = why;
   d.leg = static_cast<std::int8_t>(leg);
   d.qty = qty;
   d.price = p;
-  d.remaining = pos.remaining;
   d.exit_seq = pos.exits;
   d.stamps = st.stamps;
   if (!pos.remaining.is_positive()) close(index);

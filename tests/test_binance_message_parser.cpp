@@ -1,14 +1,36 @@
-#include "net/binance_message_parser.hpp"
-
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <new>
 #include <string>
 #include <vector>
 
+#include "net/binance_message_parser.hpp"
 #include "support/paths.hpp"
 #include "tools/market_reader.hpp"
+
+// Counts every allocation of the test binary, to prove the parser makes none per message.
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+// GCC pairs the inlined free() with its own idea of operator new and warns; the pair is ours.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+#pragma GCC diagnostic pop
 
 namespace exitbrain {
 namespace {
@@ -113,8 +135,10 @@ TEST(BinanceMessageParser, BookTickerRawAndCombined) {
 
 TEST(BinanceMessageParser, BookTickerWithoutEventTimeUsesTransactionTime) {
   ParserHarness h;
-  ASSERT_EQ(h.parse(R"({"e":"bookTicker","u":1,"s":"BTCUSDT","b":"1.5","B":"1","a":"1.6","A":"2","T":1700000000123})"),
-            ParseStatus::kOk)
+  ASSERT_EQ(
+      h.parse(
+          R"({"e":"bookTicker","u":1,"s":"BTCUSDT","b":"1.5","B":"1","a":"1.6","A":"2","T":1700000000123})"),
+      ParseStatus::kOk)
       << h.error();
   ASSERT_EQ(h.events.size(), 1u);
   EXPECT_EQ(h.events[0].event_time, 1700000000123);
@@ -148,13 +172,15 @@ TEST(BinanceMessageParser, KlineRawAndCombined) {
 
 TEST(BinanceMessageParser, KeysInAnotherOrderStillParse) {
   ParserHarness h;
-  ASSERT_EQ(h.parse(R"({"p":"2.5","s":"ETHUSDT","E":42,"e":"trade"})"), ParseStatus::kOk) << h.error();
+  ASSERT_EQ(h.parse(R"({"p":"2.5","s":"ETHUSDT","E":42,"e":"trade"})"), ParseStatus::kOk)
+      << h.error();
   ASSERT_EQ(h.events.size(), 1u);
   EXPECT_EQ(h.events[0].symbol, h.eth);
   EXPECT_EQ(h.events[0].event_time, 42);
   EXPECT_EQ(h.events[0].price, px("2.5"));
-  ASSERT_EQ(h.parse(R"({"data":{"e":"trade","E":7,"s":"BTCUSDT","p":"3"},"stream":"btcusdt@trade"})"),
-            ParseStatus::kOk)
+  ASSERT_EQ(
+      h.parse(R"({"data":{"e":"trade","E":7,"s":"BTCUSDT","p":"3"},"stream":"btcusdt@trade"})"),
+      ParseStatus::kOk)
       << h.error();
   EXPECT_EQ(h.events[0].event_time, 7);
 }
@@ -240,7 +266,8 @@ TEST(BinanceMessageParser, MalformedMessagesNameTheField) {
   no_closed_flag.replace(no_closed_flag.find(",\"x\":false"), 10, "");
 
   const std::vector<MalformedCase> cases = {
-      {R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","p":)", "", "invalid JSON"},
+      {R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","p":)", "",
+       "invalid JSON"},
       {"hello", "json", "invalid JSON"},
       {"}{", "json", "invalid JSON"},
       {R"({"e":"trade","E":1,"s":"BTCUSDT","p":"1"} trailing)", "json", "invalid JSON"},
@@ -256,7 +283,8 @@ TEST(BinanceMessageParser, MalformedMessagesNameTheField) {
       {string_time, "E", "wrong JSON type"},
       {no_closed_flag, "k.x", "missing"},
       {R"({"e":"trade","E":1,"s":"BTCUSDT"})", "p", "missing"},
-      {R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","p":"1"}})", "data.E", "missing"},
+      {R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","p":"1"}})", "data.E",
+       "missing"},
       {R"({"stream":"btcusdt@trade","data":{"E":1,"s":"BTCUSDT","p":"1"}})", "data.e", "missing"},
       {R"({"stream":"btcusdt@trade"})", "data", "missing"},
       {R"({"stream":"btcusdt@trade","data":"x"})", "data", "not an object or array"},
@@ -291,8 +319,10 @@ TEST(BinanceMessageParser, CountsEveryOutcome) {
   ASSERT_EQ(h.parse(R"({"result":null,"id":1})"), ParseStatus::kIgnored);
   ASSERT_EQ(h.parse(R"({"e":"trade","E":1,"s":"XRPUSDT","p":"1"})"), ParseStatus::kUnknownSymbol);
   ASSERT_EQ(h.parse("{"), ParseStatus::kMalformed);
-  ASSERT_EQ(h.parse(R"([{"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1","r":"0"},{"e":"markPriceUpdate","E":1,"s":"ETHUSDT","p":"1","r":"0"}])"),
-            ParseStatus::kOk);
+  ASSERT_EQ(
+      h.parse(
+          R"([{"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1","r":"0"},{"e":"markPriceUpdate","E":1,"s":"ETHUSDT","p":"1","r":"0"}])"),
+      ParseStatus::kOk);
   const ParserStats& s = h.parser.stats();
   EXPECT_EQ(s.ok, 3u);
   EXPECT_EQ(s.ignored, 1u);
@@ -303,19 +333,41 @@ TEST(BinanceMessageParser, CountsEveryOutcome) {
   EXPECT_EQ(h.parser.stats().ok, 0u);
 }
 
-TEST(BinanceMessageParser, IntervalText) {
-  EXPECT_EQ(interval_to_ms("1s"), 1'000);
-  EXPECT_EQ(interval_to_ms("1m"), 60'000);
-  EXPECT_EQ(interval_to_ms("15m"), 900'000);
-  EXPECT_EQ(interval_to_ms("1h"), 3'600'000);
-  EXPECT_EQ(interval_to_ms("12h"), 43'200'000);
-  EXPECT_EQ(interval_to_ms("3d"), 259'200'000);
-  EXPECT_EQ(interval_to_ms("1w"), 604'800'000);
-  EXPECT_EQ(interval_to_ms("1M"), 0);
-  EXPECT_EQ(interval_to_ms("m"), 0);
-  EXPECT_EQ(interval_to_ms("0m"), 0);
-  EXPECT_EQ(interval_to_ms("-1m"), 0);
-  EXPECT_EQ(interval_to_ms("1x"), 0);
+TEST(BinanceMessageParser, AllocatesNothingPerMessageOnceWarm) {
+  SymbolTable symbols;
+  symbols.intern("BTCUSDT");
+  symbols.intern("ETHUSDT");
+  BinanceMessageParser parser(symbols);
+  std::vector<std::vector<char>> frames;
+  for (std::string msg :
+       {std::string(kMarkPrice), combined("btcusdt@trade", kTrade), std::string(kAggTrade),
+        combined("btcusdt@bookTicker", kBookTicker), std::string(kKline),
+        std::string(R"({"result":null,"id":1})"), std::string(R"({"e":"trade","E":1})")}) {
+    std::vector<char> frame(msg.begin(), msg.end());
+    frame.resize(padded_capacity(msg.size()));
+    frames.push_back(std::move(frame));
+  }
+  const std::size_t lengths[] = {kMarkPrice.size(),
+                                 combined("btcusdt@trade", kTrade).size(),
+                                 kAggTrade.size(),
+                                 combined("btcusdt@bookTicker", kBookTicker).size(),
+                                 kKline.size(),
+                                 std::string_view(R"({"result":null,"id":1})").size(),
+                                 std::string_view(R"({"e":"trade","E":1})").size()};
+  std::size_t events = 0;
+  auto count = [&events](const MarketEvent&) { ++events; };
+  const long before_probe = g_allocations.load();
+  delete new std::vector<int>(4);
+  ASSERT_GT(g_allocations.load(), before_probe) << "allocation counting is not active";
+  const long before = g_allocations.load();
+  for (int round = 0; round < 1000; ++round) {
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      (void)parser.parse(frames[i].data(), lengths[i], frames[i].size(), count);
+    }
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(events, 5000u);
+  EXPECT_EQ(parser.stats().malformed, 1000u);
 }
 
 // Every message of every recorded capture parses; nothing is malformed.
@@ -353,10 +405,10 @@ TEST(BinanceMessageParser, ParsesEveryRecordedMessage) {
   const ParserStats& s = parser.stats();
   std::cout << "[ recorded ] " << files.size() << " files, " << messages << " messages: ok " << s.ok
             << ", ignored " << s.ignored << ", unknown " << s.unknown_symbol << ", malformed "
-            << s.malformed << "; events: mark " << per_kind[MarketEventKind::kMarkPrice] << ", trade "
-            << per_kind[MarketEventKind::kTrade] << ", bookTicker "
-            << per_kind[MarketEventKind::kBookTicker] << ", kline " << per_kind[MarketEventKind::kKline]
-            << "\n";
+            << s.malformed << "; events: mark " << per_kind[MarketEventKind::kMarkPrice]
+            << ", trade " << per_kind[MarketEventKind::kTrade] << ", bookTicker "
+            << per_kind[MarketEventKind::kBookTicker] << ", kline "
+            << per_kind[MarketEventKind::kKline] << "\n";
   EXPECT_EQ(s.malformed, 0u);
   EXPECT_EQ(s.unknown_symbol, 0u);
   EXPECT_GT(per_kind[MarketEventKind::kMarkPrice], 0u);

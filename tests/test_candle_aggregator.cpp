@@ -196,9 +196,18 @@ TEST(Interval, ParsesBinanceIntervalNames) {
   EXPECT_EQ(parse_interval_ms("8h"), 480 * kMin);
   EXPECT_EQ(parse_interval_ms("12h"), 720 * kMin);
   EXPECT_EQ(parse_interval_ms("1d"), 1440 * kMin);
-  for (const char* bad : {"", "5", "m", "7m", "1M", "1w", "5M", " 5m", "5m "}) {
+  for (const char* bad : {"", "5", "m", "7m", "1M", "1w", "3d", "1s", "5M", " 5m", "5m "}) {
     EXPECT_FALSE(parse_interval_ms(bad).has_value()) << "'" << bad << "'";
   }
+}
+
+TEST(Interval, KlineIntervalsIncludeTheUnalignedOnes) {
+  EXPECT_EQ(kline_interval_ms("1s"), 1'000);
+  EXPECT_EQ(kline_interval_ms("15m"), 900'000);
+  EXPECT_EQ(kline_interval_ms("3d"), 259'200'000);
+  EXPECT_EQ(kline_interval_ms("1w"), 604'800'000);
+  for (const char* bad : {"", "1M", "0m", "-1m", "1x", "7m"})
+    EXPECT_FALSE(kline_interval_ms(bad).has_value()) << "'" << bad << "'";
 }
 
 }  // namespace

@@ -147,7 +147,9 @@ TEST_F(IndicatorsCommand, AnImpossibleCandleNamesItsLine) {
   const fs::path file = write_ohlcv("inverted.csv", rows);
   const CommandResult r = run(file);
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find(file.string() + ":3: high is below low"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(file.string() + ":3: column 'low': 101 is above open or close"),
+            std::string::npos)
+      << r.output;
 }
 
 TEST_F(IndicatorsCommand, InvalidOptionsAreNamed) {

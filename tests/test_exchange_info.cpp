@@ -1,5 +1,3 @@
-#include "net/exchange_info.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -7,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "net/exchange_info.hpp"
 #include "support/paths.hpp"
 
 namespace exitbrain {
@@ -119,8 +118,9 @@ TEST(ExchangeInfo, MalformedBodiesNameTheFieldAndChangeNothing) {
 
 TEST(ExchangeInfo, FindsTheBodyInASavedResponse) {
   EXPECT_EQ(exchange_info_body("  {\"symbols\":[]}\n"), "{\"symbols\":[]}\n");
-  EXPECT_EQ(exchange_info_body("https://fapi.binance.com/fapi/v1/exchangeInfo -> 1626992740.17: {\"a\":1}\n"
-                               "configuration: {\"x\":[]}"),
+  EXPECT_EQ(exchange_info_body(
+                "https://fapi.binance.com/fapi/v1/exchangeInfo -> 1626992740.17: {\"a\":1}\n"
+                "configuration: {\"x\":[]}"),
             "{\"a\":1}");
   EXPECT_EQ(exchange_info_body("configuration: {\"x\":[]}\n{\"a\":2}"), "{\"a\":2}");
   EXPECT_EQ(exchange_info_body("nothing here"), "");
@@ -130,7 +130,8 @@ TEST(ExchangeInfo, FindsTheBodyInASavedResponse) {
     std::ofstream out(path);
     out << "https://fapi.binance.com/fapi/v1/exchangeInfo -> 1.5: " << [] {
       std::string one_line(kSample);
-      for (char& c : one_line) if (c == '\n') c = ' ';
+      for (char& c : one_line)
+        if (c == '\n') c = ' ';
       return one_line;
     }() << "\n";
   }
@@ -151,7 +152,8 @@ TEST(ExchangeInfo, RecordedResponse) {
     GTEST_SKIP() << "shared data not found (set EXITBRAIN_DATA_DIR or place it at ../shared/data)";
   }
   SymbolTable symbols;
-  const ExchangeInfoResult r = load_exchange_info_file(path.string(), symbols, {.intern_all = true});
+  const ExchangeInfoResult r =
+      load_exchange_info_file(path.string(), symbols, {.intern_all = true});
   ASSERT_TRUE(r.ok()) << r.message();
   std::cout << "[ recorded ] exchangeInfo: " << r.symbols_listed << " symbols listed, "
             << r.symbols_updated << " applied, " << r.symbols_skipped << " skipped\n";

@@ -1,5 +1,3 @@
-#include "tools/market_reader.hpp"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -14,6 +12,7 @@
 #include "net/binance_message_parser.hpp"
 #include "support/paths.hpp"
 #include "tools/commands.hpp"
+#include "tools/market_reader.hpp"
 
 namespace exitbrain {
 namespace {
@@ -100,7 +99,8 @@ const std::string kBookEth =
     R"({"stream":"ethusdt@bookTicker","data":{"e":"bookTicker","u":1,"s":"ETHUSDT","b":"20.1","B":"1","a":"20.2","A":"1","T":1500,"E":1501}})";
 const std::string kDepthBtc =
     R"({"stream":"btcusdt@depth@0ms","data":{"e":"depthUpdate","E":1200,"T":1200,"s":"BTCUSDT","U":1,"u":2,"pu":0,"b":[["100.0","1"]],"a":[]}})";
-const std::string kSnapshot = R"({"lastUpdateId":5,"E":1100,"T":1100,"bids":[["100.0","1"]],"asks":[]})";
+const std::string kSnapshot =
+    R"({"lastUpdateId":5,"E":1100,"T":1100,"bids":[["100.0","1"]],"asks":[]})";
 const std::string kMarkArr =
     R"({"stream":"!markPrice@arr","data":[{"e":"markPriceUpdate","E":2000,"s":"BTCUSDT","p":"101","r":"0.0001","T":0},{"e":"markPriceUpdate","E":2000,"s":"ETHUSDT","p":"21","r":"0.0001","T":0}]})";
 
@@ -120,14 +120,16 @@ TEST_F(MarketReaderTest, ClassifiesCaptureLines) {
   EXPECT_EQ(c.json, "[1]");
   EXPECT_EQ(classify_capture_line("{\"a\":1}").json, "{\"a\":1}");
   EXPECT_EQ(classify_capture_line("open_time,open,high").kind, CaptureLineKind::kUnrecognized);
-  EXPECT_EQ(classify_capture_line("1769904000000,1.2,1.3,1.1,1.2").kind, CaptureLineKind::kUnrecognized);
+  EXPECT_EQ(classify_capture_line("1769904000000,1.2,1.3,1.1,1.2").kind,
+            CaptureLineKind::kUnrecognized);
   EXPECT_EQ(classify_capture_line("12345{\"a\":1}").kind, CaptureLineKind::kUnrecognized);
 }
 
 TEST_F(MarketReaderTest, ReadsLongLinesAndCrlfFromPlainAndGzip) {
   const std::string long_line(300'000, 'x');
   const std::string content = "first\r\n" + long_line + "\n\nlast-without-newline";
-  for (const std::string& path : {write_plain("lines.txt", content), write_gzip("lines.txt.gz", content)}) {
+  for (const std::string& path :
+       {write_plain("lines.txt", content), write_gzip("lines.txt.gz", content)}) {
     GzLineReader lines(path);
     std::string_view line;
     std::vector<std::string> got;
@@ -145,12 +147,23 @@ TEST_F(MarketReaderTest, ReadsLongLinesAndCrlfFromPlainAndGzip) {
   EXPECT_THROW(GzLineReader("/nonexistent/file.gz"), cli::InputError);
 }
 
+TEST_F(MarketReaderTest, TruncatedGzipIsAReadError) {
+  std::string content;
+  for (int i = 0; i < 5000; ++i) content += std::to_string(i) + " " + kTradeBtc + "\n";
+  const std::string path = write_gzip("cut.gz", content);
+  fs::resize_file(path, fs::file_size(path) / 2);
+  const std::string error = read_error(path);
+  EXPECT_EQ(error.rfind(path + ":", 0), 0u) << error;
+  EXPECT_NE(error.find("read error"), std::string::npos) << error;
+}
+
 // hftbacktest style: "<receive ts> <json>", REST snapshots without "stream" in between.
 TEST_F(MarketReaderTest, ReadsSpacePrefixedCapture) {
-  const std::string content = "1680652700423575 " + kTradeBtc + "\n" + "1680652700423576 " + kDepthBtc +
-                              "\n" + "1680652700423577 " + kSnapshot + "\n" + "1680652700423578 " +
-                              kBookEth + "\n";
-  for (const std::string& path : {write_plain("btc.dat", content), write_gzip("btc.dat.gz", content)}) {
+  const std::string content = "1680652700423575 " + kTradeBtc + "\n" + "1680652700423576 " +
+                              kDepthBtc + "\n" + "1680652700423577 " + kSnapshot + "\n" +
+                              "1680652700423578 " + kBookEth + "\n";
+  for (const std::string& path :
+       {write_plain("btc.dat", content), write_gzip("btc.dat.gz", content)}) {
     const auto events = read_all(path);
     EXPECT_EQ(last_format, MarketFileFormat::kWebsocketCapture);
     ASSERT_EQ(events.size(), 2u);
@@ -170,13 +183,14 @@ TEST_F(MarketReaderTest, ReadsSpacePrefixedCapture) {
 
 // cryptofeed style: header lines, "<unix seconds>: <json>", REST lines, CRLF, a huge line.
 TEST_F(MarketReaderTest, ReadsColonPrefixedCaptureWithHeaders) {
-  const std::string huge_rest = "https://fapi.binance.com/fapi/v1/depth?symbol=BTCUSDT -> 1617647797.9: " +
-                                std::string(R"({"lastUpdateId":1,"bids":[)") +
-                                std::string(200'000, ' ') + "]}";
-  const std::string content = "configuration: {\"trades\":[\"BTC-USDT\"]}\r\n"
-                              "wss://fstream.binance.com/stream?streams=btcusdt@trade <-> 1617647796.7\r\n" +
-                              std::string("1617647797.59: ") + kTradeBtc + "\r\n" + huge_rest + "\r\n" +
-                              "1617647798.1: " + kMarkArr + "\r\n";
+  const std::string huge_rest =
+      "https://fapi.binance.com/fapi/v1/depth?symbol=BTCUSDT -> 1617647797.9: " +
+      std::string(R"({"lastUpdateId":1,"bids":[)") + std::string(200'000, ' ') + "]}";
+  const std::string content =
+      "configuration: {\"trades\":[\"BTC-USDT\"]}\r\n"
+      "wss://fstream.binance.com/stream?streams=btcusdt@trade <-> 1617647796.7\r\n" +
+      std::string("1617647797.59: ") + kTradeBtc + "\r\n" + huge_rest + "\r\n" +
+      "1617647798.1: " + kMarkArr + "\r\n";
   const auto events = read_all(write_gzip("BINANCE_FUTURES.ws.1.0", content));
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].kind, MarketEventKind::kTrade);
@@ -201,8 +215,9 @@ TEST_F(MarketReaderTest, UnknownSymbolsAreIgnoredWhenInterningIsOff) {
 TEST_F(MarketReaderTest, BadCaptureLineNamesFileLineAndField) {
   std::string bad = kTradeBtc;
   bad.replace(bad.find("100.5"), 5, "10x.5");
-  const std::string path = write_plain("bad.dat", "1 " + kTradeBtc + "\n2 " + bad + "\n3 " + kBookEth +
-                                                      "\ngarbage line\n4 {\"stream\":\n");
+  const std::string path =
+      write_plain("bad.dat", "1 " + kTradeBtc + "\n2 " + bad + "\n3 " + kBookEth +
+                                 "\ngarbage line\n4 {\"stream\":\n");
   EXPECT_EQ(read_error(path), path + ":2: field 'data.p': not a decimal number");
 
   const auto events = read_all(path, skipping_bad_lines());
@@ -212,12 +227,14 @@ TEST_F(MarketReaderTest, BadCaptureLineNamesFileLineAndField) {
   EXPECT_EQ(last_stats.first_errors[0], path + ":2: field 'data.p': not a decimal number");
   EXPECT_EQ(last_stats.first_errors[1].rfind(path + ":4: not a websocket message", 0), 0u)
       << last_stats.first_errors[1];
-  EXPECT_EQ(last_stats.first_errors[2].rfind(path + ":5: field '", 0), 0u) << last_stats.first_errors[2];
+  EXPECT_EQ(last_stats.first_errors[2].rfind(path + ":5: field '", 0), 0u)
+      << last_stats.first_errors[2];
 }
 
 TEST_F(MarketReaderTest, KeepsOnlyTheFirstErrorMessages) {
   std::string content;
-  for (int i = 0; i < 25; ++i) content += "1 {\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"p\":\"0\"}\n";
+  for (int i = 0; i < 25; ++i)
+    content += "1 {\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"p\":\"0\"}\n";
   read_all(write_plain("zeros.dat", content), skipping_bad_lines());
   EXPECT_EQ(last_stats.malformed, 25u);
   EXPECT_EQ(last_stats.first_errors.size(), MarketReaderStats::kKeptErrors);
@@ -250,8 +267,10 @@ TEST_F(MarketReaderTest, WalksUpAndDownCandlesFromBinancePublicCsv) {
       "NEARUSDT-1m-2026-02.csv",
       "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,"
       "taker_buy_quote_volume,ignore\r\n"
-      "1769904000000,1.2060,1.2100,1.2040,1.2080,95149,1769904059999,114611.6240,282,39228,47269.8280,0\r\n"
-      "1769904060000,1.2080,1.2090,1.2000,1.2010,124292,1769904119999,149711.1910,301,82743,99665.4570,0\r\n"
+      "1769904000000,1.2060,1.2100,1.2040,1.2080,95149,1769904059999,114611.6240,282,39228,47269."
+      "8280,0\r\n"
+      "1769904060000,1.2080,1.2090,1.2000,1.2010,124292,1769904119999,149711.1910,301,82743,99665."
+      "4570,0\r\n"
       "1769904120000,1.2010,1.2010,1.2010,1.2010,1,1769904179999,1,1,1,1,0\r\n");
   MarketFileReader reader(path, symbols);
   EXPECT_EQ(reader.format(), MarketFileFormat::kKlineCsv);
@@ -262,9 +281,12 @@ TEST_F(MarketReaderTest, WalksUpAndDownCandlesFromBinancePublicCsv) {
   MarketEvent ev;
   while (reader.next(ev)) e.push_back(ev);
   ASSERT_EQ(e.size(), 15u);
-  expect_walk(&e[0], near, 1769904000000, 60'000, "1.206", "1.21", "1.204", "1.208");   // up: high first
-  expect_walk(&e[5], near, 1769904060000, 60'000, "1.208", "1.2", "1.209", "1.201");    // down: low first
-  expect_walk(&e[10], near, 1769904120000, 60'000, "1.201", "1.201", "1.201", "1.201");  // flat counts as up
+  expect_walk(&e[0], near, 1769904000000, 60'000, "1.206", "1.21", "1.204",
+              "1.208");  // up: high first
+  expect_walk(&e[5], near, 1769904060000, 60'000, "1.208", "1.2", "1.209",
+              "1.201");  // down: low first
+  expect_walk(&e[10], near, 1769904120000, 60'000, "1.201", "1.201", "1.201",
+              "1.201");  // flat counts as up
   EXPECT_EQ(e[0].event_time, 1769904000000);
   EXPECT_EQ(e[1].event_time, 1769904020000);
   EXPECT_EQ(e[2].event_time, 1769904040000);
@@ -301,7 +323,7 @@ TEST_F(MarketReaderTest, HeaderlessCsvTakesTheIntervalFromTheRowsAndTheSymbolFro
   ASSERT_EQ(events.size(), 15u);
   const SymbolId sol = *symbols.find("SOLUSDT");
   expect_walk(&events[0], sol, 1700000000000, 900'000, "10", "12", "9", "11");
-  expect_walk(&events[5], sol, 1700000900000, 900'000, "11", "11.5", "10.5", "11.2");  // up
+  expect_walk(&events[5], sol, 1700000900000, 900'000, "11", "11.5", "10.5", "11.2");   // up
   expect_walk(&events[10], sol, 1700001800000, 900'000, "11.2", "11", "11.3", "11.1");  // down
   EXPECT_EQ(last_stats.ignored, 0u);
 
@@ -311,9 +333,10 @@ TEST_F(MarketReaderTest, HeaderlessCsvTakesTheIntervalFromTheRowsAndTheSymbolFro
 }
 
 TEST_F(MarketReaderTest, CsvWithoutASymbolOrKlineHeaderIsRefused) {
-  const std::string funding = write_plain("BTCUSDT-um-8h-funding_rate.csv",
-                                          "funding_time_ms,funding_rate\n1741276800000,0.00006818\n");
-  EXPECT_NE(read_error(funding).find("neither a websocket capture nor a kline CSV"), std::string::npos);
+  const std::string funding = write_plain(
+      "BTCUSDT-um-8h-funding_rate.csv", "funding_time_ms,funding_rate\n1741276800000,0.00006818\n");
+  EXPECT_NE(read_error(funding).find("neither a websocket capture nor a kline CSV"),
+            std::string::npos);
   const std::string nameless = write_plain("-.csv", "1,1,1,1,1\n2,1,1,1,1\n");
   EXPECT_NE(read_error(nameless).find("cannot tell the symbol"), std::string::npos);
 }
@@ -330,14 +353,17 @@ TEST_F(MarketReaderTest, BadCsvRowsNameFileLineAndColumn) {
       {"1700000060000,10,12,-9,11,5", "column 'low': not positive"},
       {"1700000060000,10,10.5,9,11,5", "column 'high': 10.5 is below open or close"},
       {"1700000060000,10,12,10.5,11,5", "column 'low': 10.5 is above open or close"},
-      {"1700000000000,10,12,9,11,5", "column 'open_time': 1700000000000 is not after the previous candle (opened 1700000000000)"},
-      {"1700000030000,10,12,9,11,5", "column 'open_time': 1700000030000 is not after the previous candle (opened 1700000000000)"},
+      {"1700000000000,10,12,9,11,5",
+       "column 'open_time': 1700000000000 is not after the previous candle (opened 1700000000000)"},
+      {"1700000030000,10,12,9,11,5",
+       "column 'open_time': 1700000030000 is not after the previous candle (opened 1700000000000)"},
       {"abc,10,12,9,11,5", "column 'open_time': not a time in milliseconds"},
       {"1700000060000,10,12", "expected at least 5 columns, got 3"},
   };
   for (const Case& c : cases) {
-    const std::string path = write_plain("ETHUSDT-1m.csv", header + "1700000000000,10,12,9,11,5\n" + c.row +
-                                                              "\n1700000120000,10,12,9,11,5\n");
+    const std::string path =
+        write_plain("ETHUSDT-1m.csv", header + "1700000000000,10,12,9,11,5\n" + c.row +
+                                          "\n1700000120000,10,12,9,11,5\n");
     EXPECT_EQ(read_error(path), path + ":3: " + c.message);
     const auto events = read_all(path, skipping_bad_lines());
     EXPECT_EQ(events.size(), 10u) << c.row;
@@ -349,22 +375,24 @@ TEST_F(MarketReaderTest, BadCsvRowsNameFileLineAndColumn) {
 
 TEST_F(MarketReaderTest, MergerOrdersByEventTimeThenFileIndex) {
   // Captures whose event times interleave, with a tie at 2000.
-  const std::string a = write_plain("a.dat",
-                                    "1 {\"e\":\"trade\",\"E\":1000,\"s\":\"BTCUSDT\",\"p\":\"1\"}\n"
-                                    "2 {\"e\":\"trade\",\"E\":2000,\"s\":\"BTCUSDT\",\"p\":\"2\"}\n"
-                                    "3 {\"e\":\"trade\",\"E\":5000,\"s\":\"BTCUSDT\",\"p\":\"3\"}\n");
-  const std::string b = write_plain("b.dat",
-                                    "1 {\"e\":\"trade\",\"E\":1500,\"s\":\"ETHUSDT\",\"p\":\"10\"}\n"
-                                    "2 {\"e\":\"trade\",\"E\":2000,\"s\":\"ETHUSDT\",\"p\":\"20\"}\n"
-                                    "3 {\"e\":\"trade\",\"E\":2500,\"s\":\"ETHUSDT\",\"p\":\"30\"}\n");
+  const std::string a =
+      write_plain("a.dat",
+                  "1 {\"e\":\"trade\",\"E\":1000,\"s\":\"BTCUSDT\",\"p\":\"1\"}\n"
+                  "2 {\"e\":\"trade\",\"E\":2000,\"s\":\"BTCUSDT\",\"p\":\"2\"}\n"
+                  "3 {\"e\":\"trade\",\"E\":5000,\"s\":\"BTCUSDT\",\"p\":\"3\"}\n");
+  const std::string b =
+      write_plain("b.dat",
+                  "1 {\"e\":\"trade\",\"E\":1500,\"s\":\"ETHUSDT\",\"p\":\"10\"}\n"
+                  "2 {\"e\":\"trade\",\"E\":2000,\"s\":\"ETHUSDT\",\"p\":\"20\"}\n"
+                  "3 {\"e\":\"trade\",\"E\":2500,\"s\":\"ETHUSDT\",\"p\":\"30\"}\n");
   MarketMerger merger;
   merger.add(b, symbols);  // file 0
   merger.add(a, symbols);  // file 1
   std::vector<std::pair<TimeMs, std::size_t>> order;
   MarketEvent ev;
   while (merger.next(ev)) order.emplace_back(ev.event_time, merger.last_file());
-  const std::vector<std::pair<TimeMs, std::size_t>> expected = {
-      {1000, 1}, {1500, 0}, {2000, 0}, {2000, 1}, {2500, 0}, {5000, 1}};
+  const std::vector<std::pair<TimeMs, std::size_t>> expected = {{1000, 1}, {1500, 0}, {2000, 0},
+                                                                {2000, 1}, {2500, 0}, {5000, 1}};
   EXPECT_EQ(order, expected);
   ASSERT_EQ(merger.size(), 2u);
   EXPECT_EQ(merger.reader(0).stats().events, 3u);
@@ -372,10 +400,12 @@ TEST_F(MarketReaderTest, MergerOrdersByEventTimeThenFileIndex) {
 }
 
 TEST_F(MarketReaderTest, MergerInterleavesCandleWalksOfTwoSymbols) {
-  const std::string btc = write_plain("BTCUSDT-1m.csv", "open_time,open,high,low,close\n"
-                                                        "60000,10,12,9,11\n120000,11,12,10,10.5\n");
-  const std::string eth = write_plain("ETHUSDT-1m.csv", "open_time,open,high,low,close\n"
-                                                        "60000,1,1.2,0.9,1.1\n120000,1.1,1.2,1,1.05\n");
+  const std::string btc = write_plain("BTCUSDT-1m.csv",
+                                      "open_time,open,high,low,close\n"
+                                      "60000,10,12,9,11\n120000,11,12,10,10.5\n");
+  const std::string eth = write_plain("ETHUSDT-1m.csv",
+                                      "open_time,open,high,low,close\n"
+                                      "60000,1,1.2,0.9,1.1\n120000,1.1,1.2,1,1.05\n");
   MarketMerger merger;
   merger.add(btc, symbols);
   merger.add(eth, symbols);
@@ -383,7 +413,8 @@ TEST_F(MarketReaderTest, MergerInterleavesCandleWalksOfTwoSymbols) {
   MarketEvent ev;
   while (merger.next(ev)) events.push_back(ev);
   ASSERT_EQ(events.size(), 20u);
-  for (std::size_t i = 1; i < events.size(); ++i) EXPECT_LE(events[i - 1].event_time, events[i].event_time);
+  for (std::size_t i = 1; i < events.size(); ++i)
+    EXPECT_LE(events[i - 1].event_time, events[i].event_time);
   // Same times: BTC (file 0) before ETH (file 1) at every step.
   EXPECT_EQ(events[0].symbol, *symbols.find("BTCUSDT"));
   EXPECT_EQ(events[1].symbol, *symbols.find("ETHUSDT"));
@@ -415,7 +446,8 @@ std::vector<fs::path> files_in(const fs::path& dir) {
 
 TEST(MarketReaderRecorded, EveryCaptureReadsWithoutBadLines) {
   const fs::path ws = shared_dir_or_empty("ws");
-  if (ws.empty()) GTEST_SKIP() << "shared data not found (set EXITBRAIN_DATA_DIR or place it at ../shared/data)";
+  if (ws.empty())
+    GTEST_SKIP() << "shared data not found (set EXITBRAIN_DATA_DIR or place it at ../shared/data)";
   SymbolTable symbols;
   std::uint64_t total_events = 0;
   for (const char* sub : {"usdm", "multi"}) {
@@ -427,10 +459,11 @@ TEST(MarketReaderRecorded, EveryCaptureReadsWithoutBadLines) {
       std::map<MarketEventKind, std::uint64_t> kinds;
       while (reader.next(ev)) ++kinds[ev.kind];
       const MarketReaderStats& s = reader.stats();
-      std::cout << "[ recorded ] " << path.filename().string() << ": " << s.lines << " lines, " << s.events
-                << " events (mark " << kinds[MarketEventKind::kMarkPrice] << ", trade "
-                << kinds[MarketEventKind::kTrade] << ", book " << kinds[MarketEventKind::kBookTicker]
-                << ", kline " << kinds[MarketEventKind::kKline] << "), " << s.ignored << " ignored\n";
+      std::cout << "[ recorded ] " << path.filename().string() << ": " << s.lines << " lines, "
+                << s.events << " events (mark " << kinds[MarketEventKind::kMarkPrice] << ", trade "
+                << kinds[MarketEventKind::kTrade] << ", book "
+                << kinds[MarketEventKind::kBookTicker] << ", kline "
+                << kinds[MarketEventKind::kKline] << "), " << s.ignored << " ignored\n";
       EXPECT_EQ(s.malformed, 0u) << path;
       EXPECT_GT(s.events, 0u) << path;
       total_events += s.events;
@@ -441,7 +474,8 @@ TEST(MarketReaderRecorded, EveryCaptureReadsWithoutBadLines) {
 
 TEST(MarketReaderRecorded, EveryKlineCsvWalksWithoutBadRows) {
   const fs::path klines = shared_dir_or_empty("klines");
-  if (klines.empty()) GTEST_SKIP() << "shared data not found (set EXITBRAIN_DATA_DIR or place it at ../shared/data)";
+  if (klines.empty())
+    GTEST_SKIP() << "shared data not found (set EXITBRAIN_DATA_DIR or place it at ../shared/data)";
   SymbolTable symbols;
   std::size_t files = 0;
   for (const char* sub : {"binance-public", "um-ohlcv"}) {
@@ -471,7 +505,8 @@ TEST(MarketReaderRecorded, EveryKlineCsvWalksWithoutBadRows) {
 
 TEST(MarketReaderRecorded, MergesBtcAndEthCaptures) {
   const fs::path usdm = shared_dir_or_empty("ws/usdm");
-  if (usdm.empty()) GTEST_SKIP() << "shared data not found (set EXITBRAIN_DATA_DIR or place it at ../shared/data)";
+  if (usdm.empty())
+    GTEST_SKIP() << "shared data not found (set EXITBRAIN_DATA_DIR or place it at ../shared/data)";
   SymbolTable symbols;
   MarketMerger merger;
   merger.add((usdm / "btcusdt_20240808.gz").string(), symbols);
@@ -479,7 +514,8 @@ TEST(MarketReaderRecorded, MergesBtcAndEthCaptures) {
   std::uint64_t per_file[2] = {};
   MarketEvent ev;
   while (merger.next(ev)) ++per_file[merger.last_file()];
-  std::cout << "[ recorded ] merged 20240808: BTC " << per_file[0] << " events, ETH " << per_file[1] << "\n";
+  std::cout << "[ recorded ] merged 20240808: BTC " << per_file[0] << " events, ETH " << per_file[1]
+            << "\n";
   EXPECT_EQ(per_file[0], merger.reader(0).stats().events);
   EXPECT_EQ(per_file[1], merger.reader(1).stats().events);
   EXPECT_GT(per_file[0], 80'000u);

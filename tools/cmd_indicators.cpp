@@ -3,8 +3,6 @@
 // Reads a kline CSV (Binance public dump `open_time,open,high,low,close,...`, with or
 // without its header, or um-ohlcv `open_time_ms,open,high,low,close,volume`), folds its
 // candles into --interval candles and runs the same core indicators the engine runs.
-// The kline reader here is deliberately small and local; tools/market_reader.hpp will
-// replace it.
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -23,7 +21,9 @@
 #include "core/decimal.hpp"
 #include "core/interval.hpp"
 #include "core/regime.hpp"
+#include "core/symbol_table.hpp"
 #include "tools/commands.hpp"
+#include "tools/market_reader.hpp"
 
 namespace exitbrain::cli {
 namespace {
@@ -40,141 +40,19 @@ struct IndicatorOptions {
 
 // ---- reading klines ---------------------------------------------------------------
 
-struct KlineColumns {
-  std::array<std::size_t, 5> index{0, 1, 2, 3, 4};  // open_time, open, high, low, close
-  std::array<std::string, 5> name{"open_time", "open", "high", "low", "close"};
-  bool has_header = true;
-};
-
-std::vector<std::string_view> split_fields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', start);
-    fields.push_back(line.substr(start, comma - start));
-    if (comma == std::string_view::npos) return fields;
-    start = comma + 1;
-  }
-}
-
-bool parse_int(std::string_view text, std::int64_t& out) {
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, out);
-  return ec == std::errc() && ptr == end && !text.empty();
-}
-
-std::string where(const std::string& file, std::size_t line) {
-  return file + ":" + std::to_string(line);
-}
-
-// A first line starting with a number is data: older Binance dumps have no header.
-KlineColumns find_columns(std::string_view first_line, const std::string& file) {
-  KlineColumns cols;
-  const auto fields = split_fields(first_line);
-  std::int64_t ignored = 0;
-  if (!fields.empty() && parse_int(fields[0], ignored)) {
-    cols.has_header = false;
-    return cols;
-  }
-  const std::array<std::array<std::string_view, 2>, 5> accepted{{{"open_time", "open_time_ms"},
-                                                                 {"open", "open"},
-                                                                 {"high", "high"},
-                                                                 {"low", "low"},
-                                                                 {"close", "close"}}};
-  for (std::size_t c = 0; c < accepted.size(); ++c) {
-    const auto it = std::find_if(fields.begin(), fields.end(), [&](std::string_view f) {
-      return f == accepted[c][0] || f == accepted[c][1];
-    });
-    if (it == fields.end()) {
-      throw InputError(where(file, 1) + ": no column '" + std::string(accepted[c][0]) +
-                       "' in the header");
-    }
-    cols.index[c] = static_cast<std::size_t>(it - fields.begin());
-    cols.name[c] = std::string(*it);
-  }
-  return cols;
-}
-
-Price parse_price(std::string_view text, const std::string& column, const std::string& at) {
-  Price p;
-  if (parse_decimal(text, p) != DecimalError::kOk) {
-    throw InputError(at + ": column '" + column + "': not a decimal number");
-  }
-  return p;
-}
-
-// Binance switched its public spot dumps to microseconds in 2025; milliseconds for
-// any date before the year 5138 stay below 1e14.
-TimeMs to_millis(std::int64_t t) {
-  return t >= 100'000'000'000'000 ? t / 1000 : t;
-}
-
-void check_ohlc(const Candle& c, const std::string& at) {
-  if (c.low.is_negative()) throw InputError(at + ": column 'low': negative price");
-  if (c.high < c.low) throw InputError(at + ": high is below low");
-  if (c.open < c.low || c.open > c.high) throw InputError(at + ": open is outside [low, high]");
-  if (c.close < c.low || c.close > c.high) {
-    throw InputError(at + ": close is outside [low, high]");
-  }
-}
-
-Candle parse_kline(std::string_view line, std::size_t line_no, const KlineColumns& cols,
-                   const std::string& file) {
-  const std::string at = where(file, line_no);
-  const auto fields = split_fields(line);
-  const std::size_t needed = *std::max_element(cols.index.begin(), cols.index.end()) + 1;
-  if (fields.size() < needed) {
-    throw InputError(at + ": expected at least " + std::to_string(needed) + " columns, found " +
-                     std::to_string(fields.size()));
-  }
-  std::int64_t t = 0;
-  if (!parse_int(fields[cols.index[0]], t)) {
-    throw InputError(at + ": column '" + cols.name[0] + "': not an integer");
-  }
-  Candle c;
-  c.open_time = to_millis(t);
-  c.open = parse_price(fields[cols.index[1]], cols.name[1], at);
-  c.high = parse_price(fields[cols.index[2]], cols.name[2], at);
-  c.low = parse_price(fields[cols.index[3]], cols.name[3], at);
-  c.close = parse_price(fields[cols.index[4]], cols.name[4], at);
-  check_ohlc(c, at);
-  return c;
-}
-
-std::vector<Candle> read_klines(const std::string& file) {
-  if (file.size() > 3 && file.compare(file.size() - 3, 3, ".gz") == 0) {
-    throw InputError(file + ": compressed klines are not supported yet; gunzip the file first");
-  }
-  std::ifstream in(file);
-  if (!in) throw InputError("cannot open klines file '" + file + "'");
+// The candles of a kline CSV (any layout MarketFileReader knows, plain or gzip) and the
+// file's own interval.
+std::vector<Candle> read_klines(const std::string& file, std::int64_t& source_ms) {
+  SymbolTable symbols;
+  MarketFileReader reader(file, symbols);
+  if (reader.format() != MarketFileFormat::kKlineCsv)
+    throw InputError("--klines: '" + file + "' is not a kline CSV");
   std::vector<Candle> rows;
-  KlineColumns cols;
-  std::string line;
-  for (std::size_t line_no = 1; std::getline(in, line); ++line_no) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    if (line_no == 1) {
-      cols = find_columns(line, file);
-      if (cols.has_header) continue;
-    }
-    rows.push_back(parse_kline(line, line_no, cols, file));
-    if (rows.size() > 1 && rows.back().open_time <= rows[rows.size() - 2].open_time) {
-      throw InputError(where(file, line_no) + ": column '" + cols.name[0] +
-                       "': not after the previous row");
-    }
-  }
+  MarketEvent ev;
+  while (reader.next(ev))
+    if (ev.kind == MarketEventKind::kKline) rows.push_back(ev.kline);
+  source_ms = reader.interval_ms();
   return rows;
-}
-
-// The file's own interval: the smallest step between rows (gaps only make steps longer).
-// A single row cannot tell; it is then taken to be one candle of the target interval.
-std::int64_t infer_interval(const std::vector<Candle>& rows, std::int64_t fallback) {
-  std::int64_t step = 0;
-  for (std::size_t i = 1; i < rows.size(); ++i) {
-    const std::int64_t d = rows[i].open_time - rows[i - 1].open_time;
-    step = step == 0 ? d : std::min(step, d);
-  }
-  return step > 0 ? step : fallback;
 }
 
 std::string describe_interval(std::int64_t ms) {
@@ -267,13 +145,11 @@ class CsvOut {
   std::string buf_;
 };
 
-std::vector<Candle> aggregate(const std::vector<Candle>& rows, std::int64_t source_ms,
-                              std::int64_t target_ms) {
+std::vector<Candle> aggregate(const std::vector<Candle>& rows, std::int64_t target_ms) {
   std::vector<Candle> out;
   out.reserve(rows.size());  // every emitted candle holds at least one input row
   CandleAggregator agg(target_ms);
-  for (Candle c : rows) {
-    c.interval_ms = source_ms;
+  for (const Candle& c : rows) {
     agg.on_candle(c, [&out](const Candle& closed) { out.push_back(closed); });
   }
   return out;  // a bucket still open at the end of the file has not closed: not reported
@@ -311,13 +187,13 @@ void run_indicators(const IndicatorOptions& o) {
   const std::int64_t target_ms = checked_interval(o);
   check_period("--period", o.period, kMaxAtrPeriod);
   const RegimeParams rp = checked_regime(o);
-  const std::vector<Candle> rows = read_klines(o.klines);
-  const std::int64_t source_ms = infer_interval(rows, target_ms);
+  std::int64_t source_ms = 0;
+  const std::vector<Candle> rows = read_klines(o.klines, source_ms);
   if (target_ms % source_ms != 0) {
     throw InputError("--interval " + o.interval + ": not a multiple of the klines interval (" +
                      describe_interval(source_ms) + ") of '" + o.klines + "'");
   }
-  write_indicators(aggregate(rows, source_ms, target_ms), o.period, rp);
+  write_indicators(aggregate(rows, target_ms), o.period, rp);
 }
 
 }  // namespace

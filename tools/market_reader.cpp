@@ -9,7 +9,9 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
+#include "core/interval.hpp"
 #include "net/binance_message_parser.hpp"
 #include "tools/commands.hpp"
 
@@ -27,7 +29,8 @@ GzLineReader::GzLineReader(std::string path) : path_(std::move(path)) {
   errno = 0;
   file_ = gzopen(path_.c_str(), "rb");
   if (file_ == nullptr) {
-    throw cli::InputError(path_ + ": cannot open: " + (errno ? std::strerror(errno) : "out of memory"));
+    throw cli::InputError(path_ +
+                          ": cannot open: " + (errno ? std::strerror(errno) : "out of memory"));
   }
   gzbuffer(file_, kGzBufferBytes);
   buffer_.resize(kInitialLineBuffer);
@@ -72,7 +75,8 @@ void GzLineReader::throw_if_read_error() const {
   int code = Z_OK;
   const char* message = gzerror(file_, &code);
   if (code != Z_OK) {
-    throw cli::InputError(path_ + ":" + std::to_string(line_number_ + 1) + ": read error: " + message);
+    throw cli::InputError(path_ + ":" + std::to_string(line_number_ + 1) +
+                          ": read error: " + message);
   }
 }
 
@@ -80,8 +84,12 @@ void GzLineReader::throw_if_read_error() const {
 
 namespace {
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (is_space(s.front()) || s.front() == '\r')) s.remove_prefix(1);
@@ -116,7 +124,8 @@ CaptureLine classify_capture_line(std::string_view line) noexcept {
   if (s.starts_with("wss://") || s.starts_with("ws://") || s.starts_with("configuration:")) {
     return {CaptureLineKind::kHeader, {}};
   }
-  if (s.starts_with("https://") || s.starts_with("http://")) return {CaptureLineKind::kRestSnapshot, {}};
+  if (s.starts_with("https://") || s.starts_with("http://"))
+    return {CaptureLineKind::kRestSnapshot, {}};
   if (starts_with_json(s)) return {CaptureLineKind::kJson, s};
   const std::size_t prefix = timestamp_prefix_length(s);
   if (prefix != std::string_view::npos && starts_with_json(s.substr(prefix))) {
@@ -175,7 +184,7 @@ std::vector<std::string> file_name_tokens(const std::string& path) {
 
 std::int64_t interval_from_file_name(const std::string& path) {
   for (const std::string& token : file_name_tokens(path)) {
-    if (std::int64_t ms = interval_to_ms(token); ms > 0) return ms;
+    if (const auto ms = kline_interval_ms(token)) return *ms;
   }
   return 0;
 }
@@ -186,7 +195,9 @@ TimeMs to_milliseconds(std::int64_t stamp) noexcept {
   return stamp >= kMicrosecondsFrom ? stamp / 1000 : stamp;
 }
 
-std::string text_of(Price p) { return to_string(p); }
+std::string text_of(Price p) {
+  return to_string(p);
+}
 
 }  // namespace
 
@@ -196,7 +207,8 @@ std::size_t MarketFileReader::KlineColumns::count() const noexcept {
 
 // ---------------------------------------------------------------- MarketFileReader
 
-MarketFileReader::MarketFileReader(std::string path, SymbolTable& symbols, MarketReaderOptions options)
+MarketFileReader::MarketFileReader(std::string path, SymbolTable& symbols,
+                                   MarketReaderOptions options)
     : symbols_(symbols), options_(std::move(options)), lines_(std::move(path)) {
   detect_format();
 }
@@ -260,7 +272,8 @@ bool MarketFileReader::fill_queue() {
       ++stats_.lines;
     } else {
       if (holding_first_candle_) {
-        throw cli::InputError(lines_.path() + ": a single candle and no interval token (\"1m\", \"5m\", "
+        throw cli::InputError(lines_.path() +
+                              ": a single candle and no interval token (\"1m\", \"5m\", "
                               "...) in the file name: cannot tell the interval");
       }
       return false;
@@ -296,36 +309,59 @@ void MarketFileReader::read_capture_line(std::string_view line) {
   }
 }
 
+namespace {
+
+// Named columns, wherever they stand; nullopt when one of the five is missing.
+std::optional<MarketFileReader::KlineColumns> columns_from_header(
+    const std::vector<std::string_view>& names) {
+  MarketFileReader::KlineColumns columns;
+  std::size_t* slots[] = {&columns.open_time, &columns.open, &columns.high, &columns.low,
+                          &columns.close};
+  bool found[5] = {};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string name = lower(names[i]);
+    int slot = -1;
+    if (name.starts_with("open_time") || name == "timestamp" || name == "time") slot = 0;
+    if (name == "open") slot = 1;
+    if (name == "high") slot = 2;
+    if (name == "low") slot = 3;
+    if (name == "close") slot = 4;
+    if (slot >= 0 && !found[slot]) {
+      *slots[slot] = i;
+      found[slot] = true;
+    }
+  }
+  if (!std::all_of(std::begin(found), std::end(found), [](bool f) { return f; })) return {};
+  return columns;
+}
+
+// The file name's first token: "NEARUSDT-1m-2026-02.csv" -> "NEARUSDT".
+std::string symbol_from_file_name(const std::string& path) {
+  const auto tokens = file_name_tokens(path);
+  return tokens.empty() ? std::string() : tokens.front();
+}
+
+}  // namespace
+
 void MarketFileReader::set_up_csv(std::string_view first_line) {
   split_csv(first_line, fields_);
   std::int64_t first_value = 0;
-  const bool headerless = parse_int(fields_[0], first_value);
-  if (!headerless) {
-    // Named columns: take them wherever they are.
-    bool found[5] = {};
-    for (std::size_t i = 0; i < fields_.size(); ++i) {
-      const std::string name = lower(fields_[i]);
-      auto take = [&](std::size_t& column, int slot) {
-        if (!found[slot]) column = i;
-        found[slot] = true;
-      };
-      if (name.starts_with("open_time") || name == "timestamp" || name == "time") take(columns_.open_time, 0);
-      else if (name == "open") take(columns_.open, 1);
-      else if (name == "high") take(columns_.high, 2);
-      else if (name == "low") take(columns_.low, 3);
-      else if (name == "close") take(columns_.close, 4);
+  const bool has_header = !parse_int(fields_[0], first_value);
+  if (has_header) {
+    const auto columns = columns_from_header(fields_);
+    if (!columns) {
+      throw cli::InputError(where() +
+                            ": neither a websocket capture nor a kline CSV (expected a header "
+                            "with open_time, open, high, low, close; got '" +
+                            std::string(first_line.substr(0, 120)) + "')");
     }
-    if (!std::all_of(std::begin(found), std::end(found), [](bool f) { return f; })) {
-      throw cli::InputError(where() + ": neither a websocket capture nor a kline CSV (expected a header "
-                            "with open_time, open, high, low, close; got '" + std::string(first_line.substr(0, 120)) + "')");
-    }
+    columns_ = *columns;
+    has_pending_line_ = false;  // nothing to walk in a header
+    ++stats_.ignored;
   }
   const std::string& path = lines_.path();
-  std::string symbol = options_.symbol_override;
-  if (symbol.empty()) {
-    const auto tokens = file_name_tokens(path);
-    if (!tokens.empty()) symbol = tokens.front();
-  }
+  const std::string symbol =
+      options_.symbol_override.empty() ? symbol_from_file_name(path) : options_.symbol_override;
   const auto id = symbols_.intern(symbol);
   if (!id) {
     throw cli::InputError(path + ": cannot tell the symbol from the file name ('" + symbol +
@@ -333,10 +369,6 @@ void MarketFileReader::set_up_csv(std::string_view first_line) {
   }
   csv_symbol_ = *id;
   csv_interval_ms_ = interval_from_file_name(path);
-  if (!headerless) {
-    has_pending_line_ = false;  // the header has been read
-    ++stats_.ignored;
-  }
 }
 
 void MarketFileReader::read_csv_line(std::string_view line) {
@@ -413,13 +445,13 @@ bool MarketFileReader::parse_candle_row(std::string_view line, Candle& out) {
     bad_line("column 'high': " + text_of(out.high) + " is below open or close");
     return false;
   }
-  // The walk of the previous candle runs to its close time: an earlier start would go back in time.
-  const TimeMs earliest = !has_previous_candle_ ? 0
-                          : csv_interval_ms_ > 0 ? previous_open_time_ + csv_interval_ms_
-                                                 : previous_open_time_ + 1;
-  if (has_previous_candle_ && out.open_time < earliest) {
+  // The previous candle's walk runs to its close time: starting earlier would go back in time.
+  // While the interval is still unknown only the order can be checked.
+  const std::int64_t min_gap = csv_interval_ms_ > 0 ? csv_interval_ms_ : 1;
+  if (has_previous_candle_ && out.open_time < previous_open_time_ + min_gap) {
     bad_line("column 'open_time': " + std::to_string(out.open_time) +
-             " is not after the previous candle (opened " + std::to_string(previous_open_time_) + ")");
+             " is not after the previous candle (opened " + std::to_string(previous_open_time_) +
+             ")");
     return false;
   }
   return true;
@@ -457,7 +489,8 @@ MarketFileReader& MarketMerger::add(std::unique_ptr<MarketFileReader> reader) {
   return *sources_.back().reader;
 }
 
-MarketFileReader& MarketMerger::add(std::string path, SymbolTable& symbols, MarketReaderOptions options) {
+MarketFileReader& MarketMerger::add(std::string path, SymbolTable& symbols,
+                                    MarketReaderOptions options) {
   return add(std::make_unique<MarketFileReader>(std::move(path), symbols, std::move(options)));
 }
 
@@ -469,7 +502,8 @@ bool MarketMerger::next(MarketEvent& out) {
       source.has_head = source.reader->next(source.head);
     }
     // Strictly earlier only: on a tie the file added first keeps its turn.
-    if (source.has_head && (earliest == nullptr || source.head.event_time < earliest->head.event_time)) {
+    if (source.has_head &&
+        (earliest == nullptr || source.head.event_time < earliest->head.event_time)) {
       earliest = &source;
     }
   }

@@ -75,10 +75,11 @@ struct MarketReaderOptions {
 
 struct MarketReaderStats {
   static constexpr std::size_t kKeptErrors = 10;
-  std::uint64_t lines = 0;      // every line read
-  std::uint64_t events = 0;     // events returned by next()
-  std::uint64_t ignored = 0;    // lines without an event: headers, REST snapshots, depth, unknown symbols
-  std::uint64_t malformed = 0;  // bad lines skipped with skip_bad_lines
+  std::uint64_t lines = 0;   // every line read
+  std::uint64_t events = 0;  // events returned by next()
+  std::uint64_t ignored =
+      0;  // lines without an event: headers, REST snapshots, depth, unknown symbols
+  std::uint64_t malformed = 0;            // bad lines skipped with skip_bad_lines
   std::vector<std::string> first_errors;  // "FILE:LINE: ..." for the first kKeptErrors bad lines
 };
 
@@ -150,7 +151,7 @@ class MarketFileReader {
   std::int64_t csv_interval_ms_ = 0;
   TimeMs previous_open_time_ = 0;
   bool has_previous_candle_ = false;
-  Candle first_candle_{};          // held back until the second row tells the interval
+  Candle first_candle_{};  // held back until the second row tells the interval
   bool holding_first_candle_ = false;
 };
 

@@ -8,9 +8,9 @@
 
 namespace exitbrain::testing {
 
-CommandResult run_command(const std::string& command) {
+CommandResult run_command(const std::string& command, bool merge_stderr) {
   // stderr is folded into the captured output so tests can check error messages.
-  const std::string full = command + " 2>&1";
+  const std::string full = command + (merge_stderr ? " 2>&1" : " 2>/dev/null");
   FILE* pipe = ::popen(full.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed: " + command);
   CommandResult r;

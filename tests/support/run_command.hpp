@@ -8,7 +8,8 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs a shell command line and captures its output and exit code.
-CommandResult run_command(const std::string& command);
+// Runs a shell command line and captures its output (stdout, and stderr unless
+// merge_stderr is false: then stderr goes to /dev/null) and exit code.
+CommandResult run_command(const std::string& command, bool merge_stderr = true);
 
 }  // namespace exitbrain::testing

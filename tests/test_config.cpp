@@ -1,0 +1,111 @@
+#include "tools/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/paths.hpp"
+#include "tools/commands.hpp"
+
+namespace exitbrain {
+namespace {
+
+std::string error_of(const std::string& toml) {
+  try {
+    load_config_text(toml, "cfg.toml");
+  } catch (const cli::InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Config, ShipsTheSeedAndRegimeProfiles) {
+  const Config c = load_config_text("", "cfg.toml");
+  for (const char* name : {"CHALLENGE_100", "RANGE", "TRENDING", "VOLATILE"})
+    EXPECT_GE(c.find_profile(name), 0) << name;
+  const Profile& ch = c.profiles[static_cast<std::size_t>(c.find_profile("CHALLENGE_100"))];
+  EXPECT_EQ(ch.atr_period, 14);
+  EXPECT_EQ(ch.atr_interval_ms, 300'000);
+  EXPECT_DOUBLE_EQ(ch.atr_multiplier, 1.1);
+  EXPECT_DOUBLE_EQ(ch.trail_offset, 0.003);
+  EXPECT_EQ(ch.time_stop_sec, 7200);
+  const Profile& range = c.profiles[static_cast<std::size_t>(c.find_profile("RANGE"))];
+  EXPECT_DOUBLE_EQ(range.tp_r[0], 0.2);  // seed 002
+  EXPECT_DOUBLE_EQ(range.tp_r[2], 0.7);
+  EXPECT_DOUBLE_EQ(range.tp_fraction[2], 0.30);
+  for (const Profile& p : c.profiles) EXPECT_FALSE(validate(p)) << p.name;
+}
+
+TEST(Config, ReadsTheContractKeysAndInheritsFromTheBase) {
+  const Config c = load_config_text(R"(
+default_profile = "MINE"
+[profile.MINE]
+base = "RANGE"
+atr_period = 10
+atr_interval = "15m"
+atr_method = "wilder"
+tp_r = [1, 2]
+tp_fraction = [0.5, 0.5]
+trigger_source = "mid"
+time_stop_sec = 0
+[symbols.btcusdt]
+tick_size = "0.1"
+step_size = "0.001"
+[replay]
+taker_fee = 0.0004
+)",
+                                    "cfg.toml");
+  const Profile& p = c.profiles[static_cast<std::size_t>(c.find_profile("MINE"))];
+  EXPECT_EQ(c.default_profile, "MINE");
+  EXPECT_EQ(p.atr_period, 10);
+  EXPECT_EQ(p.atr_interval_ms, 900'000);
+  EXPECT_EQ(p.atr_method, AtrMethod::kWilder);
+  EXPECT_EQ(p.tp_count, 2);
+  EXPECT_EQ(p.trigger_source, TriggerSource::kMid);
+  EXPECT_EQ(p.time_stop_sec, 0);
+  EXPECT_DOUBLE_EQ(p.harvest_trigger, 0.004) << "inherited from RANGE";
+  ASSERT_EQ(c.symbols.size(), 1u);
+  EXPECT_EQ(to_string(*c.symbols[0].tick_size), "0.1");
+  EXPECT_DOUBLE_EQ(c.fills.taker_fee, 0.0004);
+}
+
+TEST(Config, ErrorsNameTheTableAndKey) {
+  EXPECT_EQ(error_of("[profile.X]\natr_perod = 3\n"), "cfg.toml: [profile.X] atr_perod: unknown key");
+  EXPECT_EQ(error_of("[profile.X]\natr_period = 0\n"), "cfg.toml: [profile.X] atr_period: must be in [1, 512]");
+  EXPECT_EQ(error_of("[profile.X]\natr_multiplier = -1.0\n"),
+            "cfg.toml: [profile.X] atr_multiplier: must be in (0, 50]");
+  EXPECT_EQ(error_of("[profile.X]\natr_multiplier = nan\n"),
+            "cfg.toml: [profile.X] atr_multiplier: must be in (0, 50]");
+  EXPECT_EQ(error_of("[profile.X]\natr_interval = \"7m\"\n"),
+            "cfg.toml: [profile.X] atr_interval: must be one of 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d");
+  EXPECT_EQ(error_of("[profile.X]\ntp_r = [1, 2]\n"),
+            "cfg.toml: [profile.X] tp_fraction: tp_r and tp_fraction must be given together");
+  EXPECT_EQ(error_of("[profile.X]\ntp_r = [2, 1]\ntp_fraction = [0.5, 0.5]\n"),
+            "cfg.toml: [profile.X] tp_r: legs must be strictly increasing");
+  EXPECT_EQ(error_of("[profile.X]\ntp_r = [1, 2]\ntp_fraction = [0.7, 0.5]\n"),
+            "cfg.toml: [profile.X] tp_fraction: fractions must not sum above 1");
+  EXPECT_EQ(error_of("[profile.X]\ntrigger_source = \"index\"\n"),
+            "cfg.toml: [profile.X] trigger_source: must be \"mark\", \"last\" or \"mid\"");
+  EXPECT_EQ(error_of("[profile.X]\nbase = \"NOPE\"\n"), "cfg.toml: [profile.X] base: no profile named \"NOPE\"");
+  EXPECT_EQ(error_of("[profile.A]\nbase = \"B\"\n[profile.B]\nbase = \"A\"\n"),
+            "cfg.toml: [profile.A] base: cycle of bases");
+  EXPECT_EQ(error_of("default_profile = \"NOPE\"\n"),
+            "cfg.toml: [(top level)] default_profile: no profile named \"NOPE\"");
+  EXPECT_EQ(error_of("[symbols.BTCUSDT]\ntick_size = \"-0.1\"\n"),
+            "cfg.toml: [symbols.BTCUSDT] tick_size: must be positive");
+  EXPECT_EQ(error_of("[replay]\ntaker_fee = 0.5\n"), "cfg.toml: [replay] taker_fee: must be in [0, 0.01]");
+  EXPECT_EQ(error_of("[exchange]\nrest_url = \"x\"\n"), "cfg.toml: [(top level)] exchange: unknown key");
+  EXPECT_EQ(error_of("[profile.X\n").rfind("cfg.toml:1:", 0), 0u) << "TOML syntax errors carry the line";
+}
+
+TEST(Config, TheShippedExampleLoads) {
+  const Config c = load_config((testing::source_dir() / "config/exitbrain.example.toml").string());
+  EXPECT_GE(c.find_profile("SWING"), 0);
+  EXPECT_EQ(c.profiles[static_cast<std::size_t>(c.find_profile("SWING"))].atr_interval_ms, 900'000);
+}
+
+TEST(Config, BaseMayComeLaterInTheFile) {
+  const Config c = load_config_text("[profile.A]\nbase = \"B\"\n[profile.B]\natr_period = 7\n", "cfg.toml");
+  EXPECT_EQ(c.profiles[static_cast<std::size_t>(c.find_profile("A"))].atr_period, 7);
+}
+
+}  // namespace
+}  // namespace exitbrain
