@@ -293,6 +293,23 @@ TEST(ReplayErrors, BadConfigNamesTableAndKey) {
   EXPECT_NE(r.output.find("[profile.X] atr_period: must be in [1, 512]"), std::string::npos) << r.output;
 }
 
+TEST(ReplayErrors, PositionWithoutMarketDataIsAnError) {
+  TempDir dir;
+  const std::string market = dir.file("m.gz");
+  ASSERT_EQ(testing::run_command(exitbrain() + " synth --hours 1 --out " + market).exit_code, 0);
+  const std::string positions = dir.file(
+      "p.jsonl",
+      R"({"id":"a","symbol":"SYNTHUSDT","side":"LONG","qty":1,"entry_price":100,"opened_at":1771000000000})"
+      "\n"
+      R"({"id":"b","symbol":"NODATAUSDT","side":"LONG","qty":1,"entry_price":100,"opened_at":1771000000000})"
+      "\n");
+  const auto r = testing::run_command(exitbrain() + " replay --market " + market + " --positions " + positions);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("p.jsonl:2: field 'symbol': no market data for NODATAUSDT"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("\"status\":\"no_market_data\""), std::string::npos) << r.output;
+}
+
 TEST(ReplayErrors, HelpDescribesEveryOption) {
   const auto r = testing::run_command(exitbrain() + " replay --help");
   EXPECT_EQ(r.exit_code, 0);

@@ -1,9 +1,12 @@
 // exitbrain backtest: the replay engine over many synthetic entries, one comparison table
 // per profile and leverage mode. Entries carry no signal (both sides at every entry by
 // default), so the table measures the exit policy and the leverage, not a predictor.
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <sstream>
 
@@ -41,6 +44,62 @@ struct Group {
   LeverageMode mode;
 };
 
+// When to open positions: every `every_ms` once the ATRs are warm, or at the times a
+// file lists (JSON lines {"opened_at":ms,"side":"LONG|SHORT|BOTH","symbol":"..."}; side
+// and symbol optional). The entry price is the market's at that moment.
+struct ListedEntry {
+  TimeMs at = 0;
+  int sides = 3;  // bit 0 LONG, bit 1 SHORT
+  std::string symbol;
+};
+struct EntrySchedule {
+  std::int64_t every_ms = 0;  // 0: use `listed`
+  std::vector<ListedEntry> listed;
+};
+
+EntrySchedule parse_entries(const std::string& spec) {
+  EntrySchedule sched;
+  if (spec.rfind("every:", 0) == 0) {
+    const auto ms = parse_interval_ms(spec.substr(6));
+    if (!ms) throw InputError("--entries: \"" + spec.substr(6) + "\" is not an interval (1m 5m 1h 4h 1d ...)");
+    sched.every_ms = *ms;
+    return sched;
+  }
+  std::ifstream in(spec);
+  if (!in) throw InputError("--entries: expected every:<interval> or a readable file, got \"" + spec + "\"");
+  simdjson::dom::parser parser;
+  std::string line;
+  for (std::size_t n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string at = spec + ":" + std::to_string(n) + ": ";
+    simdjson::dom::object obj;
+    if (parser.parse(line).get(obj)) throw InputError(at + "not a JSON object");
+    ListedEntry e;
+    for (auto [key, value] : obj) {
+      if (key == "opened_at") {
+        if (value.get_int64().get(e.at) || e.at < 0) throw InputError(at + "field 'opened_at': must be milliseconds since the epoch");
+      } else if (key == "side") {
+        std::string_view side;
+        if (value.get_string().get(side)) throw InputError(at + "field 'side': must be a string");
+        e.sides = side == "LONG" ? 1 : side == "SHORT" ? 2 : side == "BOTH" ? 3 : 0;
+        if (!e.sides) throw InputError(at + "field 'side': must be LONG, SHORT or BOTH");
+      } else if (key == "symbol") {
+        std::string_view sym;
+        if (value.get_string().get(sym)) throw InputError(at + "field 'symbol': must be a string");
+        e.symbol = std::string(sym);
+      } else {
+        throw InputError(at + "field '" + std::string(key) + "': unknown field (expected opened_at, side, symbol)");
+      }
+    }
+    if (e.at == 0) throw InputError(at + "field 'opened_at': is missing");
+    sched.listed.push_back(e);
+  }
+  if (sched.listed.empty()) throw InputError("--entries: " + spec + " lists no entries");
+  std::stable_sort(sched.listed.begin(), sched.listed.end(),
+                   [](const ListedEntry& a, const ListedEntry& b) { return a.at < b.at; });
+  return sched;
+}
+
 std::vector<int> parse_profiles(const std::string& list, const Config& cfg) {
   std::vector<int> out;
   std::stringstream ss(list);
@@ -55,17 +114,9 @@ std::vector<int> parse_profiles(const std::string& list, const Config& cfg) {
   return out;
 }
 
-std::int64_t parse_every(const std::string& spec) {
-  if (spec.rfind("every:", 0) != 0)
-    throw InputError("--entries: expected every:<interval> such as every:4h");
-  const auto ms = parse_interval_ms(spec.substr(6));
-  if (!ms) throw InputError("--entries: \"" + spec.substr(6) + "\" is not an interval (1m 5m 1h 4h 1d ...)");
-  return *ms;
-}
-
-// One file's run: entries every `every_ms` once the ATRs are warm.
+// One file's run.
 void run_file(const std::string& path, const BacktestOptions& o, const Config& cfg,
-              const std::vector<Group>& groups, std::int64_t every_ms,
+              const std::vector<Group>& groups, const EntrySchedule& schedule,
               std::vector<std::vector<TradeOutcome>>& outcomes) {
   SymbolTable symbols;
   MarketMerger merger = open_market_files({path}, symbols, o.symbol, false);
@@ -84,22 +135,34 @@ void run_file(const std::string& path, const BacktestOptions& o, const Config& c
     double liquidation_price;
   };
   std::vector<Opened> opened;
+  const int option_sides = o.sides == "long" ? 1 : o.sides == "short" ? 2 : 3;
   std::int64_t first = -1, next_entry = 0;
+  std::size_t next_listed = 0;
   MarketEvent ev;
   std::size_t record = 0;
   while (merger.next(ev)) {
     if (first < 0) {
       first = ev.event_time;
-      next_entry = ((first + warmup_ms) / every_ms + 1) * every_ms;
+      if (schedule.every_ms) next_entry = ((first + warmup_ms) / schedule.every_ms + 1) * schedule.every_ms;
     }
     session.on_event(ev);
-    if (ev.kind != MarketEventKind::kSynthetic || ev.event_time < next_entry) continue;
-    next_entry += every_ms;
+    if (ev.kind != MarketEventKind::kSynthetic) continue;
+    int sides = 0;
+    if (schedule.every_ms) {
+      if (ev.event_time < next_entry) continue;
+      next_entry += schedule.every_ms;
+      sides = option_sides;
+    } else {
+      const std::string_view symbol = symbols.name(ev.symbol);
+      for (; next_listed < schedule.listed.size() && schedule.listed[next_listed].at <= ev.event_time; ++next_listed)
+        if (schedule.listed[next_listed].symbol.empty() || schedule.listed[next_listed].symbol == symbol)
+          sides |= schedule.listed[next_listed].sides & option_sides;
+      if (!sides) continue;
+    }
     const double entry = ev.price.to_double();
     for (std::size_t gi = 0; gi < groups.size(); ++gi) {
       for (const Side side : {Side::kLong, Side::kShort}) {
-        if ((o.sides == "long" && side == Side::kShort) || (o.sides == "short" && side == Side::kLong))
-          continue;
+        if (!(sides & (side == Side::kLong ? 1 : 2))) continue;
         const Group& g = groups[gi];
         PositionRecord rec;
         rec.id = "b" + std::to_string(record++);
@@ -182,7 +245,7 @@ int run_backtest(const BacktestOptions& o) {
     throw InputError("--sides: must be both, long or short");
   cfg.fills.taker_fee = o.taker_fee;
   cfg.fills.slippage_bps = o.slippage_bps;
-  const std::int64_t every = parse_every(o.entries);
+  const EntrySchedule schedule = parse_entries(o.entries);
   std::vector<Group> groups;
   for (int p : parse_profiles(o.profiles, cfg))
     for (LeverageMode m : {LeverageMode::kFixed1x, LeverageMode::kAdaptive})
@@ -190,7 +253,7 @@ int run_backtest(const BacktestOptions& o) {
   groups.push_back(Group{cfg.find_profile(cfg.default_profile), LeverageMode::kIlfLevels});
 
   std::vector<std::vector<TradeOutcome>> outcomes(groups.size());
-  for (const std::string& path : o.klines) run_file(path, o, cfg, groups, every, outcomes);
+  for (const std::string& path : o.klines) run_file(path, o, cfg, groups, schedule, outcomes);
 
   std::printf("backtest: %zu file(s), entries %s, sides %s, margin %.2f USDT, fee %.4f%%, slippage %.1f bps\n",
               o.klines.size(), o.entries.c_str(), o.sides.c_str(), o.margin, o.taker_fee * 100,
@@ -220,7 +283,9 @@ void add_backtest_command(CLI::App& root, int& exit_code) {
   cmd->add_option("--klines", o->klines, "1m kline CSV files (one symbol each)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--entries", o->entries, "entry schedule: every:<interval>, e.g. every:4h");
+  cmd->add_option("--entries", o->entries,
+                  "every:<interval> (e.g. every:4h), or a file of JSON lines "
+                  "{\"opened_at\":ms,\"side\":\"LONG|SHORT|BOTH\",\"symbol\":\"...\"}");
   cmd->add_option("--profiles", o->profiles, "comma-separated profile names");
   cmd->add_option("--config", o->config, "TOML configuration (more profiles)")->check(CLI::ExistingFile);
   cmd->add_option("--sides", o->sides, "both | long | short");

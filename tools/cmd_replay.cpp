@@ -62,6 +62,12 @@ int run_replay(const ReplayOptions& o) {
     chart->write_png(o.chart, labels);
     std::fprintf(report, "chart written to %s\n", o.chart.c_str());
   }
+  if (const auto missing = session.positions_without_data(); !missing.empty()) {
+    const PositionRecord& r = *missing.front();
+    throw InputError(o.positions + ":" + std::to_string(r.line) + ": field 'symbol': no market data for " +
+                     r.symbol + " in the given files (" + std::to_string(missing.size()) +
+                     " position(s) affected)");
+  }
   return 0;
 }
 

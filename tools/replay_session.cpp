@@ -195,6 +195,13 @@ void ReplaySession::finish() {
   for (std::size_t i = 0; i < records_.size(); ++i) write_summary(i);
 }
 
+std::vector<const PositionRecord*> ReplaySession::positions_without_data() const {
+  std::vector<const PositionRecord*> out;
+  for (const PositionRecord& r : records_)
+    if (!has_data(r.position.symbol)) out.push_back(&r);
+  return out;
+}
+
 void ReplaySession::write_summary(std::size_t record) {
   const PositionRecord& rec = records_[record];
   if (results_.size() <= record) results_.resize(record + 1);
@@ -208,6 +215,8 @@ void ReplaySession::write_summary(std::size_t record) {
     res.symbol = rec.symbol;
     res.side = rec.position.side;
     j.str("status", "not_started");
+  } else if (!has_data(rec.position.symbol)) {
+    j.str("status", "no_market_data");
   } else {
     const auto it = std::find(record_of_position_.begin(), record_of_position_.end(), record);
     const PositionState& pos =

@@ -52,6 +52,9 @@ class ReplaySession {
   const ExitEngine& engine() const noexcept { return *engine_; }
   const PriceStateEngine& state_engine() const noexcept { return *state_; }
   TimeMs now() const noexcept { return now_; }
+  // Positions whose symbol never appeared in the market data (bad input: no stop could
+  // ever be managed for them).
+  std::vector<const PositionRecord*> positions_without_data() const;
   // Filters that were inferred (no config, no exchangeInfo): symbol names, for the report.
   const std::vector<std::string>& inferred_filters() const noexcept { return inferred_; }
 
@@ -61,6 +64,7 @@ class ReplaySession {
   void infer_filters(SymbolId s, const PositionRecord& rec);
   void on_decision(const Decision& d);
   void write_summary(std::size_t record);
+  bool has_data(SymbolId s) const noexcept { return max_price_places_[s] >= 0; }
 
   const Config& config_;
   SymbolTable& symbols_;
