@@ -13,36 +13,7 @@
 #include "tools/market_reader.hpp"
 
 // Counts every allocation of the test binary, to prove the parser makes none per message.
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-// GCC pairs the inlined free() with its own idea of operator new and warns; the pair is ours.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-// Every other form too: simdjson allocates with new (std::nothrow), and a form left to the
-// runtime (ASan's, say) would be freed here with the wrong deallocator.
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new[](std::size_t size, const std::nothrow_t& nt) noexcept { return operator new(size, nt); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
+#include "tests/support/counting_new.inc"
 
 namespace exitbrain {
 namespace {
