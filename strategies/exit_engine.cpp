@@ -9,6 +9,13 @@ ExitEngine::ExitEngine(std::vector<Profile> profiles, std::vector<std::uint8_t> 
     : profiles_(std::move(profiles)), atr_spec_(std::move(atr_spec_of_profile)), symbols_(&symbols) {
   atr_spec_.resize(profiles_.size(), 0);
   open_by_symbol_.resize(SymbolTable::kMaxSymbols);
+  for (std::size_t i = 0; i < profiles_.size(); ++i) {
+    const std::string& n = profiles_[i].name;
+    const Regime r = n == "RANGE" ? Regime::kRange : n == "TRENDING" ? Regime::kTrending
+                     : n == "VOLATILE"                               ? Regime::kVolatile
+                                                                     : Regime::kUnknown;
+    if (r != Regime::kUnknown) profile_of_regime_[static_cast<std::size_t>(r)] = static_cast<int>(i);
+  }
   positions_.reserve(max_positions);
 }
 
@@ -121,6 +128,18 @@ bool ExitEngine::set_atr_levels(PositionState& pos, double atr) noexcept {
   set_ladder(pos);
   pos.levels = LevelState::kSet;
   return high_vol;
+}
+
+void ExitEngine::pick_profile_by_regime(PositionState& pos, const PriceState& st) noexcept {
+  // Decided once, when the regime is known and this profile's ATR is warm (the moment the
+  // levels are set); until then the position keeps its own profile's provisional stop.
+  const bool atr_ready = (st.atr_ready >> atr_spec_[pos.profile]) & 1u;
+  const int pick = profile_of_regime_[static_cast<std::size_t>(st.regime)];
+  if (!atr_ready || pick < 0) return;
+  pos.profile = static_cast<std::uint16_t>(pick);
+  // Thresholds that depend on the profile follow it.
+  pos.next_harvest_at = profit_price(pos, profiles_[pos.profile].harvest_trigger);
+  pos.trail_from = profit_price(pos, profiles_[pos.profile].trail_activation);
 }
 
 void ExitEngine::set_provisional_stop(PositionState& pos) noexcept {

@@ -5,7 +5,8 @@
 //
 // Semantics, on each update of a position's trigger price p at event time t:
 //   0. Levels: set once the ATR of the profile is ready (at once for an explicit `sl`);
-//      until then a provisional stop `warmup_sl_pct` from entry (if enabled).
+//      until then a provisional stop `warmup_sl_pct` from entry (if enabled). A `by_regime`
+//      profile hands the position to the profile named after the regime at that moment.
 //   1. Stop breached (LONG p <= sl, SHORT p >= sl): exit all that remains. Reason from
 //      what last placed the stop: stop_loss (initial), break_even, trailing_stop.
 //      Nothing else runs for this update.
@@ -153,8 +154,11 @@ class ExitEngine {
     return Decimal::from_double(v).value_or(pos.entry);
   }
 
+  void pick_profile_by_regime(PositionState& pos, const PriceState& st) noexcept;
+
   std::vector<Profile> profiles_;
   std::vector<std::uint8_t> atr_spec_;
+  std::array<int, 4> profile_of_regime_{-1, -1, -1, -1};  // by Regime; -1: keep the own
   const SymbolTable* symbols_;
   std::vector<PositionState> positions_;
   std::vector<std::vector<std::uint32_t>> open_by_symbol_;
@@ -189,6 +193,7 @@ void ExitEngine::on_price(const PriceState& st, Sink&& sink) noexcept {
 template <class Sink>
 void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink) noexcept {
   PositionState& pos = positions_[index];
+  if (pos.levels != LevelState::kSet && profiles_[pos.profile].by_regime) pick_profile_by_regime(pos, st);
   const Profile& pf = profiles_[pos.profile];
   if (!st.has(pf.trigger_source) || st.event_time < pos.opened_at) return;
   const Price p = st.price(pf.trigger_source);

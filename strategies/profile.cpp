@@ -94,7 +94,11 @@ std::vector<Profile> builtin_profiles() {
   volatile_p.trail_offset = 0.008;
   volatile_p.time_stop_sec = 3600;
 
-  return {challenge, range, trending, volatile_p};
+  Profile auto_p = challenge;
+  auto_p.name = "AUTO";
+  auto_p.by_regime = true;
+
+  return {challenge, range, trending, volatile_p, auto_p};
 }
 
 const char* to_string(TriggerSource s) noexcept {

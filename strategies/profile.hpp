@@ -35,6 +35,10 @@ struct Profile {
   // Until the ATR is warm a position still gets a stop this far from entry (0 disables):
   // an unattended position is never left without one. Replaced by the ATR stop.
   double warmup_sl_pct = 0.01;
+  // Set the levels with the profile named after the market's regime at that moment
+  // (RANGE, TRENDING or VOLATILE; this profile's own values while the regime is unknown).
+  // Seed 002's planner chose its TP profile this way. The shipped AUTO profile does this.
+  bool by_regime = false;
 };
 
 // A rule violated by a profile: the TOML key and why.
@@ -46,8 +50,9 @@ struct ProfileError {
 // Checks every range and cross-field rule; nullopt when the profile is valid.
 std::optional<ProfileError> validate(const Profile& p);
 
-// The profiles exitbrain ships: CHALLENGE_100 (the seeds' defaults) and the regime
-// profiles RANGE (seed 002), TRENDING and VOLATILE (ours; see docs/profiles.md).
+// The profiles exitbrain ships: CHALLENGE_100 (the seeds' defaults), the regime profiles
+// RANGE (seed 002), TRENDING and VOLATILE (ours; see docs/profiles.md), and AUTO, which
+// picks one of the three by regime.
 std::vector<Profile> builtin_profiles();
 const char* to_string(TriggerSource s) noexcept;
 std::optional<AtrMethod> parse_atr_method(std::string_view s) noexcept;

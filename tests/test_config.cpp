@@ -19,8 +19,9 @@ std::string error_of(const std::string& toml) {
 
 TEST(Config, ShipsTheSeedAndRegimeProfiles) {
   const Config c = load_config_text("", "cfg.toml");
-  for (const char* name : {"CHALLENGE_100", "RANGE", "TRENDING", "VOLATILE"})
+  for (const char* name : {"CHALLENGE_100", "RANGE", "TRENDING", "VOLATILE", "AUTO"})
     EXPECT_GE(c.find_profile(name), 0) << name;
+  EXPECT_TRUE(c.profiles[static_cast<std::size_t>(c.find_profile("AUTO"))].by_regime);
   const Profile& ch = c.profiles[static_cast<std::size_t>(c.find_profile("CHALLENGE_100"))];
   EXPECT_EQ(ch.atr_period, 14);
   EXPECT_EQ(ch.atr_interval_ms, 300'000);

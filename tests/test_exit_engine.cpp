@@ -408,3 +408,71 @@ TEST(ExitEngineScope, PositionWaitsForItsOpeningTime) {
 
 }  // namespace
 }  // namespace exitbrain
+
+namespace exitbrain {
+namespace {
+
+// AUTO hands a position to the profile of the regime when its levels are set.
+struct AutoRun {
+  std::vector<Decision> decisions;
+  std::string profile;
+};
+AutoRun run_auto(std::optional<Regime> regime) {
+  SymbolTable symbols;
+  const SymbolId s = *symbols.intern("TESTUSDT");
+  symbols.filters(s).tick_size = testing::dec("0.01");
+  symbols.filters(s).step_size = testing::dec("1");
+  const std::vector<Profile> profiles = builtin_profiles();
+  ExitEngine engine(profiles, std::vector<std::uint8_t>(profiles.size(), 0), symbols, 4);
+  int auto_index = 0;
+  for (std::size_t i = 0; i < profiles.size(); ++i)
+    if (profiles[i].name == "AUTO") auto_index = static_cast<int>(i);
+  AutoRun out;
+  auto sink = [&](const Decision& d) { out.decisions.push_back(d); };
+  NewPosition np;
+  np.symbol = s;
+  np.qty = testing::dec("10");
+  np.entry = testing::dec("100");
+  np.profile = static_cast<std::uint16_t>(auto_index);
+  EXPECT_FALSE(engine.add_position(np, sink));
+  PriceState st;
+  st.symbol = s;
+  st.updated = trigger_bit(TriggerSource::kMark);
+  st.mark = testing::dec("100");
+  if (regime) {
+    st.regime = *regime;
+    st.atr[0] = 1.0;
+    st.atr_ready = 1;
+  }
+  engine.on_price(st, sink);
+  out.profile = engine.profile(engine.position(0).profile).name;
+  return out;
+}
+
+TEST(ExitEngineAuto, PicksTheRegimesProfileWhenTheLevelsAreSet) {
+  AutoRun r = run_auto(Regime::kTrending);
+  EXPECT_EQ(r.profile, "TRENDING");
+  ASSERT_EQ(r.decisions.size(), 1u);
+  EXPECT_EQ(to_string(r.decisions[0].tp[0]), "101.65");  // 1.5 R, R = 1.1
+  EXPECT_EQ(to_string(r.decisions[0].tp[2]), "105.5");   // 5 R
+
+  r = run_auto(Regime::kRange);
+  EXPECT_EQ(r.profile, "RANGE");
+  EXPECT_EQ(to_string(r.decisions[0].tp[0]), "100.22");  // 0.2 R
+
+  r = run_auto(Regime::kVolatile);
+  EXPECT_EQ(r.profile, "VOLATILE");
+  EXPECT_EQ(to_string(r.decisions[0].sl), "98.5");  // VOLATILE's 1.5 ATR stop
+}
+
+TEST(ExitEngineAuto, KeepsItsOwnValuesWhileTheRegimeIsUnknown) {
+  AutoRun r = run_auto(Regime::kUnknown);
+  EXPECT_EQ(r.profile, "AUTO");
+  EXPECT_EQ(to_string(r.decisions[0].tp[0]), "101.1");  // CHALLENGE_100's ladder
+  r = run_auto(std::nullopt);  // no ATR yet: provisional stop, no hand-over
+  EXPECT_EQ(r.profile, "AUTO");
+  EXPECT_TRUE(r.decisions[0].provisional);
+}
+
+}  // namespace
+}  // namespace exitbrain

@@ -28,7 +28,7 @@ const char* to_string(LeverageMode m) {
 struct BacktestOptions {
   std::vector<std::string> klines;
   std::string entries = "every:4h";
-  std::string profiles = "CHALLENGE_100,RANGE,TRENDING,VOLATILE";
+  std::string profiles = "CHALLENGE_100,RANGE,TRENDING,VOLATILE,AUTO";
   std::string config;
   std::string sides = "both";
   std::string symbol;

@@ -81,7 +81,7 @@ void read_profile(const toml::table& t, const Where& w, Profile& p) {
                        "high_vol_atr_multiplier", "volatility_threshold", "tp_r", "tp_fraction",
                        "harvest_trigger", "harvest_fraction", "harvest_max", "trailing",
                        "trail_offset", "trail_activation", "time_stop_sec", "trigger_source",
-                       "warmup_sl_pct"});
+                       "warmup_sl_pct", "by_regime"});
   const std::int64_t period = get_int(t, w, "atr_period", p.atr_period);
   if (period < 1 || period > 512) w.fail("atr_period", "must be in [1, 512]");
   p.atr_period = static_cast<int>(period);
@@ -126,6 +126,7 @@ void read_profile(const toml::table& t, const Where& w, Profile& p) {
     p.trigger_source = *src;
   }
   p.warmup_sl_pct = get_double(t, w, "warmup_sl_pct", p.warmup_sl_pct);
+  p.by_regime = get_bool(t, w, "by_regime", p.by_regime);
   if (auto err = validate(p)) w.fail(err->field, err->reason);
 }
 

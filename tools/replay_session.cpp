@@ -39,6 +39,10 @@ AtrPlan plan_atr_specs(const Config& config, const std::vector<int>& used_profil
   plan.spec_of_profile.assign(config.profiles.size(), 0);
   std::vector<int> order{config.find_profile(config.default_profile)};
   order.insert(order.end(), used_profiles.begin(), used_profiles.end());
+  // A by_regime profile may hand its positions to any regime profile.
+  for (int index : used_profiles)
+    if (index >= 0 && config.profiles[static_cast<std::size_t>(index)].by_regime)
+      for (const char* name : {"RANGE", "TRENDING", "VOLATILE"}) order.push_back(config.find_profile(name));
   for (int index : order) {
     if (index < 0) continue;
     const Profile& p = config.profiles[static_cast<std::size_t>(index)];
@@ -162,6 +166,8 @@ void ReplaySession::on_decision(const Decision& d) {
   j.num("t", d.time).str("id", rec.id).str("symbol", rec.symbol).str("side", to_string(d.side));
   switch (d.kind) {
     case DecisionKind::kLevels:
+      // The profile in effect: a by_regime profile has handed over by now.
+      res.profile = engine_->profile(pos.profile).name;
       j.str("event", "levels").num("sl", d.sl).raw("tp", tp_array(d)).real("r", pos.r);
       j.boolean("provisional", d.provisional).boolean("high_volatility", d.high_volatility);
       j.str("profile", res.profile);
