@@ -20,11 +20,16 @@ std::optional<Decimal> Decimal::from_double(double v) noexcept {
 
 std::string_view to_string(DecimalError e) noexcept {
   switch (e) {
-    case DecimalError::kOk: return "ok";
-    case DecimalError::kEmpty: return "empty number";
-    case DecimalError::kSyntax: return "not a decimal number";
-    case DecimalError::kPrecision: return "more than 8 decimal places";
-    case DecimalError::kRange: return "number out of range";
+    case DecimalError::kOk:
+      return "ok";
+    case DecimalError::kEmpty:
+      return "empty number";
+    case DecimalError::kSyntax:
+      return "not a decimal number";
+    case DecimalError::kPrecision:
+      return "more than 8 decimal places";
+    case DecimalError::kRange:
+      return "number out of range";
   }
   return "unknown";
 }

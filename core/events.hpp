@@ -45,7 +45,7 @@ inline constexpr std::size_t kMaxAtrSpecs = 4;
 struct PriceState {
   TimeMs event_time = 0;
   SymbolId symbol = kNoSymbol;
-  std::uint8_t updated = 0;  // trigger_bit()s refreshed by this event
+  std::uint8_t updated = 0;    // trigger_bit()s refreshed by this event
   bool candle_closed = false;  // an ATR candle closed on this event
   Price mark{}, last{}, mid{};
   std::array<double, kMaxAtrSpecs> atr{};  // per ATR spec; valid when atr_ready bit set
@@ -71,12 +71,18 @@ enum class ExitReason : std::uint8_t {
 };
 constexpr const char* to_string(ExitReason r) noexcept {
   switch (r) {
-    case ExitReason::kStopLoss: return "stop_loss";
-    case ExitReason::kTrailingStop: return "trailing_stop";
-    case ExitReason::kBreakEven: return "break_even";
-    case ExitReason::kTakeProfit: return "take_profit";
-    case ExitReason::kHarvest: return "harvest";
-    case ExitReason::kTimeStop: return "time_stop";
+    case ExitReason::kStopLoss:
+      return "stop_loss";
+    case ExitReason::kTrailingStop:
+      return "trailing_stop";
+    case ExitReason::kBreakEven:
+      return "break_even";
+    case ExitReason::kTakeProfit:
+      return "take_profit";
+    case ExitReason::kHarvest:
+      return "harvest";
+    case ExitReason::kTimeStop:
+      return "time_stop";
   }
   return "unknown";
 }
@@ -85,9 +91,12 @@ inline constexpr std::size_t kExitReasonCount = 6;
 enum class StopMoveReason : std::uint8_t { kBreakEven, kTrailing, kHighVolatility };
 constexpr const char* to_string(StopMoveReason r) noexcept {
   switch (r) {
-    case StopMoveReason::kBreakEven: return "break_even";
-    case StopMoveReason::kTrailing: return "trailing";
-    case StopMoveReason::kHighVolatility: return "high_volatility";
+    case StopMoveReason::kBreakEven:
+      return "break_even";
+    case StopMoveReason::kTrailing:
+      return "trailing";
+    case StopMoveReason::kHighVolatility:
+      return "high_volatility";
   }
   return "unknown";
 }
@@ -115,8 +124,8 @@ struct Decision {
   ExitReason exit_reason = ExitReason::kStopLoss;
   std::int8_t leg = -1;  // TP leg index for take_profit, else -1
   Qty qty{};
-  Price price{};      // trigger price that caused the exit
-  Qty remaining{};    // left open after this exit
+  Price price{};               // trigger price that caused the exit
+  Qty remaining{};             // left open after this exit
   std::uint32_t exit_seq = 0;  // per position, 1-based: the deterministic order id suffix
   LatencyStamps stamps{};
 };

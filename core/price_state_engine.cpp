@@ -9,13 +9,14 @@ PriceStateEngine::PriceStateEngine(std::size_t max_symbols, std::span<const AtrS
   spec_count_ = std::min(specs.size(), kMaxAtrSpecs);
   std::copy_n(specs.begin(), spec_count_, specs_.begin());
   if (spec_count_ == 0) spec_count_ = 1;  // default spec: 14 x 5m SMA
-  PerSymbol proto{PriceState{},
-                  CandleSource::kNone,
-                  {PerSpec{CandleAggregator(specs_[0].interval_ms), Atr(specs_[0].period, specs_[0].method)},
-                   PerSpec{CandleAggregator(specs_[1].interval_ms), Atr(specs_[1].period, specs_[1].method)},
-                   PerSpec{CandleAggregator(specs_[2].interval_ms), Atr(specs_[2].period, specs_[2].method)},
-                   PerSpec{CandleAggregator(specs_[3].interval_ms), Atr(specs_[3].period, specs_[3].method)}},
-                  RegimeClassifier(regime)};
+  PerSymbol proto{
+      PriceState{},
+      CandleSource::kNone,
+      {PerSpec{CandleAggregator(specs_[0].interval_ms), Atr(specs_[0].period, specs_[0].method)},
+       PerSpec{CandleAggregator(specs_[1].interval_ms), Atr(specs_[1].period, specs_[1].method)},
+       PerSpec{CandleAggregator(specs_[2].interval_ms), Atr(specs_[2].period, specs_[2].method)},
+       PerSpec{CandleAggregator(specs_[3].interval_ms), Atr(specs_[3].period, specs_[3].method)}},
+      RegimeClassifier(regime)};
   symbols_.assign(max_symbols, proto);
   for (std::size_t i = 0; i < max_symbols; ++i) symbols_[i].state.symbol = static_cast<SymbolId>(i);
 }

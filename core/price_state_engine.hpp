@@ -46,7 +46,9 @@ class PriceStateEngine {
   const PriceStateCounters& counters() const noexcept { return counters_; }
   // The latest state of a symbol (all zero before its first event).
   const PriceState& state(SymbolId s) const noexcept { return symbols_[s].state; }
-  double efficiency_ratio(SymbolId s) const noexcept { return symbols_[s].regime.efficiency_ratio(); }
+  double efficiency_ratio(SymbolId s) const noexcept {
+    return symbols_[s].regime.efficiency_ratio();
+  }
 
  private:
   struct PerSpec {
@@ -60,7 +62,8 @@ class PriceStateEngine {
     RegimeClassifier regime;
   };
 
-  void feed_candles(PerSymbol& sym, CandleSource source, const MarketEvent& ev, bool& closed) noexcept;
+  void feed_candles(PerSymbol& sym, CandleSource source, const MarketEvent& ev,
+                    bool& closed) noexcept;
   void on_closed_candle(PerSymbol& sym, std::size_t spec, const Candle& c, bool& closed) noexcept;
 
   std::array<AtrSpec, kMaxAtrSpecs> specs_{};

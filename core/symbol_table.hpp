@@ -48,7 +48,8 @@ class SymbolTable {
   };
   static std::optional<Key> make_key(std::string_view name) noexcept;
   static std::size_t slot_of(const Key& k) noexcept {
-    return static_cast<std::size_t>((k.lo * 0x9E3779B97F4A7C15ull) ^ (k.hi * 0xC2B2AE3D27D4EB4Full)) >>
+    return static_cast<std::size_t>((k.lo * 0x9E3779B97F4A7C15ull) ^
+                                    (k.hi * 0xC2B2AE3D27D4EB4Full)) >>
            (64 - kSlotBits);
   }
   static constexpr unsigned kSlotBits = 13;  // 8192 slots, at most half full

@@ -15,7 +15,9 @@ enum class Side : std::uint8_t { kLong, kShort };
 
 // +1 for a long, -1 for a short: every side-dependent formula multiplies by this,
 // which is what makes a SHORT the exact mirror of a LONG.
-constexpr int side_sign(Side s) noexcept { return s == Side::kLong ? 1 : -1; }
+constexpr int side_sign(Side s) noexcept {
+  return s == Side::kLong ? 1 : -1;
+}
 constexpr std::string_view to_string(Side s) noexcept {
   return s == Side::kLong ? "LONG" : "SHORT";
 }
@@ -24,10 +26,14 @@ enum class Regime : std::uint8_t { kUnknown, kRange, kTrending, kVolatile };
 
 constexpr std::string_view to_string(Regime r) noexcept {
   switch (r) {
-    case Regime::kRange: return "RANGE";
-    case Regime::kTrending: return "TRENDING";
-    case Regime::kVolatile: return "VOLATILE";
-    case Regime::kUnknown: break;
+    case Regime::kRange:
+      return "RANGE";
+    case Regime::kTrending:
+      return "TRENDING";
+    case Regime::kVolatile:
+      return "VOLATILE";
+    case Regime::kUnknown:
+      break;
   }
   return "UNKNOWN";
 }

@@ -23,7 +23,6 @@ const char* to_string(ParseStatus s) noexcept {
   return "unknown";
 }
 
-
 namespace {
 
 // Where an event object sits in the message; the error names a field the way a reader

@@ -47,7 +47,6 @@ constexpr std::size_t padded_capacity(std::size_t len) noexcept {
   return len + kJsonPadding;
 }
 
-
 // Non-owning reference to any `void(const MarketEvent&)` callable; keeps parse() out of
 // the header without a std::function allocation.
 class MarketEventSink {

@@ -17,9 +17,15 @@ struct FieldError {
   const char* reason = nullptr;
 };
 
-bool in_unit_interval(double x) noexcept { return x >= 0.0 && x <= 1.0; }  // false for NaN
-bool in_half_open_unit(double x) noexcept { return x >= 0.0 && x < 1.0; }
-bool non_negative_finite(double x) noexcept { return std::isfinite(x) && x >= 0.0; }
+bool in_unit_interval(double x) noexcept {
+  return x >= 0.0 && x <= 1.0;
+}  // false for NaN
+bool in_half_open_unit(double x) noexcept {
+  return x >= 0.0 && x < 1.0;
+}
+bool non_negative_finite(double x) noexcept {
+  return std::isfinite(x) && x >= 0.0;
+}
 
 FieldError check_stop(const AdaptiveLevelsInput& in) noexcept {
   if (!non_negative_finite(in.stop_loss)) return {"stop_loss", "must be a finite price >= 0"};
@@ -43,10 +49,10 @@ FieldError validate(const AdaptiveLevelsInput& in) noexcept {
   if (!std::isfinite(in.exchange_divergence))
     return {"exchange_divergence", "must be a finite number"};
   if (!in_half_open_unit(in.maint_margin_rate)) return {"maint_margin_rate", "must be in [0,1)"};
-  if (!non_negative_finite(in.maint_amount)) return {"maint_amount", "must be a finite number >= 0"};
+  if (!non_negative_finite(in.maint_amount))
+    return {"maint_amount", "must be a finite number >= 0"};
   if (!non_negative_finite(in.notional)) return {"notional", "must be a finite number >= 0"};
-  if (!in_half_open_unit(in.liquidation_buffer))
-    return {"liquidation_buffer", "must be in [0,1)"};
+  if (!in_half_open_unit(in.liquidation_buffer)) return {"liquidation_buffer", "must be in [0,1)"};
   return check_stop(in);
 }
 
@@ -102,12 +108,18 @@ double price_at(const AdaptiveLevelsInput& in, double signed_distance) noexcept 
 
 std::string_view to_string(LevelClamp c) noexcept {
   switch (c) {
-    case LevelClamp::kLeverageFloor: return "leverage_floor";
-    case LevelClamp::kLeverageCap: return "leverage_cap";
-    case LevelClamp::kLiquidationGuard: return "liquidation_guard";
-    case LevelClamp::kTpMinDistance: return "tp_min_distance";
-    case LevelClamp::kSlMinDistance: return "sl_min_distance";
-    case LevelClamp::kDivergenceCap: return "divergence_cap";
+    case LevelClamp::kLeverageFloor:
+      return "leverage_floor";
+    case LevelClamp::kLeverageCap:
+      return "leverage_cap";
+    case LevelClamp::kLiquidationGuard:
+      return "liquidation_guard";
+    case LevelClamp::kTpMinDistance:
+      return "tp_min_distance";
+    case LevelClamp::kSlMinDistance:
+      return "sl_min_distance";
+    case LevelClamp::kDivergenceCap:
+      return "divergence_cap";
   }
   return "unknown";
 }
@@ -121,10 +133,14 @@ int ilf_base_leverage(double confidence) noexcept {
 
 double regime_leverage_factor(Regime r) noexcept {
   switch (r) {
-    case Regime::kTrending: return 1.2;
-    case Regime::kRange: return 0.8;
-    case Regime::kVolatile: return 0.6;
-    case Regime::kUnknown: break;
+    case Regime::kTrending:
+      return 1.2;
+    case Regime::kRange:
+      return 0.8;
+    case Regime::kVolatile:
+      return 0.6;
+    case Regime::kUnknown:
+      break;
   }
   return 1.0;
 }

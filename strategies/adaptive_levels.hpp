@@ -57,7 +57,7 @@ enum class LevelClamp : std::uint8_t {
   kDivergenceCap,     // |exchange_divergence| cut to 1
 };
 inline constexpr std::array<LevelClamp, 6> kAllLevelClamps = {
-    LevelClamp::kLeverageFloor,  LevelClamp::kLeverageCap,    LevelClamp::kLiquidationGuard,
+    LevelClamp::kLeverageFloor, LevelClamp::kLeverageCap,   LevelClamp::kLiquidationGuard,
     LevelClamp::kTpMinDistance, LevelClamp::kSlMinDistance, LevelClamp::kDivergenceCap};
 
 // "leverage_floor", "leverage_cap", "liquidation_guard", "tp_min_distance",
@@ -68,27 +68,23 @@ std::string_view to_string(LevelClamp c) noexcept;
 struct LevelClamps {
   std::uint8_t bits = 0;
 
-  constexpr void set(LevelClamp c) noexcept {
-    bits = static_cast<std::uint8_t>(bits | mask(c));
-  }
+  constexpr void set(LevelClamp c) noexcept { bits = static_cast<std::uint8_t>(bits | mask(c)); }
   constexpr bool has(LevelClamp c) const noexcept { return (bits & mask(c)) != 0; }
   constexpr bool empty() const noexcept { return bits == 0; }
 
  private:
-  static constexpr unsigned mask(LevelClamp c) noexcept {
-    return 1u << static_cast<unsigned>(c);
-  }
+  static constexpr unsigned mask(LevelClamp c) noexcept { return 1u << static_cast<unsigned>(c); }
 };
 
 struct AdaptiveLevelsInput {
-  Side side = Side::kLong;  // BUY → kLong, SELL → kShort
-  double entry_price = 0;   // > 0
-  double confidence = 0;    // [0, 1]
+  Side side = Side::kLong;       // BUY → kLong, SELL → kShort
+  double entry_price = 0;        // > 0
+  double confidence = 0;         // [0, 1]
   double volatility_factor = 0;  // [0, 1]
   Regime regime = Regime::kUnknown;
-  double funding_rate = 0;         // [−1, 1]
-  double exchange_divergence = 0;  // any finite value; |x| is capped at 1
-  double stop_loss = 0;            // the intent's stop; 0 = none (use dynamic_sl)
+  double funding_rate = 0;            // [−1, 1]
+  double exchange_divergence = 0;     // any finite value; |x| is capped at 1
+  double stop_loss = 0;               // the intent's stop; 0 = none (use dynamic_sl)
   double maint_margin_rate = 0.004;   // [0, 1)
   double maint_amount = 0;            // bracket "cum", ≥ 0; used only with notional
   double notional = 0;                // position notional at entry, ≥ 0; 0 = unknown
@@ -96,10 +92,10 @@ struct AdaptiveLevelsInput {
 };
 
 struct AdaptiveLevels {
-  int target_leverage = 0;    // final leverage, after the liquidation guard
-  int formula_leverage = 0;   // leverage after the [5, 80] clamp, before the guard
-  double raw_leverage = 0;    // base × (1 − vf) × regime factor, before truncation
-  double tp_distance = 0;     // fraction of entry, after adjustments and floors
+  int target_leverage = 0;   // final leverage, after the liquidation guard
+  int formula_leverage = 0;  // leverage after the [5, 80] clamp, before the guard
+  double raw_leverage = 0;   // base × (1 − vf) × regime factor, before truncation
+  double tp_distance = 0;    // fraction of entry, after adjustments and floors
   double sl_distance = 0;
   double dynamic_tp = 0;
   double dynamic_sl = 0;

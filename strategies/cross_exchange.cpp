@@ -30,16 +30,21 @@ std::size_t write(char* out, std::size_t cap, const char* fmt, Args... args) noe
   return std::min(static_cast<std::size_t>(n), cap - 1);
 }
 
-double seconds(TimeMs ms) noexcept { return static_cast<double>(ms) / 1000.0; }
+double seconds(TimeMs ms) noexcept {
+  return static_cast<double>(ms) / 1000.0;
+}
 
 std::size_t write_fallback_reason(FallbackReason r, TimeMs age_ms, int fail_count, char* out,
                                   std::size_t cap) noexcept {
   switch (r) {
-    case FallbackReason::kStale: return write(out, cap, "Data stale (%.1fs)", seconds(age_ms));
+    case FallbackReason::kStale:
+      return write(out, cap, "Data stale (%.1fs)", seconds(age_ms));
     case FallbackReason::kReadFailures:
       return write(out, cap, "%d consecutive read failures", fail_count);
-    case FallbackReason::kNoData: return write(out, cap, "No data");
-    case FallbackReason::kNone: break;
+    case FallbackReason::kNoData:
+      return write(out, cap, "No data");
+    case FallbackReason::kNone:
+      break;
   }
   return write(out, cap, "Fresh data (%.1fs)", seconds(age_ms));
 }
@@ -48,10 +53,14 @@ std::size_t write_fallback_reason(FallbackReason r, TimeMs age_ms, int fail_coun
 
 std::string_view to_string(FallbackReason r) noexcept {
   switch (r) {
-    case FallbackReason::kNone: return "NONE";
-    case FallbackReason::kNoData: return "NO_DATA";
-    case FallbackReason::kStale: return "STALE";
-    case FallbackReason::kReadFailures: return "READ_FAILURES";
+    case FallbackReason::kNone:
+      return "NONE";
+    case FallbackReason::kNoData:
+      return "NO_DATA";
+    case FallbackReason::kStale:
+      return "STALE";
+    case FallbackReason::kReadFailures:
+      return "READ_FAILURES";
   }
   return "UNKNOWN";
 }
@@ -67,7 +76,8 @@ std::size_t format_reasoning(const Adjustments& a, char* out, std::size_t cap) n
         return write(out, cap, "Local mode (data stale %.1fs)", seconds(a.data_age_ms));
       case FallbackReason::kReadFailures:
         return write(out, cap, "Local mode (consecutive read failures)");
-      default: return write(out, cap, "Local mode (no data)");
+      default:
+        return write(out, cap, "Local mode (no data)");
     }
   }
   return write(out, cap, "Vol:%.2f Div:%.3f Fund:%.4f | ATRx%.2f TPx%.3f SLx%.3f",
@@ -111,7 +121,9 @@ void Adapter::on_read_failure(TimeMs now_ms) noexcept {
   update_mode(now_ms);
 }
 
-void Adapter::poll(TimeMs now_ms) noexcept { update_mode(now_ms); }
+void Adapter::poll(TimeMs now_ms) noexcept {
+  update_mode(now_ms);
+}
 
 Adjustments Adapter::adjustments(TimeMs now_ms) noexcept {
   update_mode(now_ms);

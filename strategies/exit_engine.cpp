@@ -6,15 +6,19 @@ namespace exitbrain {
 
 ExitEngine::ExitEngine(std::vector<Profile> profiles, std::vector<std::uint8_t> atr_spec_of_profile,
                        const SymbolTable& symbols, std::size_t max_positions)
-    : profiles_(std::move(profiles)), atr_spec_(std::move(atr_spec_of_profile)), symbols_(&symbols) {
+    : profiles_(std::move(profiles)),
+      atr_spec_(std::move(atr_spec_of_profile)),
+      symbols_(&symbols) {
   atr_spec_.resize(profiles_.size(), 0);
   open_by_symbol_.resize(SymbolTable::kMaxSymbols);
   for (std::size_t i = 0; i < profiles_.size(); ++i) {
     const std::string& n = profiles_[i].name;
-    const Regime r = n == "RANGE" ? Regime::kRange : n == "TRENDING" ? Regime::kTrending
-                     : n == "VOLATILE"                               ? Regime::kVolatile
-                                                                     : Regime::kUnknown;
-    if (r != Regime::kUnknown) profile_of_regime_[static_cast<std::size_t>(r)] = static_cast<int>(i);
+    const Regime r = n == "RANGE"      ? Regime::kRange
+                     : n == "TRENDING" ? Regime::kTrending
+                     : n == "VOLATILE" ? Regime::kVolatile
+                                       : Regime::kUnknown;
+    if (r != Regime::kUnknown)
+      profile_of_regime_[static_cast<std::size_t>(r)] = static_cast<int>(i);
   }
   positions_.reserve(max_positions);
 }

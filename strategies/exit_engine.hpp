@@ -44,8 +44,8 @@ struct NewPosition {
   Price entry{};
   TimeMs opened_at = 0;
   std::uint16_t profile = 0;
-  std::optional<Price> sl;                   // explicit stop: levels are set at once
-  std::array<Price, kMaxTpLegs> tp{};        // explicit TP prices (legs), tp_count of them
+  std::optional<Price> sl;             // explicit stop: levels are set at once
+  std::array<Price, kMaxTpLegs> tp{};  // explicit TP prices (legs), tp_count of them
   std::uint8_t tp_count = 0;
 };
 
@@ -193,7 +193,8 @@ void ExitEngine::on_price(const PriceState& st, Sink&& sink) noexcept {
 template <class Sink>
 void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink) noexcept {
   PositionState& pos = positions_[index];
-  if (pos.levels != LevelState::kSet && profiles_[pos.profile].by_regime) pick_profile_by_regime(pos, st);
+  if (pos.levels != LevelState::kSet && profiles_[pos.profile].by_regime)
+    pick_profile_by_regime(pos, st);
   const Profile& pf = profiles_[pos.profile];
   if (!st.has(pf.trigger_source) || st.event_time < pos.opened_at) return;
   const Price p = st.price(pf.trigger_source);
@@ -231,8 +232,10 @@ void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink)
       pos.legs_taken = static_cast<std::uint8_t>(pos.legs_taken | (1u << leg));
       Qty qty = pos.remaining;
       if (leg + 1 < pos.tp_count) {
-        const auto share = Decimal::from_double(pos.original_qty.to_double() * pos.tp_fraction[leg]);
-        qty = std::min(pos.remaining, share.value_or(Qty{}).floor_to(symbols_->filters(pos.symbol).step_size));
+        const auto share =
+            Decimal::from_double(pos.original_qty.to_double() * pos.tp_fraction[leg]);
+        qty = std::min(pos.remaining,
+                       share.value_or(Qty{}).floor_to(symbols_->filters(pos.symbol).step_size));
       }
       if (qty.is_positive()) exit(index, ExitReason::kTakeProfit, leg, qty, p, t, st, sink);
       if (pos.closed) return;
@@ -247,13 +250,14 @@ void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink)
       if (pos.closed) return;
       // Never place a stop on the wrong side of the price (it would fire at once).
       if (tighter(pos, pos.break_even) && is_tighter(pos, p, pos.break_even))
-        move_stop(index, pos.break_even, StopKind::kBreakEven, StopMoveReason::kBreakEven, p, t, sink);
+        move_stop(index, pos.break_even, StopKind::kBreakEven, StopMoveReason::kBreakEven, p, t,
+                  sink);
     }
     // 4. Volatility governor, then trailing.
     if (pos.levels == LevelState::kSet && pos.stop_kind == StopKind::kInitial && !pos.explicit_sl &&
         atr_ready && atr / pos.entry.to_double() > pf.volatility_threshold) {
-      const Price wide = stop_price(pos, pos.entry.to_double() -
-                                             side_sign(pos.side) * pf.high_vol_atr_multiplier * atr);
+      const Price wide = stop_price(
+          pos, pos.entry.to_double() - side_sign(pos.side) * pf.high_vol_atr_multiplier * atr);
       if (is_tighter(pos, pos.sl, wide))
         move_stop(index, wide, StopKind::kInitial, StopMoveReason::kHighVolatility, p, t, sink);
     }
@@ -269,7 +273,8 @@ void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink)
     exit(index, ExitReason::kTimeStop, -1, pos.remaining, p, t, st, sink);
 }
 
-inline Decision ExitEngine::decision(DecisionKind kind, std::uint32_t index, TimeMs t) const noexcept {
+inline Decision ExitEngine::decision(DecisionKind kind, std::uint32_t index,
+                                     TimeMs t) const noexcept {
   const PositionState& pos = positions_[index];
   Decision d;
   d.kind = kind;

@@ -5,7 +5,9 @@
 namespace exitbrain {
 namespace {
 
-bool finite(double v) { return std::isfinite(v); }
+bool finite(double v) {
+  return std::isfinite(v);
+}
 
 std::optional<ProfileError> check(bool ok, const char* field, std::string reason) {
   if (ok) return std::nullopt;

@@ -1,10 +1,10 @@
-#include "strategies/adaptive_levels.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <string>
+
+#include "strategies/adaptive_levels.hpp"
 
 namespace exitbrain {
 namespace {
@@ -63,13 +63,13 @@ TEST(AdaptiveLevels, TruncationSurvivesFloatingPointJustBelowIntegers) {
   ASSERT_LT(60.0 * (1.0 - 0.55), 27.0);
   EXPECT_EQ(leverage_for(0.72, 0.55), 27);
   ASSERT_LT(60.0 * (1.0 - 0.9), 6.0);
-  EXPECT_EQ(leverage_for(0.65, 0.9), 5);  // 40 × 0.1 = 4 → floor
-  EXPECT_EQ(leverage_for(0.75, 0.9), 6);        // 5.999999999999998 → 6
-  EXPECT_EQ(leverage_for(0.85, 0.8), 16);       // 15.999999999999996 → 16
+  EXPECT_EQ(leverage_for(0.65, 0.9), 5);   // 40 × 0.1 = 4 → floor
+  EXPECT_EQ(leverage_for(0.75, 0.9), 6);   // 5.999999999999998 → 6
+  EXPECT_EQ(leverage_for(0.85, 0.8), 16);  // 15.999999999999996 → 16
   // ...but a genuinely fractional value still truncates.
-  EXPECT_EQ(leverage_for(0.72, 0.5513), 26);    // 26.922
-  EXPECT_EQ(leverage_for(0.72, 0.49999), 30);   // 30.0006
-  EXPECT_EQ(leverage_for(0.72, 0.50001), 29);   // 29.9994
+  EXPECT_EQ(leverage_for(0.72, 0.5513), 26);   // 26.922
+  EXPECT_EQ(leverage_for(0.72, 0.49999), 30);  // 30.0006
+  EXPECT_EQ(leverage_for(0.72, 0.50001), 29);  // 29.9994
 }
 
 TEST(AdaptiveLevels, BaseLeverageByConfidenceThresholds) {
@@ -208,8 +208,8 @@ TEST(AdaptiveLevels, SlMinimumDistanceIsPointFifteenPercent) {
 TEST(AdaptiveLevels, TpMinimumDistanceIsPointThreePercent) {
   AdaptiveLevelsInput in = near_long();
   in.confidence = 0.5;
-  in.volatility_factor = 0.8;   // 20 × 0.2 = 4 → floor 5: tp 1.25 %
-  in.funding_rate = -1.0;       // × 0.2 → 0.25 %
+  in.volatility_factor = 0.8;  // 20 × 0.2 = 4 → floor 5: tp 1.25 %
+  in.funding_rate = -1.0;      // × 0.2 → 0.25 %
   AdaptiveLevels l = ok_levels(in);
   EXPECT_TRUE(l.clamps.has(LevelClamp::kTpMinDistance));
   EXPECT_DOUBLE_EQ(l.tp_distance, 0.003);

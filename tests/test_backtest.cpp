@@ -1,6 +1,5 @@
 // exitbrain backtest: the comparison figures by hand, and the command end to end.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -19,7 +18,8 @@ namespace fs = std::filesystem;
 
 TEST(BacktestStats, FiguresByHand) {
   // Closing order: +10, -20, +5, -5 on 100 margin each.
-  const GroupStats s = summarize({{10, 100, 1, 1}, {-20, 100, 1, 2}, {5, 100, 2, 3}, {-5, 100, 2, 4}});
+  const GroupStats s =
+      summarize({{10, 100, 1, 1}, {-20, 100, 1, 2}, {5, 100, 2, 3}, {-5, 100, 2, 4}});
   EXPECT_EQ(s.trades, 4);
   EXPECT_DOUBLE_EQ(s.win_rate, 0.5);
   EXPECT_DOUBLE_EQ(s.pnl, -10);
@@ -47,11 +47,12 @@ class BacktestCommand : public ::testing::Test {
     const std::int64_t t0 = 1'771'000'020'000 - 1'771'000'020'000 % 60'000;
     double prev = 100;
     for (int i = 0; i < 3 * 1440; ++i) {
-      const double close = std::round((100 + 3 * std::sin(i / 200.0) + ((i % 7) - 3) * 0.05) * 100) / 100;
+      const double close =
+          std::round((100 + 3 * std::sin(i / 200.0) + ((i % 7) - 3) * 0.05) * 100) / 100;
       const double hi = std::max(prev, close) + 0.04, lo = std::min(prev, close) - 0.04;
       char row[160];
-      std::snprintf(row, sizeof row, "%lld,%.2f,%.2f,%.2f,%.2f,1\n", static_cast<long long>(t0 + i * 60'000LL), prev,
-                    hi, lo, close);
+      std::snprintf(row, sizeof row, "%lld,%.2f,%.2f,%.2f,%.2f,1\n",
+                    static_cast<long long>(t0 + i * 60'000LL), prev, hi, lo, close);
       f << row;
       prev = close;
     }
@@ -59,7 +60,8 @@ class BacktestCommand : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   std::string csv() const { return (dir_ / "TESTUSDT-1m-test.csv").string(); }
   testing::CommandResult backtest(const std::string& args) const {
-    return testing::run_command((testing::bin_dir() / "exitbrain").string() + " backtest --klines " + csv() + " " + args);
+    return testing::run_command((testing::bin_dir() / "exitbrain").string() +
+                                " backtest --klines " + csv() + " " + args);
   }
   fs::path dir_;
 };
@@ -77,7 +79,8 @@ TEST_F(BacktestCommand, OneRowPerProfileAndLeverageMode) {
     int trades = 0, liquidations = -1;
     double win = 0, pnl = 0, dd = -1, sharpe = 0, leverage = 0;
     std::string pct;
-    if (!(cols >> profile >> mode >> trades) || (profile != "CHALLENGE_100" && profile != "RANGE")) continue;
+    if (!(cols >> profile >> mode >> trades) || (profile != "CHALLENGE_100" && profile != "RANGE"))
+      continue;
     cols >> win >> pnl >> pct >> dd >> sharpe >> leverage >> liquidations;
     ++rows;
     EXPECT_EQ(trades, 36) << line;
@@ -92,12 +95,14 @@ TEST_F(BacktestCommand, OneRowPerProfileAndLeverageMode) {
     }
   }
   EXPECT_EQ(rows, 5) << r.output;  // 2 profiles x (1x, adaptive) + ilf-levels
-  EXPECT_EQ(backtest("--entries every:4h --profiles CHALLENGE_100,RANGE").output, r.output) << "deterministic";
+  EXPECT_EQ(backtest("--entries every:4h --profiles CHALLENGE_100,RANGE").output, r.output)
+      << "deterministic";
 }
 
 TEST_F(BacktestCommand, EntriesFromAFile) {
   const auto entries = (dir_ / "entries.jsonl").string();
-  std::ofstream(entries) << "{\"opened_at\":1771020000000,\"side\":\"LONG\"}\n{\"opened_at\":1771100000000}\n";
+  std::ofstream(entries)
+      << "{\"opened_at\":1771020000000,\"side\":\"LONG\"}\n{\"opened_at\":1771100000000}\n";
   const auto r = backtest("--entries " + entries + " --profiles RANGE");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("RANGE          1x               3 "), std::string::npos) << r.output;

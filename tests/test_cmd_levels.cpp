@@ -21,8 +21,9 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }
 
 TEST(CmdLevels, NearUsdtSeedExample) {
-  const auto r = levels("--side BUY --entry 1.465 --confidence 0.72 "
-                        "--volatility-factor 0.5513439007580968");
+  const auto r = levels(
+      "--side BUY --entry 1.465 --confidence 0.72 "
+      "--volatility-factor 0.5513439007580968");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output,
             "{\"side\":\"BUY\",\"entry\":1.465,\"confidence\":0.72,"
@@ -46,19 +47,22 @@ TEST(CmdLevels, SellMirrorsBuy) {
 }
 
 TEST(CmdLevels, RegimeAndClampsAreReported) {
-  const auto r = levels("--side BUY --entry 100 --confidence 0.9 --volatility-factor 0.01 "
-                        "--regime trending --exchange-divergence 2");
+  const auto r = levels(
+      "--side BUY --entry 100 --confidence 0.9 --volatility-factor 0.01 "
+      "--regime trending --exchange-divergence 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "\"regime\":\"TRENDING\"")) << r.output;
   EXPECT_TRUE(contains(r.output, "\"target_leverage\":80,")) << r.output;
-  EXPECT_TRUE(contains(r.output, "\"clamped\":[\"leverage_cap\",\"sl_min_distance\","
-                                 "\"divergence_cap\"]"))
+  EXPECT_TRUE(contains(r.output,
+                       "\"clamped\":[\"leverage_cap\",\"sl_min_distance\","
+                       "\"divergence_cap\"]"))
       << r.output;
 }
 
 TEST(CmdLevels, LiquidationGuardIsNamed) {
-  const auto r = levels("--side BUY --entry 1.465 --confidence 0.72 "
-                        "--volatility-factor 0.5513439007580968 --stop-loss 1.1");
+  const auto r = levels(
+      "--side BUY --entry 1.465 --confidence 0.72 "
+      "--volatility-factor 0.5513439007580968 --stop-loss 1.1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "\"target_leverage\":3,")) << r.output;
   EXPECT_TRUE(contains(r.output, "\"formula_leverage\":26,")) << r.output;

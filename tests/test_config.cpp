@@ -1,9 +1,8 @@
-#include "tools/config.hpp"
-
 #include <gtest/gtest.h>
 
 #include "tests/support/paths.hpp"
 #include "tools/commands.hpp"
+#include "tools/config.hpp"
 
 namespace exitbrain {
 namespace {
@@ -69,14 +68,17 @@ taker_fee = 0.0004
 }
 
 TEST(Config, ErrorsNameTheTableAndKey) {
-  EXPECT_EQ(error_of("[profile.X]\natr_perod = 3\n"), "cfg.toml: [profile.X] atr_perod: unknown key");
-  EXPECT_EQ(error_of("[profile.X]\natr_period = 0\n"), "cfg.toml: [profile.X] atr_period: must be in [1, 512]");
+  EXPECT_EQ(error_of("[profile.X]\natr_perod = 3\n"),
+            "cfg.toml: [profile.X] atr_perod: unknown key");
+  EXPECT_EQ(error_of("[profile.X]\natr_period = 0\n"),
+            "cfg.toml: [profile.X] atr_period: must be in [1, 512]");
   EXPECT_EQ(error_of("[profile.X]\natr_multiplier = -1.0\n"),
             "cfg.toml: [profile.X] atr_multiplier: must be in (0, 50]");
   EXPECT_EQ(error_of("[profile.X]\natr_multiplier = nan\n"),
             "cfg.toml: [profile.X] atr_multiplier: must be in (0, 50]");
-  EXPECT_EQ(error_of("[profile.X]\natr_interval = \"7m\"\n"),
-            "cfg.toml: [profile.X] atr_interval: must be one of 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d");
+  EXPECT_EQ(
+      error_of("[profile.X]\natr_interval = \"7m\"\n"),
+      "cfg.toml: [profile.X] atr_interval: must be one of 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d");
   EXPECT_EQ(error_of("[profile.X]\ntp_r = [1, 2]\n"),
             "cfg.toml: [profile.X] tp_fraction: tp_r and tp_fraction must be given together");
   EXPECT_EQ(error_of("[profile.X]\ntp_r = [2, 1]\ntp_fraction = [0.5, 0.5]\n"),
@@ -85,16 +87,20 @@ TEST(Config, ErrorsNameTheTableAndKey) {
             "cfg.toml: [profile.X] tp_fraction: fractions must not sum above 1");
   EXPECT_EQ(error_of("[profile.X]\ntrigger_source = \"index\"\n"),
             "cfg.toml: [profile.X] trigger_source: must be \"mark\", \"last\" or \"mid\"");
-  EXPECT_EQ(error_of("[profile.X]\nbase = \"NOPE\"\n"), "cfg.toml: [profile.X] base: no profile named \"NOPE\"");
+  EXPECT_EQ(error_of("[profile.X]\nbase = \"NOPE\"\n"),
+            "cfg.toml: [profile.X] base: no profile named \"NOPE\"");
   EXPECT_EQ(error_of("[profile.A]\nbase = \"B\"\n[profile.B]\nbase = \"A\"\n"),
             "cfg.toml: [profile.A] base: cycle of bases");
   EXPECT_EQ(error_of("default_profile = \"NOPE\"\n"),
             "cfg.toml: [(top level)] default_profile: no profile named \"NOPE\"");
   EXPECT_EQ(error_of("[symbols.BTCUSDT]\ntick_size = \"-0.1\"\n"),
             "cfg.toml: [symbols.BTCUSDT] tick_size: must be positive");
-  EXPECT_EQ(error_of("[replay]\ntaker_fee = 0.5\n"), "cfg.toml: [replay] taker_fee: must be in [0, 0.01]");
-  EXPECT_EQ(error_of("[exchange]\nrest_url = \"x\"\n"), "cfg.toml: [(top level)] exchange: unknown key");
-  EXPECT_EQ(error_of("[profile.X\n").rfind("cfg.toml:1:", 0), 0u) << "TOML syntax errors carry the line";
+  EXPECT_EQ(error_of("[replay]\ntaker_fee = 0.5\n"),
+            "cfg.toml: [replay] taker_fee: must be in [0, 0.01]");
+  EXPECT_EQ(error_of("[exchange]\nrest_url = \"x\"\n"),
+            "cfg.toml: [(top level)] exchange: unknown key");
+  EXPECT_EQ(error_of("[profile.X\n").rfind("cfg.toml:1:", 0), 0u)
+      << "TOML syntax errors carry the line";
 }
 
 TEST(Config, TheShippedExampleLoads) {
@@ -104,7 +110,8 @@ TEST(Config, TheShippedExampleLoads) {
 }
 
 TEST(Config, BaseMayComeLaterInTheFile) {
-  const Config c = load_config_text("[profile.A]\nbase = \"B\"\n[profile.B]\natr_period = 7\n", "cfg.toml");
+  const Config c =
+      load_config_text("[profile.A]\nbase = \"B\"\n[profile.B]\natr_period = 7\n", "cfg.toml");
   EXPECT_EQ(c.profiles[static_cast<std::size_t>(c.find_profile("A"))].atr_period, 7);
 }
 

@@ -1,18 +1,17 @@
-#include "strategies/cross_exchange.hpp"
-
 #include <gtest/gtest.h>
 
 #include <array>
 #include <limits>
 #include <string>
 
+#include "strategies/cross_exchange.hpp"
+
 namespace exitbrain::cross_exchange {
 namespace {
 
 constexpr TimeMs kT0 = 1'766'290'000'000;  // 2025-12-21, around the seed's deployment
 
-NormalizedInput reading(double vf, double funding = 0.0, double divergence = 0.0,
-                        TimeMs ts = kT0) {
+NormalizedInput reading(double vf, double funding = 0.0, double divergence = 0.0, TimeMs ts = kT0) {
   NormalizedInput in;
   in.volatility_factor = vf;
   in.funding_delta = funding;
@@ -296,8 +295,8 @@ TEST(CrossExchange, InvalidReadingsCountAsFailures) {
   EXPECT_FALSE(a.on_data(no_exchanges, kT0 + 1));
   EXPECT_FALSE(a.on_data(reading(kNaN, 0, 0, kT0 + 2), kT0 + 2));
   EXPECT_EQ(a.pending_alerts(), 0u);
-  EXPECT_FALSE(a.on_data(reading(1.0, std::numeric_limits<double>::infinity(), 0, kT0 + 3),
-                         kT0 + 3));
+  EXPECT_FALSE(
+      a.on_data(reading(1.0, std::numeric_limits<double>::infinity(), 0, kT0 + 3), kT0 + 3));
   EXPECT_TRUE(a.adjustments(kT0 + 3).local_mode);
   EXPECT_EQ(a.status().fail_count, 3);
   EXPECT_EQ(a.status().total_reads, 4u);

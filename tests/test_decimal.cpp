@@ -1,6 +1,6 @@
-#include "core/decimal.hpp"
-
 #include <gtest/gtest.h>
+
+#include "core/decimal.hpp"
 
 namespace exitbrain {
 namespace {

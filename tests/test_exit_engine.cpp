@@ -1,8 +1,7 @@
 // The exit policy, one rule at a time (strategies/exit_engine.hpp has the semantics).
-#include "strategies/exit_engine.hpp"
-
 #include <gtest/gtest.h>
 
+#include "strategies/exit_engine.hpp"
 #include "tests/support/engine_harness.hpp"
 
 namespace exitbrain {
@@ -12,7 +11,9 @@ using testing::bare_profile;
 using testing::dec;
 using testing::EngineHarness;
 
-std::string s(Decimal d) { return to_string(d); }
+std::string s(Decimal d) {
+  return to_string(d);
+}
 
 TEST(ExitEngineLevels, LongLevelsFromAtrSitBelowAndAboveEntry) {
   EngineHarness h(Profile{});
@@ -48,7 +49,7 @@ TEST(ExitEngineLevels, LevelsRoundAwayFromEntryOnTheTickGrid) {
   ASSERT_FALSE(h.add(Side::kLong, "10", "100"));
   h.price("100", 1000, 0.77);  // 1.1 ATR = 0.847
   auto d = h.take();
-  EXPECT_EQ(s(d[0].sl), "99.1");   // 99.153 floored: the stop never sits closer than asked
+  EXPECT_EQ(s(d[0].sl), "99.1");      // 99.153 floored: the stop never sits closer than asked
   EXPECT_EQ(s(d[0].tp[0]), "100.9");  // 100 + R, R = 0.9 after the rounding
 }
 
@@ -132,7 +133,9 @@ TEST(ExitEngineLevels, ExplicitTargetAloneWaitsForTheAtrStop) {
 
 TEST(ExitEngineLevels, RejectsBadPositionsNamingTheField) {
   EngineHarness h(Profile{});
-  auto field = [](const std::optional<AddError>& e) { return e ? std::string(e->field) : "(none)"; };
+  auto field = [](const std::optional<AddError>& e) {
+    return e ? std::string(e->field) : "(none)";
+  };
   EXPECT_EQ(field(h.add(Side::kLong, "0", "100")), "qty");
   EXPECT_EQ(field(h.add(Side::kLong, "1.5", "100")), "qty");  // step 1
   EXPECT_EQ(field(h.add(Side::kLong, "10", "0")), "entry_price");

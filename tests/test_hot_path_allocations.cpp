@@ -10,9 +10,8 @@
 #include "core/price_state_engine.hpp"
 #include "net/binance_message_parser.hpp"
 #include "strategies/exit_engine.hpp"
-#include "tests/support/engine_harness.hpp"
-
 #include "tests/support/counting_new.inc"
+#include "tests/support/engine_harness.hpp"
 
 namespace exitbrain {
 namespace {
@@ -28,21 +27,25 @@ std::vector<std::string> make_frames(std::size_t n) {
   double btc = 65000, eth = 3400;
   for (std::size_t i = 0; frames.size() < n; ++i) {
     const long long t = t0 + static_cast<long long>(i) * 1000;
-    btc *= 1.0 + 0.0004 * std::sin(static_cast<double>(i) / 37.0) + 0.0001 * std::cos(static_cast<double>(i) / 5.0);
+    btc *= 1.0 + 0.0004 * std::sin(static_cast<double>(i) / 37.0) +
+           0.0001 * std::cos(static_cast<double>(i) / 5.0);
     eth *= 1.0 + 0.0005 * std::sin(static_cast<double>(i) / 53.0);
     char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":%lld,"s":"BTCUSDT","p":"%.2f","i":"%.2f","P":"%.2f","r":"0.00010000","T":%lld}})",
-                  t, btc, btc, btc, t + 3'600'000);
+    std::snprintf(
+        buf, sizeof buf,
+        R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":%lld,"s":"BTCUSDT","p":"%.2f","i":"%.2f","P":"%.2f","r":"0.00010000","T":%lld}})",
+        t, btc, btc, btc, t + 3'600'000);
     frames.emplace_back(buf);
-    std::snprintf(buf, sizeof buf,
-                  R"({"stream":"ethusdt@aggTrade","data":{"e":"aggTrade","E":%lld,"s":"ETHUSDT","a":%zu,"p":"%.2f","q":"1.5","f":1,"l":2,"T":%lld,"m":true}})",
-                  t, i, eth, t);
+    std::snprintf(
+        buf, sizeof buf,
+        R"({"stream":"ethusdt@aggTrade","data":{"e":"aggTrade","E":%lld,"s":"ETHUSDT","a":%zu,"p":"%.2f","q":"1.5","f":1,"l":2,"T":%lld,"m":true}})",
+        t, i, eth, t);
     frames.emplace_back(buf);
     if (i % 60 == 59) {
-      std::snprintf(buf, sizeof buf,
-                    R"({"stream":"btcusdt@kline_1m","data":{"e":"kline","E":%lld,"s":"BTCUSDT","k":{"t":%lld,"T":%lld,"s":"BTCUSDT","i":"1m","f":1,"L":2,"o":"%.2f","c":"%.2f","h":"%.2f","l":"%.2f","v":"10","n":5,"x":true,"q":"1","V":"1","Q":"1","B":"0"}}})",
-                    t, t - 59'000, t + 999, btc, btc, btc * 1.001, btc * 0.999);
+      std::snprintf(
+          buf, sizeof buf,
+          R"({"stream":"btcusdt@kline_1m","data":{"e":"kline","E":%lld,"s":"BTCUSDT","k":{"t":%lld,"T":%lld,"s":"BTCUSDT","i":"1m","f":1,"L":2,"o":"%.2f","c":"%.2f","h":"%.2f","l":"%.2f","v":"10","n":5,"x":true,"q":"1","V":"1","Q":"1","B":"0"}}})",
+          t, t - 59'000, t + 999, btc, btc, btc * 1.001, btc * 0.999);
       frames.emplace_back(buf);
     }
   }
@@ -84,13 +87,14 @@ TEST(HotPath, ParseStateDecideAllocatesNothingOnceWarm) {
   auto run = [&](std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i) {
       const std::string& f = frames[i];
-      const ParseStatus st = parser.parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
-        ++events;
-        PriceState ps;
-        if (!state.on_event(ev, ps)) return;
-        ++states;
-        engine.on_price(ps, sink);
-      });
+      const ParseStatus st =
+          parser.parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
+            ++events;
+            PriceState ps;
+            if (!state.on_event(ev, ps)) return;
+            ++states;
+            engine.on_price(ps, sink);
+          });
       ASSERT_EQ(st, ParseStatus::kOk) << f;
     }
   };

@@ -20,10 +20,13 @@ using testing::dec;
 using testing::EngineHarness;
 
 constexpr std::int64_t kEntryUnits = 100 * Decimal::kOne;  // entry 100, tick 0.01
-Price mirror(Price p) { return Decimal::from_units(2 * kEntryUnits - p.units()); }
+Price mirror(Price p) {
+  return Decimal::from_units(2 * kEntryUnits - p.units());
+}
 
 // `sl_slack`: how far the SHORT's stop may sit from the mirrored LONG stop (trailing).
-void expect_mirrored(const Decision& l, const Decision& s, double sl_slack, const std::string& where) {
+void expect_mirrored(const Decision& l, const Decision& s, double sl_slack,
+                     const std::string& where) {
   ASSERT_EQ(l.kind, s.kind) << where;
   EXPECT_EQ(l.time, s.time) << where;
   EXPECT_EQ(l.remaining, s.remaining) << where;
@@ -81,7 +84,8 @@ void run_mirror(const Profile& profile, std::uint64_t seed) {
       }
     }
     p = next;
-    max_excursion = std::max(max_excursion, std::abs(static_cast<double>(p - kEntryUnits)) / Decimal::kOne);
+    max_excursion =
+        std::max(max_excursion, std::abs(static_cast<double>(p - kEntryUnits)) / Decimal::kOne);
     const Price lp = Decimal::from_units(p);
     lh.price(to_string(lp).c_str(), t, atr);
     sh.price(to_string(mirror(lp)).c_str(), t, atr);
@@ -90,7 +94,8 @@ void run_mirror(const Profile& profile, std::uint64_t seed) {
     const std::string where = profile.name + " seed " + std::to_string(seed) + " step " +
                               std::to_string(step) + " long price " + to_string(lp);
     ASSERT_EQ(ld.size(), sd.size()) << where;
-    const double slack = profile.trailing ? 2 * profile.trail_offset * max_excursion + 0.01 + 1e-9 : 0.0;
+    const double slack =
+        profile.trailing ? 2 * profile.trail_offset * max_excursion + 0.01 + 1e-9 : 0.0;
     for (std::size_t i = 0; i < ld.size(); ++i) {
       expect_mirrored(ld[i], sd[i], slack, where);
       exits += ld[i].kind == DecisionKind::kExit;

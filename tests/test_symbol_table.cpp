@@ -1,8 +1,8 @@
-#include "core/symbol_table.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "core/symbol_table.hpp"
 
 namespace exitbrain {
 namespace {

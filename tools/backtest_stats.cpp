@@ -9,8 +9,9 @@ GroupStats summarize(std::vector<TradeOutcome> trades) {
   GroupStats s;
   s.trades = static_cast<int>(trades.size());
   if (trades.empty()) return s;
-  std::stable_sort(trades.begin(), trades.end(),
-                   [](const TradeOutcome& a, const TradeOutcome& b) { return a.closed_at < b.closed_at; });
+  std::stable_sort(trades.begin(), trades.end(), [](const TradeOutcome& a, const TradeOutcome& b) {
+    return a.closed_at < b.closed_at;
+  });
   double margin = 0, peak = 0, equity = 0, sum_r = 0, sum_r2 = 0, lev = 0;
   int wins = 0;
   for (const TradeOutcome& t : trades) {

@@ -6,8 +6,8 @@
 namespace exitbrain {
 
 struct TradeOutcome {
-  double pnl = 0;          // USDT, after fees; a liquidation loses the margin
-  double margin = 0;       // USDT put up for the trade
+  double pnl = 0;     // USDT, after fees; a liquidation loses the margin
+  double margin = 0;  // USDT put up for the trade
   double leverage = 1;
   long long closed_at = 0;  // ms; trades still open at the end are marked at the last price
   bool liquidated = false;
@@ -15,11 +15,11 @@ struct TradeOutcome {
 
 struct GroupStats {
   int trades = 0;
-  double win_rate = 0;       // share of trades with pnl > 0
-  double pnl = 0;            // USDT
+  double win_rate = 0;          // share of trades with pnl > 0
+  double pnl = 0;               // USDT
   double return_on_margin = 0;  // pnl / sum of margins
-  double max_drawdown = 0;   // USDT, peak to trough of cumulative pnl in closing order
-  double sharpe = 0;         // per trade: mean / sample std of pnl / margin
+  double max_drawdown = 0;      // USDT, peak to trough of cumulative pnl in closing order
+  double sharpe = 0;            // per trade: mean / sample std of pnl / margin
   double avg_leverage = 0;
   int liquidations = 0;
 };

@@ -16,10 +16,13 @@ namespace {
 constexpr std::size_t kMaxPanels = 6;
 constexpr std::size_t kMaxPricePoints = 4000;
 
-double seconds(TimeMs t) { return static_cast<double>(t) / 1000.0; }
+double seconds(TimeMs t) {
+  return static_cast<double>(t) / 1000.0;
+}
 
 // Keeps the shape of a long series: per bucket its first, lowest and highest point.
-std::vector<std::pair<double, double>> downsample(const std::vector<std::pair<double, double>>& in) {
+std::vector<std::pair<double, double>> downsample(
+    const std::vector<std::pair<double, double>>& in) {
   if (in.size() <= kMaxPricePoints) return in;
   std::vector<std::pair<double, double>> out;
   const std::size_t buckets = kMaxPricePoints / 3;
@@ -127,7 +130,8 @@ void ChartRecorder::write_png(const std::string& path,
         const fs::path tps = dir / ("tp" + std::to_string(index) + ".dat");
         std::ofstream g(tps);
         g.precision(12);
-        for (const auto& [a, b] : segments) g << a.t << ' ' << a.v << '\n' << b.t << ' ' << b.v << "\n\n";
+        for (const auto& [a, b] : segments)
+          g << a.t << ' ' << a.v << '\n' << b.t << ' ' << b.v << "\n\n";
         plot += ", '" + tps.string() + "' using 1:2 with lines dt 2 lc rgb '#2ca02c' title 'TP " +
                 label + "'";
       }
@@ -137,27 +141,34 @@ void ChartRecorder::write_png(const std::string& path,
       std::ofstream f(ex);
       f.precision(12);
       for (const ExitMark& e : it->second) {
-        const bool stop = e.reason == ExitReason::kStopLoss || e.reason == ExitReason::kTrailingStop ||
+        const bool stop = e.reason == ExitReason::kStopLoss ||
+                          e.reason == ExitReason::kTrailingStop ||
                           e.reason == ExitReason::kBreakEven;
         const bool time = e.reason == ExitReason::kTimeStop;
         f << e.at.t << ' ' << e.at.v << ' ' << (stop ? 0 : time ? 2 : 1) << '\n';
       }
-      plot += ", '" + ex.string() + "' using 1:($3==0?$2:1/0) with points pt 11 ps 1.6 lc rgb '#d62728' title 'stop exit'";
-      plot += ", '" + ex.string() + "' using 1:($3==1?$2:1/0) with points pt 9 ps 1.6 lc rgb '#2ca02c' title 'TP / harvest'";
-      plot += ", '" + ex.string() + "' using 1:($3==2?$2:1/0) with points pt 7 ps 1.4 lc rgb '#1f77b4' title 'time stop'";
+      plot +=
+          ", '" + ex.string() +
+          "' using 1:($3==0?$2:1/0) with points pt 11 ps 1.6 lc rgb '#d62728' title 'stop exit'";
+      plot +=
+          ", '" + ex.string() +
+          "' using 1:($3==1?$2:1/0) with points pt 9 ps 1.6 lc rgb '#2ca02c' title 'TP / harvest'";
+      plot += ", '" + ex.string() +
+              "' using 1:($3==2?$2:1/0) with points pt 7 ps 1.4 lc rgb '#1f77b4' title 'time stop'";
     }
     script << "set title '" << symbols_.name(sym) << "'\n" << plot << "\n";
   }
   script << "unset multiplot\n";
   script.close();
-  const std::string cmd = "gnuplot '" + (dir / "chart.gp").string() + "' 2>" + (dir / "err").string();
+  const std::string cmd =
+      "gnuplot '" + (dir / "chart.gp").string() + "' 2>" + (dir / "err").string();
   const int rc = std::system(cmd.c_str());
   if (rc != 0) {
     std::ifstream err(dir / "err");
     std::string first;
     std::getline(err, first);
-    throw cli::InputError("--chart: gnuplot failed (is gnuplot installed? tools/install-deps.sh): " +
-                          first);
+    throw cli::InputError(
+        "--chart: gnuplot failed (is gnuplot installed? tools/install-deps.sh): " + first);
   }
   fs::remove_all(dir);
 }

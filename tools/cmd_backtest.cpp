@@ -22,7 +22,9 @@ namespace {
 
 enum class LeverageMode { kFixed1x, kAdaptive, kIlfLevels };
 const char* to_string(LeverageMode m) {
-  return m == LeverageMode::kFixed1x ? "1x" : m == LeverageMode::kAdaptive ? "adaptive" : "ilf-levels";
+  return m == LeverageMode::kFixed1x    ? "1x"
+         : m == LeverageMode::kAdaptive ? "adaptive"
+                                        : "ilf-levels";
 }
 
 struct BacktestOptions {
@@ -61,12 +63,16 @@ EntrySchedule parse_entries(const std::string& spec) {
   EntrySchedule sched;
   if (spec.rfind("every:", 0) == 0) {
     const auto ms = parse_interval_ms(spec.substr(6));
-    if (!ms) throw InputError("--entries: \"" + spec.substr(6) + "\" is not an interval (1m 5m 1h 4h 1d ...)");
+    if (!ms)
+      throw InputError("--entries: \"" + spec.substr(6) +
+                       "\" is not an interval (1m 5m 1h 4h 1d ...)");
     sched.every_ms = *ms;
     return sched;
   }
   std::ifstream in(spec);
-  if (!in) throw InputError("--entries: expected every:<interval> or a readable file, got \"" + spec + "\"");
+  if (!in)
+    throw InputError("--entries: expected every:<interval> or a readable file, got \"" + spec +
+                     "\"");
   simdjson::dom::parser parser;
   std::string line;
   for (std::size_t n = 1; std::getline(in, line); ++n) {
@@ -77,7 +83,8 @@ EntrySchedule parse_entries(const std::string& spec) {
     ListedEntry e;
     for (auto [key, value] : obj) {
       if (key == "opened_at") {
-        if (value.get_int64().get(e.at) || e.at < 0) throw InputError(at + "field 'opened_at': must be milliseconds since the epoch");
+        if (value.get_int64().get(e.at) || e.at < 0)
+          throw InputError(at + "field 'opened_at': must be milliseconds since the epoch");
       } else if (key == "side") {
         std::string_view side;
         if (value.get_string().get(side)) throw InputError(at + "field 'side': must be a string");
@@ -88,7 +95,8 @@ EntrySchedule parse_entries(const std::string& spec) {
         if (value.get_string().get(sym)) throw InputError(at + "field 'symbol': must be a string");
         e.symbol = std::string(sym);
       } else {
-        throw InputError(at + "field '" + std::string(key) + "': unknown field (expected opened_at, side, symbol)");
+        throw InputError(at + "field '" + std::string(key) +
+                         "': unknown field (expected opened_at, side, symbol)");
       }
     }
     if (e.at == 0) throw InputError(at + "field 'opened_at': is missing");
@@ -143,7 +151,8 @@ void run_file(const std::string& path, const BacktestOptions& o, const Config& c
   while (merger.next(ev)) {
     if (first < 0) {
       first = ev.event_time;
-      if (schedule.every_ms) next_entry = ((first + warmup_ms) / schedule.every_ms + 1) * schedule.every_ms;
+      if (schedule.every_ms)
+        next_entry = ((first + warmup_ms) / schedule.every_ms + 1) * schedule.every_ms;
     }
     session.on_event(ev);
     if (ev.kind != MarketEventKind::kSynthetic) continue;
@@ -154,8 +163,11 @@ void run_file(const std::string& path, const BacktestOptions& o, const Config& c
       sides = option_sides;
     } else {
       const std::string_view symbol = symbols.name(ev.symbol);
-      for (; next_listed < schedule.listed.size() && schedule.listed[next_listed].at <= ev.event_time; ++next_listed)
-        if (schedule.listed[next_listed].symbol.empty() || schedule.listed[next_listed].symbol == symbol)
+      for (;
+           next_listed < schedule.listed.size() && schedule.listed[next_listed].at <= ev.event_time;
+           ++next_listed)
+        if (schedule.listed[next_listed].symbol.empty() ||
+            schedule.listed[next_listed].symbol == symbol)
           sides |= schedule.listed[next_listed].sides & option_sides;
       if (!sides) continue;
     }
@@ -185,7 +197,8 @@ void run_file(const std::string& path, const BacktestOptions& o, const Config& c
             const Profile& p = cfg.profiles[static_cast<std::size_t>(g.profile)];
             const auto& st = session.state_engine().state(ev.symbol);
             const double atr = st.atr[0];
-            in.stop_loss = entry - side_sign(side) * std::max(p.atr_multiplier, p.high_vol_atr_multiplier) * atr;
+            in.stop_loss = entry - side_sign(side) *
+                                       std::max(p.atr_multiplier, p.high_vol_atr_multiplier) * atr;
             if (in.stop_loss <= 0) in.stop_loss = 0;
           }
           const AdaptiveLevelsResult r = compute_adaptive_levels(in);
@@ -239,8 +252,10 @@ int run_backtest(const BacktestOptions& o) {
   if (!(o.confidence >= 0 && o.confidence <= 1)) throw InputError("--confidence: must be in [0,1]");
   if (!(o.volatility_factor >= 0 && o.volatility_factor <= 1))
     throw InputError("--volatility-factor: must be in [0,1]");
-  if (!(o.taker_fee >= 0 && o.taker_fee <= 0.01)) throw InputError("--taker-fee: must be in [0, 0.01]");
-  if (!(o.slippage_bps >= 0 && o.slippage_bps <= 1000)) throw InputError("--slippage-bps: must be in [0, 1000]");
+  if (!(o.taker_fee >= 0 && o.taker_fee <= 0.01))
+    throw InputError("--taker-fee: must be in [0, 0.01]");
+  if (!(o.slippage_bps >= 0 && o.slippage_bps <= 1000))
+    throw InputError("--slippage-bps: must be in [0, 1000]");
   if (o.sides != "both" && o.sides != "long" && o.sides != "short")
     throw InputError("--sides: must be both, long or short");
   cfg.fills.taker_fee = o.taker_fee;
@@ -255,11 +270,15 @@ int run_backtest(const BacktestOptions& o) {
   std::vector<std::vector<TradeOutcome>> outcomes(groups.size());
   for (const std::string& path : o.klines) run_file(path, o, cfg, groups, schedule, outcomes);
 
-  std::printf("backtest: %zu file(s), entries %s, sides %s, margin %.2f USDT, fee %.4f%%, slippage %.1f bps\n",
-              o.klines.size(), o.entries.c_str(), o.sides.c_str(), o.margin, o.taker_fee * 100,
-              o.slippage_bps);
-  std::printf("adaptive leverage: confidence %.2f, volatility_factor %.4f (ILF v3.5 formula + liquidation guard)\n\n",
-              o.confidence, o.volatility_factor);
+  std::printf(
+      "backtest: %zu file(s), entries %s, sides %s, margin %.2f USDT, fee %.4f%%, slippage %.1f "
+      "bps\n",
+      o.klines.size(), o.entries.c_str(), o.sides.c_str(), o.margin, o.taker_fee * 100,
+      o.slippage_bps);
+  std::printf(
+      "adaptive leverage: confidence %.2f, volatility_factor %.4f (ILF v3.5 formula + liquidation "
+      "guard)\n\n",
+      o.confidence, o.volatility_factor);
   std::printf("%-14s %-10s %7s %8s %12s %9s %12s %8s %7s %6s\n", "profile", "leverage", "trades",
               "win %", "PnL USDT", "ret/marg", "max DD USDT", "Sharpe", "avg lev", "liqs");
   for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -269,8 +288,9 @@ int run_backtest(const BacktestOptions& o) {
                 to_string(groups[g].mode), s.trades, s.win_rate * 100, s.pnl,
                 s.return_on_margin * 100, s.max_drawdown, s.sharpe, s.avg_leverage, s.liquidations);
   }
-  std::printf("\nSharpe is per trade (mean / std of PnL over margin), not annualised. ilf-levels uses the\n"
-              "ILF dynamic_tp / dynamic_sl as the position's explicit levels at the adaptive leverage.\n");
+  std::printf(
+      "\nSharpe is per trade (mean / std of PnL over margin), not annualised. ilf-levels uses the\n"
+      "ILF dynamic_tp / dynamic_sl as the position's explicit levels at the adaptive leverage.\n");
   return 0;
 }
 
@@ -279,7 +299,8 @@ int run_backtest(const BacktestOptions& o) {
 void add_backtest_command(CLI::App& root, int& exit_code) {
   auto o = std::make_shared<BacktestOptions>();
   CLI::App* cmd = root.add_subcommand(
-      "backtest", "Run the exit engine over synthetic entries on kline data; compare profiles and leverage");
+      "backtest",
+      "Run the exit engine over synthetic entries on kline data; compare profiles and leverage");
   cmd->add_option("--klines", o->klines, "1m kline CSV files (one symbol each)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -287,12 +308,14 @@ void add_backtest_command(CLI::App& root, int& exit_code) {
                   "every:<interval> (e.g. every:4h), or a file of JSON lines "
                   "{\"opened_at\":ms,\"side\":\"LONG|SHORT|BOTH\",\"symbol\":\"...\"}");
   cmd->add_option("--profiles", o->profiles, "comma-separated profile names");
-  cmd->add_option("--config", o->config, "TOML configuration (more profiles)")->check(CLI::ExistingFile);
+  cmd->add_option("--config", o->config, "TOML configuration (more profiles)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--sides", o->sides, "both | long | short");
   cmd->add_option("--symbol", o->symbol, "symbol, when the file name does not say it");
   cmd->add_option("--margin", o->margin, "margin per entry in USDT (notional = margin x leverage)");
   cmd->add_option("--confidence", o->confidence, "confidence fed to the adaptive leverage");
-  cmd->add_option("--volatility-factor", o->volatility_factor, "volatility_factor fed to the adaptive leverage");
+  cmd->add_option("--volatility-factor", o->volatility_factor,
+                  "volatility_factor fed to the adaptive leverage");
   cmd->add_option("--taker-fee", o->taker_fee, "taker fee per exit, fraction of notional");
   cmd->add_option("--slippage-bps", o->slippage_bps, "adverse slippage per exit in basis points");
   cmd->callback([o, &exit_code] { exit_code = run_backtest(*o); });

@@ -28,13 +28,14 @@ struct ReplayOptions {
 int run_replay(const ReplayOptions& o) {
   Config config = o.config.empty() ? Config{} : load_config(o.config);
   if (!o.profile.empty()) {
-    if (config.find_profile(o.profile) < 0) throw InputError("--profile: no profile named \"" + o.profile + "\"");
+    if (config.find_profile(o.profile) < 0)
+      throw InputError("--profile: no profile named \"" + o.profile + "\"");
     config.default_profile = o.profile;
   }
   SymbolTable symbols;
   auto positions = load_positions(o.positions, symbols, config, config.default_profile);
-  load_exchange_info_into(o.exchange_info.empty() ? config.exchange_info.value_or("") : o.exchange_info,
-                          symbols);
+  load_exchange_info_into(
+      o.exchange_info.empty() ? config.exchange_info.value_or("") : o.exchange_info, symbols);
   MarketMerger merger = open_market_files(o.market, symbols, o.symbol, o.skip_bad_lines);
 
   std::ofstream file;
@@ -64,9 +65,9 @@ int run_replay(const ReplayOptions& o) {
   }
   if (const auto missing = session.positions_without_data(); !missing.empty()) {
     const PositionRecord& r = *missing.front();
-    throw InputError(o.positions + ":" + std::to_string(r.line) + ": field 'symbol': no market data for " +
-                     r.symbol + " in the given files (" + std::to_string(missing.size()) +
-                     " position(s) affected)");
+    throw InputError(o.positions + ":" + std::to_string(r.line) +
+                     ": field 'symbol': no market data for " + r.symbol + " in the given files (" +
+                     std::to_string(missing.size()) + " position(s) affected)");
   }
   return 0;
 }

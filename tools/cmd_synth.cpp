@@ -61,7 +61,8 @@ class TextSink {
 int run_synth(const SynthOptions& o) {
   if (o.hours <= 0 || o.hours > 24 * 31) throw InputError("--hours: must be in (0, 744]");
   if (!(o.price > 0)) throw InputError("--price: must be positive");
-  if (o.positions < 0 || o.positions > 10'000) throw InputError("--positions: must be in [0, 10000]");
+  if (o.positions < 0 || o.positions > 10'000)
+    throw InputError("--positions: must be in [0, 10000]");
   Decimal tick;
   if (parse_decimal(o.tick, tick) != DecimalError::kOk || !tick.is_positive())
     throw InputError("--tick: must be a positive decimal such as 0.01");
@@ -78,7 +79,9 @@ int run_synth(const SynthOptions& o) {
   std::vector<std::int64_t> open_at;
   SplitMix64 pick(o.seed ^ 0x5eed);
   for (int i = 0; i < o.positions; ++i)
-    open_at.push_back(o.start_ms + 1000 * static_cast<std::int64_t>(pick.uniform() * static_cast<double>(seconds) * 2 / 3));
+    open_at.push_back(
+        o.start_ms +
+        1000 * static_cast<std::int64_t>(pick.uniform() * static_cast<double>(seconds) * 2 / 3));
   std::vector<std::string> position_lines(open_at.size());
 
   char buf[kMaxDecimalChars];
@@ -88,17 +91,18 @@ int run_synth(const SynthOptions& o) {
     const std::string p(buf, format_decimal(mark.is_positive() ? mark : tick, buf));
     // The receive stamp trails the event time by a few ms, like a real capture.
     out.write(std::to_string(t * 1000 + 3000 + static_cast<std::int64_t>(s % 7) * 100) +
-              " {\"stream\":\"" + lower + "@markPrice@1s\",\"data\":{\"e\":\"markPriceUpdate\",\"E\":" +
-              std::to_string(t) + ",\"s\":\"" + upper + "\",\"p\":\"" + p + "\",\"i\":\"" + p +
-              "\",\"P\":\"" + p + "\",\"r\":\"0.00010000\",\"T\":" +
-              std::to_string((t / 28'800'000 + 1) * 28'800'000) + "}}\n");
+              " {\"stream\":\"" + lower +
+              "@markPrice@1s\",\"data\":{\"e\":\"markPriceUpdate\",\"E\":" + std::to_string(t) +
+              ",\"s\":\"" + upper + "\",\"p\":\"" + p + "\",\"i\":\"" + p + "\",\"P\":\"" + p +
+              "\",\"r\":\"0.00010000\",\"T\":" + std::to_string((t / 28'800'000 + 1) * 28'800'000) +
+              "}}\n");
     for (std::size_t i = 0; i < open_at.size(); ++i) {
       if (open_at[i] != t) continue;
       const bool is_long = i % 2 == 0;
       position_lines[i] = "{\"id\":\"s" + std::to_string(i + 1) + "\",\"symbol\":\"" + upper +
-                          "\",\"side\":\"" + (is_long ? "LONG" : "SHORT") + "\",\"qty\":" +
-                          std::to_string(10 * (i % 4 + 1)) + ",\"entry_price\":" + p +
-                          ",\"opened_at\":" + std::to_string(t) + "}\n";
+                          "\",\"side\":\"" + (is_long ? "LONG" : "SHORT") +
+                          "\",\"qty\":" + std::to_string(10 * (i % 4 + 1)) +
+                          ",\"entry_price\":" + p + ",\"opened_at\":" + std::to_string(t) + "}\n";
     }
   }
   if (!o.positions_out.empty()) {
@@ -108,7 +112,8 @@ int run_synth(const SynthOptions& o) {
   }
   std::printf("wrote %lld markPrice@1s messages for %s to %s", static_cast<long long>(seconds),
               upper.c_str(), o.out.c_str());
-  if (!o.positions_out.empty()) std::printf(" and %d positions to %s", o.positions, o.positions_out.c_str());
+  if (!o.positions_out.empty())
+    std::printf(" and %d positions to %s", o.positions, o.positions_out.c_str());
   std::printf("\n");
   return 0;
 }
@@ -118,7 +123,8 @@ int run_synth(const SynthOptions& o) {
 void add_synth_command(CLI::App& root, int& exit_code) {
   auto o = std::make_shared<SynthOptions>();
   CLI::App* cmd = root.add_subcommand(
-      "synth", "Write seeded synthetic markPrice@1s data (random walk with volatility regimes and jumps)");
+      "synth",
+      "Write seeded synthetic markPrice@1s data (random walk with volatility regimes and jumps)");
   cmd->add_option("--out", o->out, "output file (.gz for gzip)")->required();
   cmd->add_option("--seed", o->seed, "random seed (same seed, same bytes)");
   cmd->add_option("--symbol", o->symbol, "symbol name");

@@ -76,12 +76,12 @@ std::optional<std::vector<double>> get_legs(const toml::table& t, const Where& w
 }
 
 void read_profile(const toml::table& t, const Where& w, Profile& p) {
-  reject_unknown_keys(t, w,
-                      {"base", "atr_period", "atr_interval", "atr_method", "atr_multiplier",
-                       "high_vol_atr_multiplier", "volatility_threshold", "tp_r", "tp_fraction",
-                       "harvest_trigger", "harvest_fraction", "harvest_max", "trailing",
-                       "trail_offset", "trail_activation", "time_stop_sec", "trigger_source",
-                       "warmup_sl_pct", "by_regime"});
+  reject_unknown_keys(
+      t, w,
+      {"base", "atr_period", "atr_interval", "atr_method", "atr_multiplier",
+       "high_vol_atr_multiplier", "volatility_threshold", "tp_r", "tp_fraction", "harvest_trigger",
+       "harvest_fraction", "harvest_max", "trailing", "trail_offset", "trail_activation",
+       "time_stop_sec", "trigger_source", "warmup_sl_pct", "by_regime"});
   const std::int64_t period = get_int(t, w, "atr_period", p.atr_period);
   if (period < 1 || period > 512) w.fail("atr_period", "must be in [1, 512]");
   p.atr_period = static_cast<int>(period);
@@ -96,7 +96,8 @@ void read_profile(const toml::table& t, const Where& w, Profile& p) {
     p.atr_method = *m;
   }
   p.atr_multiplier = get_double(t, w, "atr_multiplier", p.atr_multiplier);
-  p.high_vol_atr_multiplier = get_double(t, w, "high_vol_atr_multiplier", p.high_vol_atr_multiplier);
+  p.high_vol_atr_multiplier =
+      get_double(t, w, "high_vol_atr_multiplier", p.high_vol_atr_multiplier);
   p.volatility_threshold = get_double(t, w, "volatility_threshold", p.volatility_threshold);
   auto r = get_legs(t, w, "tp_r");
   auto f = get_legs(t, w, "tp_fraction");
@@ -190,15 +191,15 @@ void read_symbols(const toml::table& symbols, const std::string& source, Config&
     const toml::table* t = node.as_table();
     if (!t) w.fail(name.str(), "must be a table");
     reject_unknown_keys(*t, w, {"tick_size", "step_size"});
-    cfg.symbols.push_back(
-        SymbolSettings{std::string(name.str()), get_decimal(*t, w, "tick_size"),
-                       get_decimal(*t, w, "step_size")});
+    cfg.symbols.push_back(SymbolSettings{std::string(name.str()), get_decimal(*t, w, "tick_size"),
+                                         get_decimal(*t, w, "step_size")});
   }
 }
 
 void read_regime(const toml::table& t, const Where& w, RegimeParams& r) {
-  reject_unknown_keys(t, w, {"er_period", "trending_er", "trending_exit_er", "volatile_atr_pct",
-                             "volatile_exit_atr_pct"});
+  reject_unknown_keys(t, w,
+                      {"er_period", "trending_er", "trending_exit_er", "volatile_atr_pct",
+                       "volatile_exit_atr_pct"});
   const std::int64_t er = get_int(t, w, "er_period", r.er_period);
   if (er < 2 || er > 512) w.fail("er_period", "must be in [2, 512]");
   r.er_period = static_cast<int>(er);
@@ -218,7 +219,8 @@ void read_regime(const toml::table& t, const Where& w, RegimeParams& r) {
 void read_fills(const toml::table& t, const Where& w, FillModel& f) {
   reject_unknown_keys(t, w, {"slippage_bps", "taker_fee"});
   f.slippage_bps = get_double(t, w, "slippage_bps", f.slippage_bps);
-  if (!(f.slippage_bps >= 0 && f.slippage_bps <= 1000)) w.fail("slippage_bps", "must be in [0, 1000]");
+  if (!(f.slippage_bps >= 0 && f.slippage_bps <= 1000))
+    w.fail("slippage_bps", "must be in [0, 1000]");
   f.taker_fee = get_double(t, w, "taker_fee", f.taker_fee);
   if (!(f.taker_fee >= 0 && f.taker_fee <= 0.01)) w.fail("taker_fee", "must be in [0, 0.01]");
 }
@@ -228,8 +230,8 @@ Config from_table(const toml::table& root, const std::string& source) {
   const Where top{source, "(top level)"};
   // Tables that later issues configure ([exchange], [threads], [redis], ...) are not
   // accepted yet: a silently ignored section is worse than an error.
-  reject_unknown_keys(root, top,
-                      {"default_profile", "profile", "regime", "symbols", "replay", "exchange_info"});
+  reject_unknown_keys(
+      root, top, {"default_profile", "profile", "regime", "symbols", "replay", "exchange_info"});
   if (const toml::node* n = root.get("profile")) {
     if (!n->as_table()) top.fail("profile", "must be a table of profiles");
     read_profiles(*n->as_table(), source, cfg);

@@ -13,7 +13,10 @@ namespace exitbrain {
 
 class JsonLine {
  public:
-  JsonLine() { out_.reserve(256); out_ += '{'; }
+  JsonLine() {
+    out_.reserve(256);
+    out_ += '{';
+  }
 
   JsonLine& str(std::string_view key, std::string_view v) {
     this->key(key);
@@ -32,7 +35,9 @@ class JsonLine {
     return *this;
   }
   JsonLine& num(std::string_view key, int v) { return num(key, static_cast<std::int64_t>(v)); }
-  JsonLine& num(std::string_view key, std::uint32_t v) { return num(key, static_cast<std::int64_t>(v)); }
+  JsonLine& num(std::string_view key, std::uint32_t v) {
+    return num(key, static_cast<std::int64_t>(v));
+  }
   // Doubles that are money go through Decimal (8 places) so no binary noise is printed.
   JsonLine& money(std::string_view key, double v) {
     return num(key, Decimal::from_double(v).value_or(Decimal{}));

@@ -24,7 +24,8 @@ struct LineContext {
 };
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   return s;
@@ -82,9 +83,12 @@ PositionRecord parse_line(std::string_view text, const LineContext& ctx, od::par
       rec.symbol = read_string(v, ctx, key);
     } else if (key == "side") {
       const std::string s = read_string(v, ctx, key);
-      if (s == "LONG" || s == "long") side = Side::kLong;
-      else if (s == "SHORT" || s == "short") side = Side::kShort;
-      else ctx.fail(key, "must be \"LONG\" or \"SHORT\", got \"" + s + "\"");
+      if (s == "LONG" || s == "long")
+        side = Side::kLong;
+      else if (s == "SHORT" || s == "short")
+        side = Side::kShort;
+      else
+        ctx.fail(key, "must be \"LONG\" or \"SHORT\", got \"" + s + "\"");
     } else if (key == "qty") {
       qty = read_decimal(v, ctx, key);
     } else if (key == "entry_price") {
@@ -121,8 +125,9 @@ PositionRecord parse_line(std::string_view text, const LineContext& ctx, od::par
         ctx.fail(key, "must be in [1, 125]");
       rec.leverage = lev.to_double();
     } else {
-      ctx.fail(key, "unknown field (expected id, symbol, side, qty, entry_price, opened_at, "
-                    "profile, sl, tp, leverage)");
+      ctx.fail(key,
+               "unknown field (expected id, symbol, side, qty, entry_price, opened_at, "
+               "profile, sl, tp, leverage)");
     }
   }
   if (rec.id.empty()) ctx.fail("id", "is missing");

@@ -42,7 +42,8 @@ AtrPlan plan_atr_specs(const Config& config, const std::vector<int>& used_profil
   // A by_regime profile may hand its positions to any regime profile.
   for (int index : used_profiles)
     if (index >= 0 && config.profiles[static_cast<std::size_t>(index)].by_regime)
-      for (const char* name : {"RANGE", "TRENDING", "VOLATILE"}) order.push_back(config.find_profile(name));
+      for (const char* name : {"RANGE", "TRENDING", "VOLATILE"})
+        order.push_back(config.find_profile(name));
   for (int index : order) {
     if (index < 0) continue;
     const Profile& p = config.profiles[static_cast<std::size_t>(index)];
@@ -92,8 +93,8 @@ void ReplaySession::on_event(const MarketEvent& ev) {
   // Remember how many decimals this symbol's prices use: the tick when none is configured.
   int& places = max_price_places_[ev.symbol];
   const Price seen = ev.kind == MarketEventKind::kBookTicker ? ev.bid
-                     : ev.kind == MarketEventKind::kKline   ? ev.kline.close
-                                                            : ev.price;
+                     : ev.kind == MarketEventKind::kKline    ? ev.kline.close
+                                                             : ev.price;
   places = std::max(places, decimal_places(seen));
   start_due_positions();
   PriceState st;
@@ -120,7 +121,8 @@ void ReplaySession::infer_filters(SymbolId s, const PositionRecord& rec) {
   if (!f.tick_known) {
     // The finest price seen so far (and the entry's own precision) stands for the tick.
     const int places = std::max(max_price_places_[s], decimal_places(rec.position.entry));
-    f.tick_size = Decimal::from_units(static_cast<std::int64_t>(std::pow(10, Decimal::kScale - places)));
+    f.tick_size =
+        Decimal::from_units(static_cast<std::int64_t>(std::pow(10, Decimal::kScale - places)));
     f.tick_known = true;
   }
   if (!f.step_known) {
@@ -128,8 +130,8 @@ void ReplaySession::infer_filters(SymbolId s, const PositionRecord& rec) {
         std::pow(10, Decimal::kScale - decimal_places(rec.position.qty))));
     f.step_known = true;
   }
-  inferred_.push_back(std::string(symbols_.name(s)) + " tick " + to_string(f.tick_size) +
-                      " step " + to_string(f.step_size));
+  inferred_.push_back(std::string(symbols_.name(s)) + " tick " + to_string(f.tick_size) + " step " +
+                      to_string(f.step_size));
 }
 
 void ReplaySession::start(std::size_t record) {

@@ -39,7 +39,8 @@ class ReplaySession {
   // `out` receives the JSON lines (may be null); `chart` records for --chart (may be null).
   // `extra_profiles`: profiles of positions added later with add_position().
   ReplaySession(const Config& config, SymbolTable& symbols, std::vector<PositionRecord> positions,
-                std::ostream* out, ChartRecorder* chart, const std::vector<int>& extra_profiles = {});
+                std::ostream* out, ChartRecorder* chart,
+                const std::vector<int>& extra_profiles = {});
   ~ReplaySession();
 
   void on_event(const MarketEvent& ev);

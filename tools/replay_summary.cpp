@@ -10,7 +10,8 @@ void print_replay_report(std::FILE* out, const ReplaySession& session, const Mar
     const MarketReaderStats& s = r.stats();
     std::fprintf(out, "input %s (%s): %llu lines, %llu events, %llu ignored, %llu malformed\n",
                  r.path().c_str(), to_string(r.format()), static_cast<unsigned long long>(s.lines),
-                 static_cast<unsigned long long>(s.events), static_cast<unsigned long long>(s.ignored),
+                 static_cast<unsigned long long>(s.events),
+                 static_cast<unsigned long long>(s.ignored),
                  static_cast<unsigned long long>(s.malformed));
     for (const std::string& e : s.first_errors) std::fprintf(out, "  skipped: %s\n", e.c_str());
   }
@@ -32,17 +33,17 @@ void print_replay_report(std::FILE* out, const ReplaySession& session, const Mar
       ++not_started;
     }
     const auto& e = r.exits_by_reason;
-    std::fprintf(out, "%-12s %-10s %-5s %-13s %-11s %5d %5d %5d %5d %5d %5d %14.4f\n", r.id.c_str(),
-                 r.symbol.c_str(), r.side == Side::kLong ? "LONG" : "SHORT", r.profile.c_str(),
-                 status, e[static_cast<int>(ExitReason::kStopLoss)],
-                 e[static_cast<int>(ExitReason::kTrailingStop)],
-                 e[static_cast<int>(ExitReason::kBreakEven)],
-                 e[static_cast<int>(ExitReason::kTakeProfit)],
-                 e[static_cast<int>(ExitReason::kHarvest)],
-                 e[static_cast<int>(ExitReason::kTimeStop)], r.realized_pnl);
+    std::fprintf(
+        out, "%-12s %-10s %-5s %-13s %-11s %5d %5d %5d %5d %5d %5d %14.4f\n", r.id.c_str(),
+        r.symbol.c_str(), r.side == Side::kLong ? "LONG" : "SHORT", r.profile.c_str(), status,
+        e[static_cast<int>(ExitReason::kStopLoss)], e[static_cast<int>(ExitReason::kTrailingStop)],
+        e[static_cast<int>(ExitReason::kBreakEven)], e[static_cast<int>(ExitReason::kTakeProfit)],
+        e[static_cast<int>(ExitReason::kHarvest)], e[static_cast<int>(ExitReason::kTimeStop)],
+        r.realized_pnl);
     total += r.realized_pnl;
   }
-  std::fprintf(out, "%zu positions: %d flat, %d open, %d not reached by the data; realised PnL %.4f\n",
+  std::fprintf(out,
+               "%zu positions: %d flat, %d open, %d not reached by the data; realised PnL %.4f\n",
                session.results().size(), flat, open, not_started, total);
 }
 

@@ -17,7 +17,7 @@ class SplitMix64 {
     return z ^ (z >> 31);
   }
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double normal() {  // Box-Muller
+  double normal() {                                                           // Box-Muller
     const double u1 = 1.0 - uniform();
     const double u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
@@ -35,7 +35,8 @@ class SyntheticWalk {
   double step() {
     if (--regime_left_ <= 0) pick_regime();
     double r = drift_ + sigma_ * rng_.normal();
-    if (rng_.uniform() < kJumpPerSecond) r += (rng_.uniform() < 0.5 ? -1 : 1) * (0.004 + 0.01 * rng_.uniform());
+    if (rng_.uniform() < kJumpPerSecond)
+      r += (rng_.uniform() < 0.5 ? -1 : 1) * (0.004 + 0.01 * rng_.uniform());
     price_ *= std::exp(r);
     return price_;
   }

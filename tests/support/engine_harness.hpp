@@ -12,14 +12,17 @@
 
 namespace exitbrain {
 // Readable gtest failure messages for decimals.
-inline void PrintTo(const Decimal& d, std::ostream* os) { *os << to_string(d); }
+inline void PrintTo(const Decimal& d, std::ostream* os) {
+  *os << to_string(d);
+}
 }  // namespace exitbrain
 
 namespace exitbrain::testing {
 
 inline Decimal dec(const char* s) {
   Decimal d;
-  if (parse_decimal(s, d) != DecimalError::kOk) throw std::runtime_error(std::string("bad decimal ") + s);
+  if (parse_decimal(s, d) != DecimalError::kOk)
+    throw std::runtime_error(std::string("bad decimal ") + s);
   return d;
 }
 
@@ -33,8 +36,8 @@ class EngineHarness {
       symbols_.filters(s).tick_size = dec(tick);
       symbols_.filters(s).step_size = dec(step);
     }
-    engine_ = std::make_unique<ExitEngine>(std::vector<Profile>{profile}, std::vector<std::uint8_t>{0},
-                                           symbols_, 1000);
+    engine_ = std::make_unique<ExitEngine>(std::vector<Profile>{profile},
+                                           std::vector<std::uint8_t>{0}, symbols_, 1000);
   }
 
   std::optional<AddError> add(Side side, const char* qty, const char* entry, TimeMs opened_at = 0,

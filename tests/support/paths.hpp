@@ -6,8 +6,12 @@
 
 namespace exitbrain::testing {
 
-inline std::filesystem::path source_dir() { return EXITBRAIN_SOURCE_DIR; }
-inline std::filesystem::path bin_dir() { return EXITBRAIN_BIN_DIR; }
+inline std::filesystem::path source_dir() {
+  return EXITBRAIN_SOURCE_DIR;
+}
+inline std::filesystem::path bin_dir() {
+  return EXITBRAIN_BIN_DIR;
+}
 
 // The recorded Binance data: $EXITBRAIN_DATA_DIR, else ../shared/data beside the checkout.
 // Empty when absent: tests that need it GTEST_SKIP() with a message.

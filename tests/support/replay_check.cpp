@@ -1,7 +1,6 @@
 #include "tests/support/replay_check.hpp"
 
 #include <simdjson.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,7 +18,8 @@ Decimal number(simdjson::dom::element e) {
   // Numbers are printed exactly; read them back from their text.
   std::string text = simdjson::minify(e);
   Decimal d;
-  if (parse_decimal(text, d) != DecimalError::kOk) throw std::runtime_error("not a decimal: " + text);
+  if (parse_decimal(text, d) != DecimalError::kOk)
+    throw std::runtime_error("not a decimal: " + text);
   return d;
 }
 
@@ -38,8 +38,9 @@ struct Tracked {
 ReplayRun run_replay(const std::vector<std::string>& market, const std::string& positions_file,
                      const std::string& extra_args) {
   static int counter = 0;
-  const auto out = std::filesystem::temp_directory_path() /
-                   ("exitbrain-replay-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".jsonl");
+  const auto out =
+      std::filesystem::temp_directory_path() / ("exitbrain-replay-" + std::to_string(::getpid()) +
+                                                "-" + std::to_string(counter++) + ".jsonl");
   std::string cmd = (bin_dir() / "exitbrain").string() + " replay --positions '" + positions_file +
                     "' --out '" + out.string() + "' " + extra_args;
   for (const auto& m : market) cmd += " --market '" + m + "'";
@@ -93,7 +94,8 @@ InvariantReport check_invariants(const std::string& decisions,
       const std::string status(doc["status"].get_string().value());
       if (status == "flat") {
         ++rep.flat;
-        if (!t.closed || !t.remaining.is_zero()) fail(id, "summary flat but quantity remains", line);
+        if (!t.closed || !t.remaining.is_zero())
+          fail(id, "summary flat but quantity remains", line);
       } else if (status == "open") {
         ++rep.open;
         simdjson::dom::element sl;
@@ -111,14 +113,16 @@ InvariantReport check_invariants(const std::string& decisions,
         fail(id, "initial stop on the wrong side of entry", line);
       for (auto tp : doc["tp"].get_array()) {
         const Decimal p = number(tp);
-        if (t.is_long ? p <= t.entry : p >= t.entry) fail(id, "target on the wrong side of entry", line);
+        if (t.is_long ? p <= t.entry : p >= t.entry)
+          fail(id, "target on the wrong side of entry", line);
       }
       t.levels_seen = true;
     } else if (event == "sl_moved") {
       ++rep.stop_moves;
       const Decimal sl = number(doc["sl"]);
       const Decimal price = number(doc["price"]);
-      if (t.is_long ? sl >= price : sl <= price) fail(id, "stop moved to the wrong side of the price", line);
+      if (t.is_long ? sl >= price : sl <= price)
+        fail(id, "stop moved to the wrong side of the price", line);
     } else if (event == "exit") {
       ++rep.exits;
       ++rep.exits_by_reason[std::string(doc["reason"].get_string().value())];
