@@ -106,6 +106,9 @@ class ExitEngine {
 
   const PositionState& position(std::uint32_t i) const noexcept { return positions_[i]; }
   std::size_t position_count() const noexcept { return positions_.size(); }
+  std::size_t position_capacity() const noexcept { return positions_.capacity(); }
+  // Grows the position table. Allocates: call it between events, never while deciding.
+  void reserve_positions(std::size_t n) { positions_.reserve(n); }
   const Profile& profile(std::uint16_t i) const noexcept { return profiles_[i]; }
   std::size_t open_positions(SymbolId s) const noexcept {
     return s < open_by_symbol_.size() ? open_by_symbol_[s].size() : 0;

@@ -72,15 +72,21 @@ ReplaySession::ReplaySession(const Config& config, SymbolTable& symbols,
   AtrPlan plan = plan_atr_specs(config, used);
   state_ = std::make_unique<PriceStateEngine>(kReplaySymbols, plan.specs, config.regime);
   engine_ = std::make_unique<ExitEngine>(config.profiles, plan.spec_of_profile, symbols,
-                                         records_.size() + 1'000'000);
+                                         std::max<std::size_t>(records_.size(), 1024));
   max_price_places_.assign(SymbolTable::kMaxSymbols, -1);
   // Filters from the configuration win over everything else.
   for (const auto& s : config.symbols) {
     const auto id = symbols.intern(s.name);
     if (!id) throw cli::InputError("[symbols." + s.name + "]: not a valid symbol name");
     SymbolFilters& f = symbols.filters(*id);
-    if (s.tick_size) f.tick_size = *s.tick_size, f.tick_known = true;
-    if (s.step_size) f.step_size = *s.step_size, f.step_known = true;
+    if (s.tick_size) {
+      f.tick_size = *s.tick_size;
+      f.tick_known = true;
+    }
+    if (s.step_size) {
+      f.step_size = *s.step_size;
+      f.step_known = true;
+    }
   }
 }
 
@@ -110,6 +116,10 @@ void ReplaySession::start_due_positions() {
 
 void ReplaySession::add_position(PositionRecord rec) {
   rec.position.opened_at = now_;
+  // The engine's table is fixed-size by design (no allocation while deciding); a backtest
+  // adds positions between events, where growing it is harmless.
+  if (engine_->position_count() == engine_->position_capacity())
+    engine_->reserve_positions(2 * engine_->position_capacity());
   records_.push_back(std::move(rec));
   // Backtest entries come in time order, after every file-given position has started.
   start_due_positions();
@@ -134,11 +144,11 @@ void ReplaySession::infer_filters(SymbolId s, const PositionRecord& rec) {
                       to_string(f.step_size));
 }
 
+// Records start in order, one engine position each: the engine's index of a position is
+// its record's index.
 void ReplaySession::start(std::size_t record) {
   const PositionRecord& rec = records_[record];
   infer_filters(rec.position.symbol, rec);
-  const auto index = static_cast<std::uint32_t>(engine_->position_count());
-  record_of_position_.push_back(record);
   PositionResult res;
   res.id = rec.id;
   res.symbol = rec.symbol;
@@ -151,16 +161,13 @@ void ReplaySession::start(std::size_t record) {
   if (results_.size() <= record) results_.resize(record + 1);
   results_[record] = res;
   auto err = engine_->add_position(rec.position, [this](const Decision& d) { on_decision(d); });
-  if (err) {
-    record_of_position_.pop_back();
+  if (err)
     throw cli::InputError("position " + rec.id + " (line " + std::to_string(rec.line) +
                           "): field '" + err->field + "': " + err->reason);
-  }
-  (void)index;
 }
 
 void ReplaySession::on_decision(const Decision& d) {
-  const std::size_t record = record_of_position_[d.position];
+  const std::size_t record = d.position;
   const PositionRecord& rec = records_[record];
   PositionResult& res = results_[record];
   const PositionState& pos = engine_->position(d.position);
@@ -226,9 +233,7 @@ void ReplaySession::write_summary(std::size_t record) {
   } else if (!has_data(rec.position.symbol)) {
     j.str("status", "no_market_data");
   } else {
-    const auto it = std::find(record_of_position_.begin(), record_of_position_.end(), record);
-    const PositionState& pos =
-        engine_->position(static_cast<std::uint32_t>(it - record_of_position_.begin()));
+    const PositionState& pos = engine_->position(static_cast<std::uint32_t>(record));
     j.str("status", pos.closed ? "flat" : "open").num("remaining", pos.remaining);
     if (!pos.closed) {
       if (pos.levels == LevelState::kNone)
