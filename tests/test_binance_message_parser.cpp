@@ -10,6 +10,7 @@
 
 #include "net/binance_message_parser.hpp"
 #include "support/paths.hpp"
+#include "tests/support/decimal_text.hpp"
 #include "tools/market_reader.hpp"
 
 // Counts every allocation of the test binary, to prove the parser makes none per message.
@@ -17,12 +18,6 @@
 
 namespace exitbrain {
 namespace {
-
-Price px(std::string_view text) {
-  Price p;
-  EXPECT_EQ(parse_decimal(text, p), DecimalError::kOk) << text;
-  return p;
-}
 
 // Owns a padded copy of each message, as a websocket frame buffer would.
 class ParserHarness {
@@ -70,7 +65,7 @@ void expect_mark_price(const ParserHarness& h) {
   EXPECT_EQ(e.kind, MarketEventKind::kMarkPrice);
   EXPECT_EQ(e.symbol, h.btc);
   EXPECT_EQ(e.event_time, 1562305380000);
-  EXPECT_EQ(e.price, px("11794.15"));
+  EXPECT_EQ(e.price, testing::dec("11794.15"));
   EXPECT_DOUBLE_EQ(e.funding_rate, 0.00038167);
 }
 
@@ -90,7 +85,7 @@ TEST(BinanceMessageParser, TradeAndAggTradeRawAndCombined) {
     EXPECT_EQ(h.events[0].kind, MarketEventKind::kTrade);
     EXPECT_EQ(h.events[0].symbol, h.btc);
     EXPECT_EQ(h.events[0].event_time, 1680652700455);
-    EXPECT_EQ(h.events[0].price, px("28145.10"));
+    EXPECT_EQ(h.events[0].price, testing::dec("28145.10"));
   }
   for (std::string msg : {std::string(kAggTrade), combined("ethusdt@aggTrade", kAggTrade)}) {
     ASSERT_EQ(h.parse(msg), ParseStatus::kOk) << h.error();
@@ -98,7 +93,7 @@ TEST(BinanceMessageParser, TradeAndAggTradeRawAndCombined) {
     EXPECT_EQ(h.events[0].kind, MarketEventKind::kTrade);
     EXPECT_EQ(h.events[0].symbol, h.eth);
     EXPECT_EQ(h.events[0].event_time, 123456789);
-    EXPECT_EQ(h.events[0].price, px("0.001"));
+    EXPECT_EQ(h.events[0].price, testing::dec("0.001"));
   }
 }
 
@@ -111,8 +106,8 @@ TEST(BinanceMessageParser, BookTickerRawAndCombined) {
     EXPECT_EQ(e.kind, MarketEventKind::kBookTicker);
     EXPECT_EQ(e.symbol, h.btc);
     EXPECT_EQ(e.event_time, 1568014460893);
-    EXPECT_EQ(e.bid, px("25.3519"));
-    EXPECT_EQ(e.ask, px("25.3652"));
+    EXPECT_EQ(e.bid, testing::dec("25.3519"));
+    EXPECT_EQ(e.ask, testing::dec("25.3652"));
   }
 }
 
@@ -140,10 +135,10 @@ TEST(BinanceMessageParser, KlineRawAndCombined) {
     EXPECT_EQ(e.kline.open_time, 1638747660000);
     EXPECT_EQ(e.kline.interval_ms, 60'000);
     EXPECT_EQ(e.kline.close_time(), 1638747719999);
-    EXPECT_EQ(e.kline.open, px("0.0010"));
-    EXPECT_EQ(e.kline.high, px("0.0025"));
-    EXPECT_EQ(e.kline.low, px("0.0015"));
-    EXPECT_EQ(e.kline.close, px("0.0020"));
+    EXPECT_EQ(e.kline.open, testing::dec("0.0010"));
+    EXPECT_EQ(e.kline.high, testing::dec("0.0025"));
+    EXPECT_EQ(e.kline.low, testing::dec("0.0015"));
+    EXPECT_EQ(e.kline.close, testing::dec("0.0020"));
   }
   std::string closed(kKline);
   closed.replace(closed.find("\"x\":false"), 9, "\"x\":true");
@@ -160,7 +155,7 @@ TEST(BinanceMessageParser, KeysInAnotherOrderStillParse) {
   ASSERT_EQ(h.events.size(), 1u);
   EXPECT_EQ(h.events[0].symbol, h.eth);
   EXPECT_EQ(h.events[0].event_time, 42);
-  EXPECT_EQ(h.events[0].price, px("2.5"));
+  EXPECT_EQ(h.events[0].price, testing::dec("2.5"));
   ASSERT_EQ(
       h.parse(R"({"data":{"e":"trade","E":7,"s":"BTCUSDT","p":"3"},"stream":"btcusdt@trade"})"),
       ParseStatus::kOk)
@@ -179,7 +174,7 @@ TEST(BinanceMessageParser, MarkPriceArrayRawAndCombinedYieldsOneEventPerKnownSym
     ASSERT_EQ(h.parse(msg), ParseStatus::kOk) << h.error();
     ASSERT_EQ(h.events.size(), 2u);  // XRP and the delivery contract are not in the table
     EXPECT_EQ(h.events[0].symbol, h.btc);
-    EXPECT_EQ(h.events[0].price, px("100.5"));
+    EXPECT_EQ(h.events[0].price, testing::dec("100.5"));
     EXPECT_EQ(h.events[1].symbol, h.eth);
     EXPECT_DOUBLE_EQ(h.events[1].funding_rate, -0.0003);
   }

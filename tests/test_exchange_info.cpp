@@ -7,15 +7,10 @@
 
 #include "net/exchange_info.hpp"
 #include "support/paths.hpp"
+#include "tests/support/decimal_text.hpp"
 
 namespace exitbrain {
 namespace {
-
-Decimal dec(std::string_view text) {
-  Decimal d;
-  EXPECT_EQ(parse_decimal(text, d), DecimalError::kOk) << text;
-  return d;
-}
 
 constexpr std::string_view kSample = R"({
   "timezone": "UTC", "serverTime": 1626858243909,
@@ -47,10 +42,10 @@ TEST(ExchangeInfo, AppliesFiltersToKnownSymbolsOnly) {
   const SymbolFilters& f = symbols.filters(btc);
   EXPECT_TRUE(f.tick_known);
   EXPECT_TRUE(f.step_known);
-  EXPECT_EQ(f.tick_size, dec("0.1"));
-  EXPECT_EQ(f.step_size, dec("0.001"));
-  EXPECT_EQ(f.min_qty, dec("0.001"));
-  EXPECT_EQ(f.min_notional, dec("100"));
+  EXPECT_EQ(f.tick_size, testing::dec("0.1"));
+  EXPECT_EQ(f.step_size, testing::dec("0.001"));
+  EXPECT_EQ(f.min_qty, testing::dec("0.001"));
+  EXPECT_EQ(f.min_notional, testing::dec("100"));
 }
 
 TEST(ExchangeInfo, InternsEverySymbolWhenAsked) {
@@ -59,9 +54,9 @@ TEST(ExchangeInfo, InternsEverySymbolWhenAsked) {
   ASSERT_TRUE(r.ok()) << r.message();
   EXPECT_EQ(r.symbols_updated, 3u);
   const SymbolFilters& doge = symbols.filters(*symbols.find("DOGEUSDT"));
-  EXPECT_EQ(doge.tick_size, dec("0.00001"));
-  EXPECT_EQ(doge.step_size, dec("1"));
-  EXPECT_EQ(doge.min_notional, dec("5"));  // the older "minNotional" key
+  EXPECT_EQ(doge.tick_size, testing::dec("0.00001"));
+  EXPECT_EQ(doge.step_size, testing::dec("1"));
+  EXPECT_EQ(doge.min_notional, testing::dec("5"));  // the older "minNotional" key
   const SymbolFilters& none = symbols.filters(*symbols.find("NOFILTERUSDT"));
   EXPECT_FALSE(none.tick_known);
   EXPECT_FALSE(none.step_known);
@@ -70,13 +65,13 @@ TEST(ExchangeInfo, InternsEverySymbolWhenAsked) {
 TEST(ExchangeInfo, KeepsKnownFiltersWhenAsked) {
   SymbolTable symbols;
   const SymbolId btc = *symbols.intern("BTCUSDT");
-  symbols.filters(btc).tick_size = dec("0.5");
+  symbols.filters(btc).tick_size = testing::dec("0.5");
   symbols.filters(btc).tick_known = true;
   ASSERT_TRUE(apply_exchange_info(kSample, symbols, {.keep_known_filters = true}).ok());
-  EXPECT_EQ(symbols.filters(btc).tick_size, dec("0.5"));
-  EXPECT_EQ(symbols.filters(btc).step_size, dec("0.001"));
+  EXPECT_EQ(symbols.filters(btc).tick_size, testing::dec("0.5"));
+  EXPECT_EQ(symbols.filters(btc).step_size, testing::dec("0.001"));
   ASSERT_TRUE(apply_exchange_info(kSample, symbols).ok());
-  EXPECT_EQ(symbols.filters(btc).tick_size, dec("0.1"));
+  EXPECT_EQ(symbols.filters(btc).tick_size, testing::dec("0.1"));
 }
 
 TEST(ExchangeInfo, MalformedBodiesNameTheFieldAndChangeNothing) {
@@ -161,10 +156,10 @@ TEST(ExchangeInfo, RecordedResponse) {
   EXPECT_EQ(r.symbols_updated + r.symbols_skipped, r.symbols_listed);
   const SymbolFilters& btc = symbols.filters(*symbols.find("BTCUSDT"));
   EXPECT_TRUE(btc.tick_known && btc.step_known);
-  EXPECT_EQ(btc.tick_size, dec("0.01"));
-  EXPECT_EQ(btc.step_size, dec("0.001"));
-  EXPECT_EQ(btc.min_qty, dec("0.001"));
-  EXPECT_EQ(btc.min_notional, dec("5"));
+  EXPECT_EQ(btc.tick_size, testing::dec("0.01"));
+  EXPECT_EQ(btc.step_size, testing::dec("0.001"));
+  EXPECT_EQ(btc.min_qty, testing::dec("0.001"));
+  EXPECT_EQ(btc.min_notional, testing::dec("5"));
   for (std::size_t id = 0; id < symbols.size(); ++id) {
     const SymbolFilters& f = symbols.filters(static_cast<SymbolId>(id));
     EXPECT_TRUE(f.tick_known && f.step_known) << symbols.name(static_cast<SymbolId>(id));

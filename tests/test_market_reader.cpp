@@ -11,6 +11,7 @@
 
 #include "net/binance_message_parser.hpp"
 #include "support/paths.hpp"
+#include "tests/support/decimal_text.hpp"
 #include "tools/commands.hpp"
 #include "tools/market_reader.hpp"
 
@@ -33,12 +34,6 @@ MarketReaderOptions for_symbol(std::string symbol) {
   MarketReaderOptions o;
   o.symbol_override = std::move(symbol);
   return o;
-}
-
-Price px(std::string_view text) {
-  Price p;
-  EXPECT_EQ(parse_decimal(text, p), DecimalError::kOk) << text;
-  return p;
 }
 
 // A fresh directory per test, removed afterwards.
@@ -170,10 +165,10 @@ TEST_F(MarketReaderTest, ReadsSpacePrefixedCapture) {
     EXPECT_EQ(events[0].kind, MarketEventKind::kTrade);
     EXPECT_EQ(events[0].symbol, *symbols.find("BTCUSDT"));
     EXPECT_EQ(events[0].event_time, 1000);
-    EXPECT_EQ(events[0].price, px("100.5"));
+    EXPECT_EQ(events[0].price, testing::dec("100.5"));
     EXPECT_EQ(events[1].kind, MarketEventKind::kBookTicker);
     EXPECT_EQ(events[1].symbol, *symbols.find("ETHUSDT"));
-    EXPECT_EQ(events[1].bid, px("20.1"));
+    EXPECT_EQ(events[1].bid, testing::dec("20.1"));
     EXPECT_EQ(last_stats.lines, 4u);
     EXPECT_EQ(last_stats.events, 2u);
     EXPECT_EQ(last_stats.ignored, 2u);
@@ -197,7 +192,7 @@ TEST_F(MarketReaderTest, ReadsColonPrefixedCaptureWithHeaders) {
   EXPECT_EQ(events[1].kind, MarketEventKind::kMarkPrice);
   EXPECT_EQ(events[1].symbol, *symbols.find("BTCUSDT"));
   EXPECT_EQ(events[2].symbol, *symbols.find("ETHUSDT"));
-  EXPECT_EQ(events[2].price, px("21"));
+  EXPECT_EQ(events[2].price, testing::dec("21"));
   EXPECT_EQ(last_stats.lines, 5u);
   EXPECT_EQ(last_stats.ignored, 3u);
   EXPECT_EQ(last_stats.events, 3u);
@@ -251,15 +246,15 @@ void expect_walk(const MarketEvent* e, SymbolId symbol, TimeMs open_time, std::i
     EXPECT_EQ(e[i].kind, MarketEventKind::kSynthetic) << i;
     EXPECT_EQ(e[i].symbol, symbol) << i;
     EXPECT_EQ(e[i].event_time, times[i]) << i;
-    EXPECT_EQ(e[i].price, px(prices[i])) << i;
+    EXPECT_EQ(e[i].price, testing::dec(prices[i])) << i;
   }
   EXPECT_EQ(e[4].kind, MarketEventKind::kKline);
   EXPECT_TRUE(e[4].kline_closed);
   EXPECT_EQ(e[4].event_time, open_time + interval - 1);
   EXPECT_EQ(e[4].kline.open_time, open_time);
   EXPECT_EQ(e[4].kline.interval_ms, interval);
-  EXPECT_EQ(e[4].kline.close, px(close));
-  EXPECT_EQ(e[4].price, px(close));
+  EXPECT_EQ(e[4].kline.close, testing::dec(close));
+  EXPECT_EQ(e[4].price, testing::dec(close));
 }
 
 TEST_F(MarketReaderTest, WalksUpAndDownCandlesFromBinancePublicCsv) {

@@ -9,22 +9,9 @@
 #include "core/events.hpp"
 #include "core/symbol_table.hpp"
 #include "strategies/exit_engine.hpp"
-
-namespace exitbrain {
-// Readable gtest failure messages for decimals.
-inline void PrintTo(const Decimal& d, std::ostream* os) {
-  *os << to_string(d);
-}
-}  // namespace exitbrain
+#include "tests/support/decimal_text.hpp"
 
 namespace exitbrain::testing {
-
-inline Decimal dec(const char* s) {
-  Decimal d;
-  if (parse_decimal(s, d) != DecimalError::kOk)
-    throw std::runtime_error(std::string("bad decimal ") + s);
-  return d;
-}
 
 class EngineHarness {
  public:
