@@ -46,9 +46,6 @@ class PriceStateEngine {
   const PriceStateCounters& counters() const noexcept { return counters_; }
   // The latest state of a symbol (all zero before its first event).
   const PriceState& state(SymbolId s) const noexcept { return symbols_[s].state; }
-  double efficiency_ratio(SymbolId s) const noexcept {
-    return symbols_[s].regime.efficiency_ratio();
-  }
 
  private:
   struct PerSpec {

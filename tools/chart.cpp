@@ -82,7 +82,6 @@ void ChartRecorder::on_decision(const Decision& d, std::size_t position) {
       }
       break;
   }
-  tr.last_t = t;
 }
 
 void ChartRecorder::write_png(const std::string& path,

@@ -35,7 +35,6 @@ class ChartRecorder {
     std::vector<std::pair<Point, Point>> targets;  // TP segments (start, end)
     std::vector<Price> tp;
     double tp_since = 0;
-    double last_t = 0;
     bool closed = false;
   };
   struct ExitMark {

@@ -15,6 +15,17 @@ void print_replay_report(std::FILE* out, const ReplaySession& session, const Mar
                  static_cast<unsigned long long>(s.malformed));
     for (const std::string& e : s.first_errors) std::fprintf(out, "  skipped: %s\n", e.c_str());
   }
+  const PriceStateCounters& c = session.state_engine().counters();
+  std::fprintf(out, "state: %llu events, %llu closed candles", static_cast<unsigned long long>(c.events),
+               static_cast<unsigned long long>(c.candles));
+  // Input the indicators could not use is reported, never dropped in silence.
+  if (c.rejected_candles)
+    std::fprintf(out, ", %llu candles refused by the ATR (bad high/low/close)",
+                 static_cast<unsigned long long>(c.rejected_candles));
+  if (c.unusable_klines)
+    std::fprintf(out, ", %llu klines whose interval does not divide the ATR interval",
+                 static_cast<unsigned long long>(c.unusable_klines));
+  std::fprintf(out, "\n");
   for (const std::string& f : session.inferred_filters())
     std::fprintf(out, "note: no tick/step configured for %s (inferred from the data)\n", f.c_str());
 
