@@ -1,0 +1,124 @@
+#include "net/order_format.hpp"
+
+#include <charconv>
+
+#include "net/hmac_signer.hpp"
+
+namespace exitbrain {
+namespace {
+
+// Base 36 keeps a 64-bit key within 13 characters: "xbx-" + 13 + "-" + 10 digits = 28 <= 36.
+std::size_t base36(std::uint64_t v, char* out) noexcept {
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  char tmp[16];
+  std::size_t n = 0;
+  do {
+    tmp[n++] = kDigits[v % 36];
+    v /= 36;
+  } while (v != 0);
+  for (std::size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
+  return n;
+}
+
+std::string_view order_side(Side position_side) noexcept {
+  return position_side == Side::kLong ? "SELL" : "BUY";
+}
+
+void write_mode(QueryWriter& q, Side position_side, PositionMode mode) noexcept {
+  if (mode == PositionMode::kHedge)
+    q.add("positionSide", position_side == Side::kLong ? "LONG" : "SHORT");
+}
+
+}  // namespace
+
+ClientId ClientId::make(char kind, std::uint64_t key, std::uint32_t seq) noexcept {
+  ClientId id;
+  char* p = id.chars_.data();
+  *p++ = 'x';
+  *p++ = 'b';
+  *p++ = kind;
+  *p++ = '-';
+  p += base36(key, p);
+  *p++ = '-';
+  p = std::to_chars(p, id.chars_.data() + id.chars_.size(), seq).ptr;
+  id.len_ = static_cast<std::uint8_t>(p - id.chars_.data());
+  return id;
+}
+
+ClientId ClientId::for_exit(std::uint64_t position_key, std::uint32_t exit_seq) noexcept {
+  return make('x', position_key, exit_seq);
+}
+
+ClientId ClientId::for_hard_stop(std::uint64_t position_key, std::uint32_t stop_seq) noexcept {
+  return make('s', position_key, stop_seq);
+}
+
+bool is_exitbrain_client_id(std::string_view id) noexcept {
+  return id.size() > 4 && id[0] == 'x' && id[1] == 'b' && (id[2] == 'x' || id[2] == 's') &&
+         id[3] == '-';
+}
+
+void QueryWriter::append(std::string_view s) noexcept {
+  if (overflow_ || len_ + s.size() > buf_.size()) {
+    overflow_ = true;
+    return;
+  }
+  for (char c : s) buf_[len_++] = c;
+}
+
+QueryWriter& QueryWriter::add(std::string_view key, std::string_view value) noexcept {
+  if (len_ > 0) append("&");
+  append(key);
+  append("=");
+  append(value);
+  return *this;
+}
+
+QueryWriter& QueryWriter::add(std::string_view key, Decimal value) noexcept {
+  char tmp[kMaxDecimalChars];
+  return add(key, std::string_view(tmp, format_decimal(value, tmp)));
+}
+
+QueryWriter& QueryWriter::add(std::string_view key, std::int64_t value) noexcept {
+  char tmp[24];
+  const auto r = std::to_chars(tmp, tmp + sizeof tmp, value);
+  return add(key, std::string_view(tmp, static_cast<std::size_t>(r.ptr - tmp)));
+}
+
+QueryWriter& QueryWriter::sign(const HmacSha256Signer& signer) noexcept {
+  char hex[HmacSha256Signer::kHexLength];
+  signer.sign(view(), hex);
+  return add("signature", std::string_view(hex, sizeof hex));
+}
+
+void write_exit_order(QueryWriter& q, std::string_view symbol, Side position_side, Qty qty,
+                      const ClientId& id, PositionMode mode, const RequestTiming& timing) noexcept {
+  q.add("symbol", symbol).add("side", order_side(position_side));
+  write_mode(q, position_side, mode);
+  q.add("type", "MARKET").add("quantity", qty);
+  // reduceOnly is refused in hedge mode (-1106); there positionSide already says it reduces.
+  if (mode == PositionMode::kOneWay) q.add("reduceOnly", "true");
+  q.add("newClientOrderId", id.view()).add("newOrderRespType", "RESULT");
+  q.add("recvWindow", timing.recv_window).add("timestamp", timing.timestamp);
+}
+
+void write_hard_stop(QueryWriter& q, std::string_view symbol, Side position_side, Price trigger,
+                     const ClientId& id, PositionMode mode, const RequestTiming& timing) noexcept {
+  q.add("algoType", "CONDITIONAL").add("symbol", symbol).add("side", order_side(position_side));
+  write_mode(q, position_side, mode);
+  // closePosition closes whatever is left when it fires; it must not carry quantity or
+  // reduceOnly (-1106), and mark price keeps it from firing on a last-trade wick.
+  q.add("type", "STOP_MARKET").add("triggerPrice", trigger).add("workingType", "MARK_PRICE");
+  q.add("closePosition", "true").add("clientAlgoId", id.view());
+  q.add("recvWindow", timing.recv_window).add("timestamp", timing.timestamp);
+}
+
+Price hard_stop_trigger(Side position_side, Price engine_stop, double buffer, Price tick) noexcept {
+  const double v = engine_stop.to_double() * (1.0 - side_sign(position_side) * buffer);
+  const Price d = Decimal::from_double(v).value_or(engine_stop);
+  Price out = position_side == Side::kLong ? d.floor_to(tick) : d.ceil_to(tick);
+  if (!out.is_positive()) out = tick;
+  return out;
+}
+
+}  // namespace exitbrain

@@ -1,0 +1,87 @@
+#pragma once
+// The exact bytes of exitbrain's orders (binance-api.md §2.3, §2.4, §3). Written into a
+// fixed buffer: no allocation, no formatting library, nothing that throws.
+//
+// Rules that the seeds' system broke and that are encoded here once:
+//  - exits are MARKET and reduce-only: `reduceOnly=true` in one-way mode only; in hedge mode
+//    `positionSide` says which position is reduced (-1106 / -4061 otherwise);
+//  - the hard stop goes to /fapi/v1/algoOrder (STOP_MARKET moved there on 2025-12-09,
+//    -4120 on the old endpoint) with closePosition=true, never with reduceOnly;
+//  - client ids are deterministic, so a resend after a timeout reuses the same id and the
+//    exchange answers -4116 (duplicate) instead of filling twice.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "core/decimal.hpp"
+#include "core/types.hpp"
+
+namespace exitbrain {
+
+class HmacSha256Signer;
+
+enum class PositionMode : std::uint8_t { kOneWay, kHedge };
+
+// `^[\.A-Z\:/a-z0-9_-]{1,36}$` (newClientOrderId and clientAlgoId).
+class ClientId {
+ public:
+  static constexpr std::size_t kMaxLength = 36;
+  std::string_view view() const noexcept { return {chars_.data(), len_}; }
+
+  // Exit `exit_seq` of the position identified by `position_key`: "xbx-<key>-<seq>".
+  static ClientId for_exit(std::uint64_t position_key, std::uint32_t exit_seq) noexcept;
+  // Hard stop number `stop_seq` of the position: "xbs-<key>-<seq>".
+  static ClientId for_hard_stop(std::uint64_t position_key, std::uint32_t stop_seq) noexcept;
+
+ private:
+  static ClientId make(char kind, std::uint64_t key, std::uint32_t seq) noexcept;
+  std::array<char, kMaxLength> chars_{};
+  std::uint8_t len_ = 0;
+};
+
+// Orders whose client id carries our prefix; anything else on a managed symbol is foreign.
+bool is_exitbrain_client_id(std::string_view id) noexcept;
+
+// A query string built in place. Overflow is sticky and reported, never truncated silently.
+class QueryWriter {
+ public:
+  static constexpr std::size_t kCapacity = 768;
+  QueryWriter& add(std::string_view key, std::string_view value) noexcept;
+  QueryWriter& add(std::string_view key, Decimal value) noexcept;
+  QueryWriter& add(std::string_view key, std::int64_t value) noexcept;
+  // Appends "&signature=<hex>" over everything written so far (it must come last).
+  QueryWriter& sign(const HmacSha256Signer& signer) noexcept;
+  bool ok() const noexcept { return !overflow_; }
+  std::string_view view() const noexcept { return {buf_.data(), len_}; }
+  void clear() noexcept {
+    len_ = 0;
+    overflow_ = false;
+  }
+
+ private:
+  void append(std::string_view s) noexcept;
+  std::array<char, kCapacity> buf_{};
+  std::size_t len_ = 0;
+  bool overflow_ = false;
+};
+
+struct RequestTiming {
+  TimeMs timestamp = 0;  // local clock + the server-time offset
+  std::int64_t recv_window = 5000;
+};
+
+// POST /fapi/v1/order: close `qty` of a position (the order side is the opposite).
+void write_exit_order(QueryWriter& q, std::string_view symbol, Side position_side, Qty qty,
+                      const ClientId& id, PositionMode mode, const RequestTiming& timing) noexcept;
+
+// POST /fapi/v1/algoOrder: the exchange-resident stop behind the engine's stop.
+void write_hard_stop(QueryWriter& q, std::string_view symbol, Side position_side, Price trigger,
+                     const ClientId& id, PositionMode mode, const RequestTiming& timing) noexcept;
+
+// Where the hard stop sits: `buffer` (a fraction) beyond the engine's stop, away from the
+// price, on the tick grid (LONG rounded down, SHORT up). The engine acts first; the hard
+// stop only fires if this process cannot.
+Price hard_stop_trigger(Side position_side, Price engine_stop, double buffer, Price tick) noexcept;
+
+}  // namespace exitbrain
