@@ -1,0 +1,102 @@
+#include "strategies/hard_stop_manager.hpp"
+
+#include <cmath>
+
+namespace exitbrain {
+
+HardStopManager::HardStopManager(std::size_t max_positions, HardStopPolicy policy)
+    : policy_(policy), slots_(max_positions) {}
+
+HardStopCommands HardStopManager::place(std::uint32_t position, Price trigger,
+                                        TimeMs now) noexcept {
+  Slot& s = slots_[position];
+  s.placing_seq = ++s.next_seq;
+  s.placing_trigger = trigger;
+  s.last_place_ms = now;
+  HardStopCommands out;
+  out.add({HardStopCommandKind::kPlace, position, s.placing_seq, trigger, ErrorAction::kNone});
+  return out;
+}
+
+HardStopCommands HardStopManager::on_engine_stop(std::uint32_t position, Side side,
+                                                 Price engine_stop, Price tick,
+                                                 TimeMs now) noexcept {
+  Slot& s = slots_[position];
+  s.side = side;
+  if (s.closed || s.placing_seq != 0) return {};  // one placement in flight at a time
+  // The trigger sits `buffer` beyond the engine's stop, away from the price, on the grid.
+  const double v = engine_stop.to_double() * (1.0 - side_sign(side) * policy_.buffer);
+  Price trigger = Decimal::from_double(v).value_or(engine_stop);
+  trigger = side == Side::kLong ? trigger.floor_to(tick) : trigger.ceil_to(tick);
+  if (!trigger.is_positive()) trigger = tick;
+  if (s.active_seq == 0) return place(position, trigger, now);  // unprotected: no throttle
+  const double moved =
+      std::abs((trigger - s.active_trigger).to_double()) / s.active_trigger.to_double();
+  if (moved < policy_.min_move || now - s.last_place_ms < policy_.min_interval_ms) return {};
+  return place(position, trigger, now);
+}
+
+HardStopCommands HardStopManager::on_placed(std::uint32_t position,
+                                            std::uint32_t stop_seq) noexcept {
+  Slot& s = slots_[position];
+  HardStopCommands out;
+  if (stop_seq != s.placing_seq) return out;
+  // The new stop stands: only now may the old one go.
+  if (s.active_seq != 0)
+    out.add({HardStopCommandKind::kCancel, position, s.active_seq, s.active_trigger,
+             ErrorAction::kNone});
+  s.active_seq = s.placing_seq;
+  s.active_trigger = s.placing_trigger;
+  s.placing_seq = 0;
+  if (s.closed)
+    out.add({HardStopCommandKind::kCancel, position, s.active_seq, s.active_trigger,
+             ErrorAction::kNone});
+  return out;
+}
+
+HardStopCommands HardStopManager::on_place_failed(std::uint32_t position, std::uint32_t stop_seq,
+                                                  ErrorAction action) noexcept {
+  Slot& s = slots_[position];
+  HardStopCommands out;
+  if (stop_seq != s.placing_seq) return out;
+  if (action == ErrorAction::kUnknownOutcome || action == ErrorAction::kAlreadyAccepted) {
+    // It may stand already: look it up before placing anything else.
+    out.add({HardStopCommandKind::kLookup, position, stop_seq, s.placing_trigger, action});
+    return out;
+  }
+  // Not placed. The old stop (if any) still stands; the next engine stop (or timer) retries.
+  // Unprotected, or refused for a reason that will not pass: say so loudly.
+  s.placing_seq = 0;
+  if (s.active_seq == 0 || action == ErrorAction::kOurBug || action == ErrorAction::kRejected)
+    out.add({HardStopCommandKind::kAlert, position, stop_seq, s.placing_trigger, action});
+  return out;
+}
+
+HardStopCommands HardStopManager::on_place_lookup(std::uint32_t position, std::uint32_t stop_seq,
+                                                  bool found) noexcept {
+  if (found) return on_placed(position, stop_seq);
+  Slot& s = slots_[position];
+  if (stop_seq != s.placing_seq) return {};
+  s.placing_seq = 0;  // never arrived: the next engine stop places it again
+  return {};
+}
+
+void HardStopManager::on_cancelled(std::uint32_t position, std::uint32_t stop_seq) noexcept {
+  Slot& s = slots_[position];
+  if (s.active_seq == stop_seq && s.closed) {
+    s.active_seq = 0;
+    s.active_trigger = Price{};
+  }
+}
+
+HardStopCommands HardStopManager::on_position_closed(std::uint32_t position) noexcept {
+  Slot& s = slots_[position];
+  s.closed = true;
+  HardStopCommands out;
+  if (s.active_seq != 0)
+    out.add({HardStopCommandKind::kCancel, position, s.active_seq, s.active_trigger,
+             ErrorAction::kNone});
+  return out;  // a placement still in flight is cancelled when it is confirmed
+}
+
+}  // namespace exitbrain

@@ -1,0 +1,159 @@
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <set>
+
+#include "strategies/hard_stop_manager.hpp"
+#include "tests/support/decimal_text.hpp"
+#include "tools/synthetic_walk.hpp"
+
+namespace exitbrain {
+namespace {
+
+using testing::dec;
+using Kind = HardStopCommandKind;
+const Price kTick = dec("0.01");
+
+TEST(HardStopManager, PlacesBeyondTheEngineStopAndProtectsOnceConfirmed) {
+  HardStopManager m(2, HardStopPolicy{});
+  auto c = m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 0);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kPlace);
+  EXPECT_EQ(c.items[0].stop_seq, 1u);
+  EXPECT_EQ(to_string(c.items[0].trigger), "99.8");  // 0.2 % below, rounded down
+  EXPECT_FALSE(m.protected_now(0)) << "not before the exchange confirms";
+  EXPECT_EQ(m.on_placed(0, 1).count, 0) << "nothing to cancel the first time";
+  EXPECT_TRUE(m.protected_now(0));
+  c = m.on_engine_stop(1, Side::kShort, dec("100"), kTick, 0);
+  EXPECT_EQ(to_string(c.items[0].trigger), "100.2");  // a SHORT's stop sits above
+}
+
+TEST(HardStopManager, NewStopFirstThenTheOldOneGoes) {
+  HardStopManager m(1, HardStopPolicy{});
+  m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 0);
+  m.on_placed(0, 1);
+  auto c = m.on_engine_stop(0, Side::kLong, dec("101"), kTick, 5'000);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kPlace);
+  EXPECT_EQ(c.items[0].stop_seq, 2u);
+  EXPECT_EQ(m.on_engine_stop(0, Side::kLong, dec("102"), kTick, 9'000).count, 0)
+      << "one placement in flight at a time";
+  EXPECT_EQ(m.active_trigger(0), dec("99.8")) << "the old stop protects until the new one stands";
+  c = m.on_placed(0, 2);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kCancel);
+  EXPECT_EQ(c.items[0].stop_seq, 1u);
+  EXPECT_EQ(to_string(m.active_trigger(0)), "100.79");
+}
+
+TEST(HardStopManager, SmallOrHastyMovesAreThrottled) {
+  HardStopManager m(1, HardStopPolicy{0.002, 0.001, 1000});
+  m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 0);
+  m.on_placed(0, 1);
+  EXPECT_EQ(m.on_engine_stop(0, Side::kLong, dec("100.05"), kTick, 60'000).count, 0)
+      << "under 0.1 %";
+  EXPECT_EQ(m.on_engine_stop(0, Side::kLong, dec("101"), kTick, 500).count, 0)
+      << "within the interval";
+  EXPECT_EQ(m.on_engine_stop(0, Side::kLong, dec("101"), kTick, 1000).count, 1);
+}
+
+TEST(HardStopManager, UnknownPlacementIsLookedUp) {
+  HardStopManager m(1, HardStopPolicy{});
+  m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 0);
+  auto c = m.on_place_failed(0, 1, ErrorAction::kUnknownOutcome);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kLookup);
+  m.on_place_lookup(0, 1, false);
+  EXPECT_FALSE(m.protected_now(0));
+  c = m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 100);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].stop_seq, 2u) << "placed again under a new clientAlgoId";
+  m.on_place_failed(0, 2, ErrorAction::kUnknownOutcome);
+  m.on_place_lookup(0, 2, true);
+  EXPECT_TRUE(m.protected_now(0));
+}
+
+TEST(HardStopManager, RefusalWhileUnprotectedAlerts) {
+  HardStopManager m(1, HardStopPolicy{});
+  m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 0);
+  auto c = m.on_place_failed(0, 1, ErrorAction::kRetryBackoff);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kAlert);
+  m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 10);
+  m.on_placed(0, 2);
+  m.on_engine_stop(0, Side::kLong, dec("102"), kTick, 5000);
+  EXPECT_EQ(m.on_place_failed(0, 3, ErrorAction::kRetryBackoff).count, 0)
+      << "the old stop still stands: retried on the next move, no alert";
+  EXPECT_TRUE(m.protected_now(0));
+}
+
+TEST(HardStopManager, ClosedPositionCancelsEverythingLeft) {
+  HardStopManager m(1, HardStopPolicy{});
+  m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 0);
+  m.on_placed(0, 1);
+  m.on_engine_stop(0, Side::kLong, dec("105"), kTick, 5000);
+  auto c = m.on_position_closed(0);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].stop_seq, 1u);
+  c = m.on_placed(0, 2);  // the move in flight lands after the close
+  ASSERT_EQ(c.count, 2);
+  EXPECT_EQ(c.items[1].kind, Kind::kCancel);
+  EXPECT_EQ(c.items[1].stop_seq, 2u);
+  EXPECT_EQ(m.on_engine_stop(0, Side::kLong, dec("110"), kTick, 99'000).count, 0);
+}
+
+// Random engine stops, acknowledgements in any order, failures: once protected, a
+// position is never without a confirmed stop, and only a superseded stop is cancelled.
+TEST(HardStopManager, NeverNakedOnceProtected) {
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    SplitMix64 rng(seed);
+    HardStopManager m(1, HardStopPolicy{0.002, 0.0005, 200});
+    std::deque<HardStopCommand> pending;
+    std::set<std::uint32_t> cancelled;
+    bool was_protected = false;
+    double stop = 100;
+    for (int step = 0; step < 300; ++step) {
+      const TimeMs now = step * 100;
+      if (rng.uniform() < 0.5) {
+        stop *= 1 + 0.004 * (rng.uniform() - 0.3);
+        auto c = m.on_engine_stop(0, Side::kLong,
+                                  *Decimal::from_double(std::round(stop * 100) / 100), kTick, now);
+        for (std::uint8_t i = 0; i < c.count; ++i) pending.push_back(c.items[i]);
+      } else if (!pending.empty()) {
+        const HardStopCommand c = pending.front();
+        pending.pop_front();
+        HardStopCommands next;
+        if (c.kind == Kind::kPlace) {
+          const double u = rng.uniform();
+          next = u < 0.7    ? m.on_placed(0, c.stop_seq)
+                 : u < 0.85 ? m.on_place_failed(0, c.stop_seq, ErrorAction::kRetryBackoff)
+                            : m.on_place_failed(0, c.stop_seq, ErrorAction::kUnknownOutcome);
+        } else if (c.kind == Kind::kLookup) {
+          next = m.on_place_lookup(0, c.stop_seq, rng.uniform() < 0.5);
+        } else if (c.kind == Kind::kCancel) {
+          cancelled.insert(c.stop_seq);
+          m.on_cancelled(0, c.stop_seq);
+        }
+        for (std::uint8_t i = 0; i < next.count; ++i) {
+          if (next.items[i].kind == Kind::kCancel) {
+            EXPECT_NE(next.items[i].stop_seq, m.active_stop(0))
+                << "seed " << seed << ": cancelled the standing stop";
+          }
+          pending.push_back(next.items[i]);
+        }
+      }
+      if (was_protected) {
+        ASSERT_TRUE(m.protected_now(0)) << "seed " << seed << " step " << step << ": naked";
+      }
+      was_protected = was_protected || m.protected_now(0);
+      if (m.protected_now(0)) {
+        EXPECT_EQ(cancelled.count(m.active_stop(0)), 0u)
+            << "seed " << seed << ": the standing stop was cancelled";
+      }
+    }
+    EXPECT_TRUE(was_protected) << "seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace exitbrain
