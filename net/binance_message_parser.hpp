@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "core/events.hpp"
+#include "core/sink_ref.hpp"
 #include "core/symbol_table.hpp"
 
 namespace exitbrain {
@@ -47,25 +48,8 @@ constexpr std::size_t padded_capacity(std::size_t len) noexcept {
   return len + kJsonPadding;
 }
 
-// Non-owning reference to any `void(const MarketEvent&)` callable; keeps parse() out of
-// the header without a std::function allocation.
-class MarketEventSink {
- public:
-  template <class F>
-  requires(!std::same_as<std::remove_cvref_t<F>, MarketEventSink>) explicit MarketEventSink(
-      F& f) noexcept
-      : target_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
-        call_(&invoke<F>) {}
-  void operator()(const MarketEvent& e) const { call_(target_, e); }
-
- private:
-  template <class F>
-  static void invoke(void* f, const MarketEvent& e) {
-    (*static_cast<F*>(f))(e);
-  }
-  void* target_;
-  void (*call_)(void*, const MarketEvent&);
-};
+// Non-owning reference to the caller's event callback (see core/sink_ref.hpp).
+using MarketEventSink = SinkRef<MarketEvent>;
 
 class BinanceMessageParser {
  public:

@@ -113,12 +113,4 @@ void write_hard_stop(QueryWriter& q, std::string_view symbol, Side position_side
   q.add("recvWindow", timing.recv_window).add("timestamp", timing.timestamp);
 }
 
-Price hard_stop_trigger(Side position_side, Price engine_stop, double buffer, Price tick) noexcept {
-  const double v = engine_stop.to_double() * (1.0 - side_sign(position_side) * buffer);
-  const Price d = Decimal::from_double(v).value_or(engine_stop);
-  Price out = position_side == Side::kLong ? d.floor_to(tick) : d.ceil_to(tick);
-  if (!out.is_positive()) out = tick;
-  return out;
-}
-
 }  // namespace exitbrain

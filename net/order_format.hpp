@@ -79,9 +79,4 @@ void write_exit_order(QueryWriter& q, std::string_view symbol, Side position_sid
 void write_hard_stop(QueryWriter& q, std::string_view symbol, Side position_side, Price trigger,
                      const ClientId& id, PositionMode mode, const RequestTiming& timing) noexcept;
 
-// Where the hard stop sits: `buffer` (a fraction) beyond the engine's stop, away from the
-// price, on the tick grid (LONG rounded down, SHORT up). The engine acts first; the hard
-// stop only fires if this process cannot.
-Price hard_stop_trigger(Side position_side, Price engine_stop, double buffer, Price tick) noexcept;
-
 }  // namespace exitbrain

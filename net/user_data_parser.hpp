@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/decimal.hpp"
+#include "core/sink_ref.hpp"
 #include "core/symbol_table.hpp"
 #include "net/binance_message_parser.hpp"
 
@@ -87,23 +88,7 @@ struct UserEvent {
   AlgoUpdate algo;          // kAlgo
 };
 
-class UserEventSink {
- public:
-  template <class F>
-  requires(!std::same_as<std::remove_cvref_t<F>, UserEventSink>) explicit UserEventSink(
-      F& f) noexcept
-      : target_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
-        call_(&invoke<F>) {}
-  void operator()(const UserEvent& e) const { call_(target_, e); }
-
- private:
-  template <class F>
-  static void invoke(void* f, const UserEvent& e) {
-    (*static_cast<F*>(f))(e);
-  }
-  void* target_;
-  void (*call_)(void*, const UserEvent&);
-};
+using UserEventSink = SinkRef<UserEvent>;
 
 class UserDataParser {
  public:

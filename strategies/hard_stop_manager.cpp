@@ -4,6 +4,14 @@
 
 namespace exitbrain {
 
+Price hard_stop_trigger(Side position_side, Price engine_stop, double buffer, Price tick) noexcept {
+  const double v = engine_stop.to_double() * (1.0 - side_sign(position_side) * buffer);
+  const Price d = Decimal::from_double(v).value_or(engine_stop);
+  Price out = position_side == Side::kLong ? d.floor_to(tick) : d.ceil_to(tick);
+  if (!out.is_positive()) out = tick;
+  return out;
+}
+
 HardStopManager::HardStopManager(std::size_t max_positions, HardStopPolicy policy)
     : policy_(policy), slots_(max_positions) {}
 
@@ -24,11 +32,7 @@ HardStopCommands HardStopManager::on_engine_stop(std::uint32_t position, Side si
   Slot& s = slots_[position];
   s.side = side;
   if (s.closed || s.placing_seq != 0) return {};  // one placement in flight at a time
-  // The trigger sits `buffer` beyond the engine's stop, away from the price, on the grid.
-  const double v = engine_stop.to_double() * (1.0 - side_sign(side) * policy_.buffer);
-  Price trigger = Decimal::from_double(v).value_or(engine_stop);
-  trigger = side == Side::kLong ? trigger.floor_to(tick) : trigger.ceil_to(tick);
-  if (!trigger.is_positive()) trigger = tick;
+  const Price trigger = hard_stop_trigger(side, engine_stop, policy_.buffer, tick);
   if (s.active_seq == 0) return place(position, trigger, now);  // unprotected: no throttle
   const double moved =
       std::abs((trigger - s.active_trigger).to_double()) / s.active_trigger.to_double();

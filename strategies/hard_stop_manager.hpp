@@ -37,6 +37,11 @@ struct HardStopCommands {
   void add(const HardStopCommand& c) noexcept { items[count++] = c; }
 };
 
+// Where the hard stop sits: `buffer` (a fraction) beyond the engine's stop, away from the
+// price, on the tick grid (LONG rounded down, SHORT up). The engine acts first; the hard
+// stop only fires if this process cannot.
+Price hard_stop_trigger(Side position_side, Price engine_stop, double buffer, Price tick) noexcept;
+
 class HardStopManager {
  public:
   HardStopManager(std::size_t max_positions, HardStopPolicy policy);

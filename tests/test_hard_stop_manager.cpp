@@ -14,6 +14,16 @@ using testing::dec;
 using Kind = HardStopCommandKind;
 const Price kTick = dec("0.01");
 
+TEST(HardStopManager, TriggerSitsBeyondTheEngineStopOnTheTickGrid) {
+  // LONG: below the stop, rounded down; SHORT: above, rounded up. Never on the wrong side.
+  EXPECT_EQ(to_string(hard_stop_trigger(Side::kLong, dec("100"), 0.002, dec("0.01"))), "99.8");
+  EXPECT_EQ(to_string(hard_stop_trigger(Side::kShort, dec("100"), 0.002, dec("0.01"))), "100.2");
+  EXPECT_EQ(to_string(hard_stop_trigger(Side::kLong, dec("1.4357"), 0.003, dec("0.001"))), "1.431");
+  EXPECT_EQ(to_string(hard_stop_trigger(Side::kShort, dec("1.4357"), 0.003, dec("0.001"))),
+            "1.441");
+  EXPECT_EQ(to_string(hard_stop_trigger(Side::kLong, dec("100"), 0.0, dec("0.1"))), "100");
+}
+
 TEST(HardStopManager, PlacesBeyondTheEngineStopAndProtectsOnceConfirmed) {
   HardStopManager m(2, HardStopPolicy{});
   auto c = m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 0);

@@ -60,16 +60,6 @@ TEST(OrderFormat, HardStopGoesToTheAlgoEndpointShapeWithClosePositionOnly) {
   }
 }
 
-TEST(OrderFormat, HardStopSitsBeyondTheEngineStopOnTheTickGrid) {
-  // LONG: below the stop, rounded down; SHORT: above, rounded up. Never on the wrong side.
-  EXPECT_EQ(to_string(hard_stop_trigger(Side::kLong, dec("100"), 0.002, dec("0.01"))), "99.8");
-  EXPECT_EQ(to_string(hard_stop_trigger(Side::kShort, dec("100"), 0.002, dec("0.01"))), "100.2");
-  EXPECT_EQ(to_string(hard_stop_trigger(Side::kLong, dec("1.4357"), 0.003, dec("0.001"))), "1.431");
-  EXPECT_EQ(to_string(hard_stop_trigger(Side::kShort, dec("1.4357"), 0.003, dec("0.001"))),
-            "1.441");
-  EXPECT_EQ(to_string(hard_stop_trigger(Side::kLong, dec("100"), 0.0, dec("0.1"))), "100");
-}
-
 // Binance's pattern for client ids: ^[\.A-Z\:/a-z0-9_-]{1,36}$
 bool valid_client_id(std::string_view id) {
   if (id.empty() || id.size() > 36) return false;
