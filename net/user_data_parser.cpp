@@ -73,59 +73,95 @@ bool UserDataParser::symbol_of(std::string_view name, SymbolId& out) noexcept {
   return true;
 }
 
-// Reads one field as a decimal string, naming the field on failure.
-#define EB_DECIMAL(field_name, target)                                                \
-  do {                                                                                \
-    std::string_view s_;                                                              \
-    if (value.get_string().get(s_) || parse_decimal(s_, target) != DecimalError::kOk) \
-      return fail(field_name, "not a decimal number");                                \
-  } while (0)
+// ---- field readers: each names the field on failure ------------------------------------
 
-ParseStatus UserDataParser::parse_order(od::object o, UserEvent& ev) noexcept {
-  OrderUpdate& u = ev.order;
-  bool have_symbol = false, have_id = false, have_status = false;
+template <class OnField>
+ParseStatus UserDataParser::each_field(od::object o, const char* where,
+                                       OnField&& on_field) noexcept {
   for (auto field : o) {
     std::string_view key;
     od::value value;
     if (field.unescaped_key().get(key) || field.value().get(value))
-      return fail("o", "not valid JSON");
+      return fail(where, "not valid JSON");
+    if (const ParseStatus st = on_field(key, value); st != ParseStatus::kOk) return st;
+  }
+  return ParseStatus::kOk;
+}
+
+ParseStatus UserDataParser::read_string(od::value v, const char* field,
+                                        std::string_view& out) noexcept {
+  return v.get_string().get(out) ? fail(field, "not a string") : ParseStatus::kOk;
+}
+
+ParseStatus UserDataParser::read_decimal(od::value v, const char* field, Decimal& out) noexcept {
+  std::string_view s;
+  if (v.get_string().get(s) || parse_decimal(s, out) != DecimalError::kOk)
+    return fail(field, "not a decimal number");
+  return ParseStatus::kOk;
+}
+
+ParseStatus UserDataParser::read_double(od::value v, const char* field, double& out) noexcept {
+  std::string_view s;
+  return v.get_string().get(s) || !to_double(s, out) ? fail(field, "not a number")
+                                                     : ParseStatus::kOk;
+}
+
+ParseStatus UserDataParser::read_id(od::value v, const char* field, IdText& out) noexcept {
+  std::string_view s;
+  return v.get_string().get(s) || !copy_id(s, out) ? fail(field, "not a client id")
+                                                   : ParseStatus::kOk;
+}
+
+ParseStatus UserDataParser::read_symbol(od::value v, const char* field, SymbolId& out) noexcept {
+  std::string_view s;
+  if (const ParseStatus st = read_string(v, field, s); st != ParseStatus::kOk) return st;
+  return symbol_of(s, out) ? ParseStatus::kOk : ParseStatus::kUnknownSymbol;
+}
+
+// ---- events -------------------------------------------------------------------------------
+
+ParseStatus UserDataParser::parse_order(od::object o, UserEvent& ev) noexcept {
+  OrderUpdate& u = ev.order;
+  bool have_symbol = false, have_id = false, have_status = false;
+  const ParseStatus st = each_field(o, "o", [&](std::string_view key, od::value v) {
     std::string_view s;
+    ParseStatus r = ParseStatus::kOk;
     if (key == "s") {
-      if (value.get_string().get(s)) return fail("o.s", "not a string");
-      if (!symbol_of(s, ev.symbol)) return ParseStatus::kUnknownSymbol;
+      r = read_symbol(v, "o.s", ev.symbol);
       have_symbol = true;
     } else if (key == "c") {
-      if (value.get_string().get(s) || !copy_id(s, u.client_id))
-        return fail("o.c", "not a client order id");
+      r = read_id(v, "o.c", u.client_id);
       have_id = true;
     } else if (key == "S") {
-      if (value.get_string().get(s)) return fail("o.S", "not a string");
+      r = read_string(v, "o.S", s);
       u.buy = s == "BUY";
     } else if (key == "X") {
-      if (value.get_string().get(s)) return fail("o.X", "not a string");
+      r = read_string(v, "o.X", s);
       u.status = order_status(s);
       have_status = true;
     } else if (key == "i") {
-      if (value.get_int64().get(u.order_id)) return fail("o.i", "not an integer");
+      if (v.get_int64().get(u.order_id)) r = fail("o.i", "not an integer");
     } else if (key == "l") {
-      EB_DECIMAL("o.l", u.last_filled);
+      r = read_decimal(v, "o.l", u.last_filled);
     } else if (key == "z") {
-      EB_DECIMAL("o.z", u.cumulative_filled);
+      r = read_decimal(v, "o.z", u.cumulative_filled);
     } else if (key == "L") {
-      EB_DECIMAL("o.L", u.last_price);
+      r = read_decimal(v, "o.L", u.last_price);
     } else if (key == "ap") {
-      EB_DECIMAL("o.ap", u.average_price);
-    } else if (key == "rp" || key == "n") {
-      double& target = key == "rp" ? u.realized_pnl : u.commission;
-      if (value.get_string().get(s) || !to_double(s, target))
-        return fail(key == "rp" ? "o.rp" : "o.n", "not a number");
+      r = read_decimal(v, "o.ap", u.average_price);
+    } else if (key == "rp") {
+      r = read_double(v, "o.rp", u.realized_pnl);
+    } else if (key == "n") {
+      r = read_double(v, "o.n", u.commission);
     } else if (key == "R") {
-      if (value.get_bool().get(u.reduce_only)) return fail("o.R", "not a boolean");
+      if (v.get_bool().get(u.reduce_only)) r = fail("o.R", "not a boolean");
     } else if (key == "ps") {
-      if (value.get_string().get(s)) return fail("o.ps", "not a string");
+      r = read_string(v, "o.ps", s);
       u.position_side = position_side(s);
     }
-  }
+    return r;
+  });
+  if (st != ParseStatus::kOk) return st;
   if (!have_symbol) return fail("o.s", "missing");
   if (!have_id) return fail("o.c", "missing");
   if (!have_status) return fail("o.X", "missing");
@@ -135,39 +171,36 @@ ParseStatus UserDataParser::parse_order(od::object o, UserEvent& ev) noexcept {
 ParseStatus UserDataParser::parse_algo(od::object o, UserEvent& ev) noexcept {
   AlgoUpdate& u = ev.algo;
   bool have_symbol = false, have_id = false, have_status = false;
-  for (auto field : o) {
-    std::string_view key;
-    od::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value))
-      return fail("o", "not valid JSON");
+  const ParseStatus st = each_field(o, "o", [&](std::string_view key, od::value v) {
     std::string_view s;
+    ParseStatus r = ParseStatus::kOk;
     if (key == "s") {
-      if (value.get_string().get(s)) return fail("o.s", "not a string");
-      if (!symbol_of(s, ev.symbol)) return ParseStatus::kUnknownSymbol;
+      r = read_symbol(v, "o.s", ev.symbol);
       have_symbol = true;
     } else if (key == "caid") {
-      if (value.get_string().get(s) || !copy_id(s, u.client_algo_id))
-        return fail("o.caid", "not a client algo id");
+      r = read_id(v, "o.caid", u.client_algo_id);
       have_id = true;
     } else if (key == "aid") {
-      if (value.get_int64().get(u.algo_id)) return fail("o.aid", "not an integer");
+      if (v.get_int64().get(u.algo_id)) r = fail("o.aid", "not an integer");
     } else if (key == "X") {
-      if (value.get_string().get(s)) return fail("o.X", "not a string");
+      r = read_string(v, "o.X", s);
       u.status = algo_status(s);
       have_status = true;
     } else if (key == "tp") {
-      EB_DECIMAL("o.tp", u.trigger);
+      r = read_decimal(v, "o.tp", u.trigger);
     } else if (key == "aq") {
-      EB_DECIMAL("o.aq", u.executed);
+      r = read_decimal(v, "o.aq", u.executed);
     } else if (key == "ap") {
-      EB_DECIMAL("o.ap", u.average_price);
+      r = read_decimal(v, "o.ap", u.average_price);
     } else if (key == "rm") {
-      if (value.get_string().get(s)) return fail("o.rm", "not a string");
+      r = read_string(v, "o.rm", s);
       const std::size_t n = std::min(s.size(), u.reason.size() - 1);
       std::memcpy(u.reason.data(), s.data(), n);
       u.reason[n] = '\0';
     }
-  }
+    return r;
+  });
+  if (st != ParseStatus::kOk) return st;
   if (!have_symbol) return fail("o.s", "missing");
   if (!have_id) return fail("o.caid", "missing");
   if (!have_status) return fail("o.X", "missing");
@@ -186,29 +219,29 @@ ParseStatus UserDataParser::parse_account(od::object a, TimeMs t, UserEventSink&
     ev.kind = UserEventKind::kPosition;
     ev.event_time = t;
     bool have_symbol = false, have_amount = false, known = true;
-    for (auto field : p) {
-      std::string_view key;
-      od::value value;
-      if (field.unescaped_key().get(key) || field.value().get(value))
-        return fail("a.P[]", "not valid JSON");
+    const ParseStatus st = each_field(p, "a.P[]", [&](std::string_view key, od::value v) {
       std::string_view s;
+      ParseStatus r = ParseStatus::kOk;
       if (key == "s") {
-        if (value.get_string().get(s)) return fail("a.P[].s", "not a string");
-        known = symbol_of(s, ev.symbol);
+        // An unmanaged symbol skips this entry, not the whole update.
+        r = read_symbol(v, "a.P[].s", ev.symbol);
+        known = r == ParseStatus::kOk;
+        if (r == ParseStatus::kUnknownSymbol) r = ParseStatus::kOk;
         have_symbol = true;
       } else if (key == "pa") {
-        EB_DECIMAL("a.P[].pa", ev.position.amount);
+        r = read_decimal(v, "a.P[].pa", ev.position.amount);
         have_amount = true;
       } else if (key == "ep") {
-        EB_DECIMAL("a.P[].ep", ev.position.entry);
+        r = read_decimal(v, "a.P[].ep", ev.position.entry);
       } else if (key == "up") {
-        if (value.get_string().get(s) || !to_double(s, ev.position.unrealized_pnl))
-          return fail("a.P[].up", "not a number");
+        r = read_double(v, "a.P[].up", ev.position.unrealized_pnl);
       } else if (key == "ps") {
-        if (value.get_string().get(s)) return fail("a.P[].ps", "not a string");
+        r = read_string(v, "a.P[].ps", s);
         ev.position.position_side = position_side(s);
       }
-    }
+      return r;
+    });
+    if (st != ParseStatus::kOk) return st;
     if (!have_symbol) return fail("a.P[].s", "missing");
     if (!have_amount) return fail("a.P[].pa", "missing");
     if (!known) {
@@ -220,8 +253,6 @@ ParseStatus UserDataParser::parse_account(od::object a, TimeMs t, UserEventSink&
   }
   return status;
 }
-
-#undef EB_DECIMAL
 
 ParseStatus UserDataParser::parse(const char* data, std::size_t len, std::size_t capacity,
                                   UserEventSink sink) noexcept {

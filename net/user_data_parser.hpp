@@ -113,6 +113,17 @@ class UserDataParser {
   ParseStatus parse_algo(simdjson::ondemand::object o, UserEvent& ev) noexcept;
   ParseStatus parse_account(simdjson::ondemand::object a, TimeMs t, UserEventSink& sink) noexcept;
   bool symbol_of(std::string_view name, SymbolId& out) noexcept;
+  // Calls on_field(key, value) for each field of `o`; stops at the first status not kOk.
+  template <class OnField>
+  ParseStatus each_field(simdjson::ondemand::object o, const char* where,
+                         OnField&& on_field) noexcept;
+  ParseStatus read_string(simdjson::ondemand::value v, const char* field,
+                          std::string_view& out) noexcept;
+  ParseStatus read_decimal(simdjson::ondemand::value v, const char* field, Decimal& out) noexcept;
+  ParseStatus read_double(simdjson::ondemand::value v, const char* field, double& out) noexcept;
+  ParseStatus read_id(simdjson::ondemand::value v, const char* field, IdText& out) noexcept;
+  // kUnknownSymbol when the symbol is not managed.
+  ParseStatus read_symbol(simdjson::ondemand::value v, const char* field, SymbolId& out) noexcept;
 
   simdjson::ondemand::parser json_;
   SymbolTable& symbols_;
