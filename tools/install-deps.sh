@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libsimdjson-dev libtomlplusplus-dev libcli11-dev zlib1g-dev libssl-dev
-  libreaderwriterqueue-dev libconcurrentqueue-dev libfmt-dev
+  libreaderwriterqueue-dev libconcurrentqueue-dev libfmt-dev libboost1.81-dev
   libgtest-dev libbenchmark-dev
   gnuplot-nox
 )
