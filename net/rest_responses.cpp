@@ -1,0 +1,674 @@
+#include "net/rest_responses.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include "net/binance_errors.hpp"
+
+namespace exitbrain {
+namespace od = simdjson::ondemand;
+
+std::string RestResult::message() const {
+  if (ok) return {};
+  std::string out = "field '";
+  out += field;
+  out += '\'';
+  if (index >= 0) out += " of element " + std::to_string(index);
+  out += ": ";
+  out += reason;
+  return out;
+}
+
+const char* to_string(RestOrderStatus s) noexcept {
+  switch (s) {
+    case RestOrderStatus::kNew:
+      return "NEW";
+    case RestOrderStatus::kPartiallyFilled:
+      return "PARTIALLY_FILLED";
+    case RestOrderStatus::kFilled:
+      return "FILLED";
+    case RestOrderStatus::kCanceled:
+      return "CANCELED";
+    case RestOrderStatus::kRejected:
+      return "REJECTED";
+    case RestOrderStatus::kExpired:
+      return "EXPIRED";
+    case RestOrderStatus::kExpiredInMatch:
+      return "EXPIRED_IN_MATCH";
+    case RestOrderStatus::kOther:
+      break;
+  }
+  return "OTHER";
+}
+
+namespace {
+
+constexpr RestResult kOk{};
+
+RestResult fail(const char* field, const char* reason) noexcept {
+  return RestResult{false, field, reason, -1};
+}
+
+RestResult at_index(RestResult r, std::size_t index) noexcept {
+  r.index = static_cast<std::int32_t>(std::min<std::size_t>(index, INT32_MAX));
+  return r;
+}
+
+RestOrderStatus order_status(std::string_view s) noexcept {
+  if (s == "NEW") return RestOrderStatus::kNew;
+  if (s == "PARTIALLY_FILLED") return RestOrderStatus::kPartiallyFilled;
+  if (s == "FILLED") return RestOrderStatus::kFilled;
+  if (s == "CANCELED") return RestOrderStatus::kCanceled;
+  if (s == "REJECTED") return RestOrderStatus::kRejected;
+  if (s == "EXPIRED") return RestOrderStatus::kExpired;
+  if (s == "EXPIRED_IN_MATCH") return RestOrderStatus::kExpiredInMatch;
+  return RestOrderStatus::kOther;
+}
+
+AlgoStatus algo_status(std::string_view s) noexcept {
+  if (s == "NEW") return AlgoStatus::kNew;
+  if (s == "CANCELED") return AlgoStatus::kCanceled;
+  if (s == "TRIGGERING") return AlgoStatus::kTriggering;
+  if (s == "TRIGGERED") return AlgoStatus::kTriggered;
+  if (s == "FINISHED") return AlgoStatus::kFinished;
+  if (s == "REJECTED") return AlgoStatus::kRejected;
+  if (s == "EXPIRED") return AlgoStatus::kExpired;
+  return AlgoStatus::kOther;
+}
+
+bool parse_int(std::string_view s, std::int64_t& out) noexcept {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool parse_double(std::string_view s, double& out) noexcept {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// ---- field readers: each names the field on failure --------------------------------------
+
+// Calls on_field(key, value) for each field of `o`; stops at the first failure.
+template <class OnField>
+RestResult each_field(od::object o, const char* where, OnField&& on_field) noexcept {
+  for (auto field : o) {
+    std::string_view key;
+    od::value value;
+    if (field.unescaped_key().get(key) || field.value().get(value))
+      return fail(where, "not valid JSON");
+    if (RestResult r = on_field(key, value); !r.ok) return r;
+  }
+  return kOk;
+}
+
+RestResult read_string(od::value v, const char* field, std::string_view& out) noexcept {
+  return v.get_string().get(out) ? fail(field, "not a string") : kOk;
+}
+
+// A JSON integer, or a string holding one ("leverage":"20", "code":"200").
+RestResult read_int(od::value v, const char* field, std::int64_t& out) noexcept {
+  od::json_type type;
+  if (v.type().get(type)) return fail(field, "not valid JSON");
+  if (type == od::json_type::string) {
+    std::string_view s;
+    if (v.get_string().get(s) || !parse_int(s, out)) return fail(field, "not an integer");
+    return kOk;
+  }
+  return v.get_int64().get(out) ? fail(field, "not an integer") : kOk;
+}
+
+RestResult read_int(od::value v, const char* field, int& out) noexcept {
+  std::int64_t wide = 0;
+  if (RestResult r = read_int(v, field, wide); !r.ok) return r;
+  if (wide < INT32_MIN || wide > INT32_MAX) return fail(field, "out of range");
+  out = static_cast<int>(wide);
+  return kOk;
+}
+
+RestResult read_time(od::value v, const char* field, TimeMs& out) noexcept {
+  if (v.get_int64().get(out)) return fail(field, "not an integer");
+  return out < 0 ? fail(field, "negative") : kOk;
+}
+
+// A decimal string; "" reads as zero when allow_empty (algo answers: "activatePrice":"").
+RestResult read_decimal(od::value v, const char* field, Decimal& out,
+                        bool allow_empty = false) noexcept {
+  std::string_view s;
+  if (v.get_string().get(s)) return fail(field, "not a string");
+  if (s.empty() && allow_empty) {
+    out = Decimal{};
+    return kOk;
+  }
+  return parse_decimal(s, out) == DecimalError::kOk ? kOk : fail(field, "not a decimal number");
+}
+
+RestResult read_double(od::value v, const char* field, double& out) noexcept {
+  std::string_view s;
+  if (v.get_string().get(s)) return fail(field, "not a string");
+  return parse_double(s, out) ? kOk : fail(field, "not a number");
+}
+
+RestResult read_bool(od::value v, const char* field, bool& out) noexcept {
+  return v.get_bool().get(out) ? fail(field, "not a boolean") : kOk;
+}
+
+RestResult read_id(od::value v, const char* field, IdText& out) noexcept {
+  std::string_view s;
+  if (v.get_string().get(s)) return fail(field, "not a string");
+  if (s.size() > out.chars.size()) return fail(field, "too long");
+  if (!s.empty()) std::memcpy(out.chars.data(), s.data(), s.size());
+  out.len = static_cast<std::uint8_t>(s.size());
+  return kOk;
+}
+
+RestResult read_owned_string(od::value v, const char* field, std::string& out) {
+  std::string_view s;
+  if (RestResult r = read_string(v, field, s); !r.ok) return r;
+  out.assign(s);
+  return kOk;
+}
+
+// Required fields are tracked as bits; the first one missing is named.
+struct Required {
+  std::uint32_t seen = 0;
+  void mark(unsigned bit) noexcept { seen |= 1u << bit; }
+  template <std::size_t N>
+  RestResult check(const char* const (&names)[N]) const noexcept {
+    for (std::size_t i = 0; i < N; ++i)
+      if (!(seen & (1u << i))) return fail(names[i], "missing");
+    return kOk;
+  }
+};
+
+PositionSideField position_side(std::string_view s, bool& known) noexcept {
+  known = true;
+  if (s == "BOTH") return PositionSideField::kBoth;
+  if (s == "LONG") return PositionSideField::kLong;
+  if (s == "SHORT") return PositionSideField::kShort;
+  known = false;
+  return PositionSideField::kBoth;
+}
+
+// ---- answers --------------------------------------------------------------------------
+
+RestResult read_position(od::object o, PositionRisk& p) {
+  static constexpr const char* kNames[] = {"symbol", "positionAmt", "entryPrice", "markPrice"};
+  Required req;
+  RestResult r = each_field(o, "[]", [&](std::string_view key, od::value v) -> RestResult {
+    if (key == "symbol") {
+      req.mark(0);
+      return read_owned_string(v, "symbol", p.symbol);
+    }
+    if (key == "positionAmt") {
+      req.mark(1);
+      return read_decimal(v, "positionAmt", p.amount);
+    }
+    if (key == "entryPrice") {
+      req.mark(2);
+      return read_decimal(v, "entryPrice", p.entry_price);
+    }
+    if (key == "markPrice") {
+      req.mark(3);
+      return read_decimal(v, "markPrice", p.mark_price);
+    }
+    if (key == "positionSide") {
+      std::string_view s;
+      if (RestResult rs = read_string(v, "positionSide", s); !rs.ok) return rs;
+      bool known = false;
+      p.position_side = position_side(s, known);
+      return known ? kOk : fail("positionSide", "not BOTH, LONG or SHORT");
+    }
+    if (key == "liquidationPrice") return read_decimal(v, "liquidationPrice", p.liquidation_price);
+    if (key == "unRealizedProfit") return read_double(v, "unRealizedProfit", p.unrealized_pnl);
+    if (key == "leverage") return read_int(v, "leverage", p.leverage);
+    if (key == "updateTime") return read_time(v, "updateTime", p.update_time);
+    return kOk;
+  });
+  return r.ok ? req.check(kNames) : r;
+}
+
+RestResult read_order(od::object o, OrderAnswer& a) noexcept {
+  static constexpr const char* kNames[] = {"orderId", "clientOrderId", "status", "updateTime"};
+  Required req;
+  RestResult r = each_field(o, "json", [&](std::string_view key, od::value v) -> RestResult {
+    if (key == "orderId") {
+      req.mark(0);
+      return v.get_int64().get(a.order_id) ? fail("orderId", "not an integer") : kOk;
+    }
+    if (key == "clientOrderId") {
+      req.mark(1);
+      return read_id(v, "clientOrderId", a.client_order_id);
+    }
+    if (key == "status") {
+      req.mark(2);
+      std::string_view s;
+      if (RestResult rs = read_string(v, "status", s); !rs.ok) return rs;
+      a.status = order_status(s);
+      return kOk;
+    }
+    if (key == "updateTime") {
+      req.mark(3);
+      return read_time(v, "updateTime", a.update_time);
+    }
+    if (key == "symbol") return read_id(v, "symbol", a.symbol);
+    if (key == "origQty") return read_decimal(v, "origQty", a.orig_qty);
+    if (key == "executedQty") return read_decimal(v, "executedQty", a.executed_qty);
+    if (key == "avgPrice") return read_decimal(v, "avgPrice", a.avg_price);
+    if (key == "price") return read_decimal(v, "price", a.price);
+    return kOk;
+  });
+  return r.ok ? req.check(kNames) : r;
+}
+
+RestResult read_algo_order(od::object o, const char* where, AlgoOrderAnswer& a) noexcept {
+  static constexpr const char* kNames[] = {"algoId", "clientAlgoId", "algoStatus"};
+  Required req;
+  RestResult r = each_field(o, where, [&](std::string_view key, od::value v) -> RestResult {
+    if (key == "algoId") {
+      req.mark(0);
+      return v.get_int64().get(a.algo_id) ? fail("algoId", "not an integer") : kOk;
+    }
+    if (key == "clientAlgoId") {
+      req.mark(1);
+      return read_id(v, "clientAlgoId", a.client_algo_id);
+    }
+    if (key == "algoStatus") {
+      req.mark(2);
+      std::string_view s;
+      if (RestResult rs = read_string(v, "algoStatus", s); !rs.ok) return rs;
+      a.status = algo_status(s);
+      return kOk;
+    }
+    if (key == "symbol") return read_id(v, "symbol", a.symbol);
+    if (key == "triggerPrice") return read_decimal(v, "triggerPrice", a.trigger_price, true);
+    if (key == "quantity") return read_decimal(v, "quantity", a.quantity, true);
+    if (key == "updateTime") return read_time(v, "updateTime", a.update_time);
+    if (key == "actualOrderId") {
+      // "" (or null) until the order has triggered into the matching engine.
+      od::json_type type;
+      if (v.type().get(type)) return fail("actualOrderId", "not valid JSON");
+      if (type == od::json_type::null) return kOk;
+      if (type == od::json_type::string) {
+        std::string_view s;
+        if (v.get_string().get(s)) return fail("actualOrderId", "not a string");
+        if (s.empty()) return kOk;
+      }
+      return read_int(v, "actualOrderId", a.actual_order_id);
+    }
+    return kOk;
+  });
+  return r.ok ? req.check(kNames) : r;
+}
+
+void copy_message(std::string_view s, ErrorBody& out) noexcept {
+  const std::size_t n = std::min(s.size(), out.msg_chars.size());
+  if (n != 0) std::memcpy(out.msg_chars.data(), s.data(), n);
+  out.msg_len = static_cast<std::uint16_t>(n);
+  out.msg_truncated = n < s.size();
+}
+
+bool looks_like_json_object(std::string_view body) noexcept {
+  const std::size_t start = body.find_first_not_of(" \t\r\n");
+  return start != std::string_view::npos && body[start] == '{';
+}
+
+}  // namespace
+
+RestResponseParser::RestResponseParser(std::size_t initial_capacity) {
+  const std::size_t capacity = initial_capacity + simdjson::SIMDJSON_PADDING;
+  buffer_.reset(new (std::nothrow) char[capacity]);
+  buffer_capacity_ = buffer_ ? capacity : 0;
+  // Sized now so the first answers do not allocate. A failure only means the first parse
+  // allocates (iterate() sizes the parser itself).
+  [[maybe_unused]] const auto sized = json_.allocate(initial_capacity);
+}
+
+RestResult RestResponseParser::load(std::string_view body, od::document& doc) noexcept {
+  if (body.empty()) return fail("json", "empty body");
+  const std::size_t need = body.size() + simdjson::SIMDJSON_PADDING;
+  if (need > buffer_capacity_) {
+    const std::size_t capacity = std::max(need, buffer_capacity_ * 2);
+    std::unique_ptr<char[]> grown(new (std::nothrow) char[capacity]);
+    if (!grown) return fail("json", "out of memory");
+    buffer_ = std::move(grown);
+    buffer_capacity_ = capacity;
+  }
+  std::memcpy(buffer_.get(), body.data(), body.size());
+  std::memset(buffer_.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+  if (json_.iterate(buffer_.get(), body.size(), buffer_capacity_).get(doc))
+    return fail("json", "not valid JSON");
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_server_time(std::string_view body,
+                                                 TimeMs& server_time) noexcept {
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::object root;
+  if (doc.get_object().get(root)) return fail("json", "not a JSON object");
+  bool seen = false;
+  TimeMs t = 0;
+  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
+    if (key != "serverTime") return kOk;
+    seen = true;
+    if (RestResult rt = read_time(v, "serverTime", t); !rt.ok) return rt;
+    return t > 0 ? kOk : fail("serverTime", "not positive");
+  });
+  if (!r.ok) return r;
+  if (!seen) return fail("serverTime", "missing");
+  server_time = t;
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_position_mode(std::string_view body,
+                                                   bool& dual_side) noexcept {
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::object root;
+  if (doc.get_object().get(root)) return fail("json", "not a JSON object");
+  bool seen = false, value = false;
+  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
+    if (key != "dualSidePosition") return kOk;
+    seen = true;
+    return read_bool(v, "dualSidePosition", value);
+  });
+  if (!r.ok) return r;
+  if (!seen) return fail("dualSidePosition", "missing");
+  dual_side = value;
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_positions(std::string_view body,
+                                               std::vector<PositionRisk>& out, bool nonzero_only) {
+  out.clear();
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::array list;
+  if (doc.get_array().get(list)) return fail("json", "not a JSON array");
+  std::size_t index = 0;
+  for (auto item : list) {
+    od::object o;
+    if (item.get_object().get(o)) return at_index(fail("[]", "not an object"), index);
+    PositionRisk p;
+    if (RestResult r = read_position(o, p); !r.ok) {
+      out.clear();
+      return at_index(r, index);
+    }
+    if (!nonzero_only || !p.amount.is_zero()) out.push_back(std::move(p));
+    ++index;
+  }
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_klines(std::string_view body, TimeMs server_time,
+                                            KlineCandles& out) {
+  out.candles.clear();
+  out.last_closed = true;
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::array rows;
+  if (doc.get_array().get(rows)) return fail("json", "not a JSON array");
+  // Field names as Binance's commented kline page has them.
+  static constexpr const char* kNames[] = {"openTime", "open",   "high",     "low",
+                                           "close",    "volume", "closeTime"};
+  std::size_t index = 0;
+  TimeMs last_close = 0;
+  auto bad = [&](RestResult r) {
+    out.candles.clear();
+    return at_index(r, index);
+  };
+  for (auto item : rows) {
+    od::array row;
+    if (item.get_array().get(row)) return bad(fail("[]", "not an array"));
+    Candle c;
+    TimeMs close_time = 0;
+    std::size_t column = 0;
+    for (auto cell : row) {
+      od::value v;
+      if (cell.get(v)) return bad(fail("[]", "not valid JSON"));
+      RestResult r = kOk;
+      switch (column) {
+        case 0:
+          r = read_time(v, kNames[0], c.open_time);
+          break;
+        case 1:
+          r = read_decimal(v, kNames[1], c.open);
+          break;
+        case 2:
+          r = read_decimal(v, kNames[2], c.high);
+          break;
+        case 3:
+          r = read_decimal(v, kNames[3], c.low);
+          break;
+        case 4:
+          r = read_decimal(v, kNames[4], c.close);
+          break;
+        case 6:
+          r = read_time(v, kNames[6], close_time);
+          break;
+        default:
+          break;
+      }
+      if (!r.ok) return bad(r);
+      ++column;
+    }
+    if (column < 7) return bad(fail(kNames[column], "missing"));
+    if (close_time < c.open_time) return bad(fail("closeTime", "before openTime"));
+    if (!out.candles.empty() && c.open_time <= out.candles.back().open_time)
+      return bad(fail("openTime", "not after the previous kline's"));
+    c.interval_ms = close_time - c.open_time + 1;
+    last_close = close_time;
+    out.candles.push_back(c);
+    ++index;
+  }
+  out.last_closed = out.candles.empty() || last_close < server_time;
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_premium_index(std::string_view body, PremiumIndex& out) {
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::object root;
+  if (doc.get_object().get(root))
+    return fail("json", "not a JSON object (premiumIndex without a symbol answers an array)");
+  static constexpr const char* kNames[] = {"markPrice", "time"};
+  Required req;
+  PremiumIndex p;
+  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
+    if (key == "markPrice") {
+      req.mark(0);
+      return read_decimal(v, "markPrice", p.mark_price);
+    }
+    if (key == "time") {
+      req.mark(1);
+      return read_time(v, "time", p.time);
+    }
+    if (key == "symbol") return read_owned_string(v, "symbol", p.symbol);
+    if (key == "indexPrice") return read_decimal(v, "indexPrice", p.index_price, true);
+    return kOk;
+  });
+  if (!r.ok) return r;
+  if (RestResult rq = req.check(kNames); !rq.ok) return rq;
+  out = std::move(p);
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_order(std::string_view body, OrderAnswer& out) noexcept {
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::object root;
+  if (doc.get_object().get(root)) return fail("json", "not a JSON object");
+  OrderAnswer a;
+  if (RestResult r = read_order(root, a); !r.ok) return r;
+  out = a;
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_algo_order(std::string_view body,
+                                                AlgoOrderAnswer& out) noexcept {
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::object root;
+  if (doc.get_object().get(root)) return fail("json", "not a JSON object");
+  AlgoOrderAnswer a;
+  if (RestResult r = read_algo_order(root, "json", a); !r.ok) return r;
+  out = a;
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_algo_cancel(std::string_view body,
+                                                 AlgoCancelAnswer& out) noexcept {
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::object root;
+  if (doc.get_object().get(root)) return fail("json", "not a JSON object");
+  static constexpr const char* kNames[] = {"algoId", "clientAlgoId", "code"};
+  Required req;
+  AlgoCancelAnswer a;
+  std::int64_t code = 0;
+  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
+    if (key == "algoId") {
+      req.mark(0);
+      return v.get_int64().get(a.algo_id) ? fail("algoId", "not an integer") : kOk;
+    }
+    if (key == "clientAlgoId") {
+      req.mark(1);
+      return read_id(v, "clientAlgoId", a.client_algo_id);
+    }
+    if (key == "code") {
+      req.mark(2);
+      return read_int(v, "code", code);  // "200" as a string in the docs' example
+    }
+    return kOk;
+  });
+  if (!r.ok) return r;
+  if (RestResult rq = req.check(kNames); !rq.ok) return rq;
+  if (code != 200) return fail("code", "not 200 (the cancel did not succeed)");
+  out = a;
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_open_algo_orders(std::string_view body,
+                                                      std::vector<AlgoOrderAnswer>& out) {
+  out.clear();
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::array list;
+  if (doc.get_array().get(list)) return fail("json", "not a JSON array");
+  std::size_t index = 0;
+  for (auto item : list) {
+    od::object o;
+    if (item.get_object().get(o)) return at_index(fail("[]", "not an object"), index);
+    AlgoOrderAnswer a;
+    if (RestResult r = read_algo_order(o, "[]", a); !r.ok) {
+      out.clear();
+      return at_index(r, index);
+    }
+    out.push_back(a);
+    ++index;
+  }
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_error_body(std::string_view body, ErrorBody& out) noexcept {
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::object root;
+  if (doc.get_object().get(root)) return fail("json", "not a JSON object");
+  bool seen_code = false;
+  ErrorBody e;
+  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
+    if (key == "code") {
+      seen_code = true;
+      return read_int(v, "code", e.code);
+    }
+    if (key == "msg") {
+      std::string_view s;
+      if (RestResult rs = read_string(v, "msg", s); !rs.ok) return rs;
+      copy_message(s, e);
+    }
+    return kOk;
+  });
+  if (!r.ok) return r;
+  if (!seen_code) return fail("code", "missing");
+  out = e;
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_listen_key(std::string_view body, std::string& out,
+                                                bool allow_empty) {
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::object root;
+  if (doc.get_object().get(root)) return fail("json", "not a JSON object");
+  bool seen = false;
+  std::string key_text;
+  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
+    if (key != "listenKey") return kOk;
+    seen = true;
+    return read_owned_string(v, "listenKey", key_text);
+  });
+  if (!r.ok) return r;
+  if (!seen && !allow_empty) return fail("listenKey", "missing");
+  if (seen && key_text.empty()) return fail("listenKey", "empty");
+  out = std::move(key_text);
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_leverage(std::string_view body, LeverageAnswer& out) {
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::object root;
+  if (doc.get_object().get(root)) return fail("json", "not a JSON object");
+  static constexpr const char* kNames[] = {"leverage", "symbol"};
+  Required req;
+  LeverageAnswer a;
+  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
+    if (key == "leverage") {
+      req.mark(0);
+      if (RestResult rl = read_int(v, "leverage", a.leverage); !rl.ok) return rl;
+      return a.leverage >= 1 ? kOk : fail("leverage", "not positive");
+    }
+    if (key == "symbol") {
+      req.mark(1);
+      return read_owned_string(v, "symbol", a.symbol);
+    }
+    if (key == "maxNotionalValue") {
+      std::string_view s;
+      if (RestResult rs = read_string(v, "maxNotionalValue", s); !rs.ok) return rs;
+      if (s == "INF") {
+        a.max_notional.reset();
+        return kOk;
+      }
+      Decimal d;
+      if (parse_decimal(s, d) != DecimalError::kOk)
+        return fail("maxNotionalValue", "not a decimal number");
+      a.max_notional = d;
+    }
+    return kOk;
+  });
+  if (!r.ok) return r;
+  if (RestResult rq = req.check(kNames); !rq.ok) return rq;
+  out = std::move(a);
+  return kOk;
+}
+
+ErrorAction RestResponseParser::classify_response(int http_status, std::string_view body,
+                                                  ErrorBody* error) noexcept {
+  ErrorBody local;
+  ErrorBody& e = error != nullptr ? *error : local;
+  e = ErrorBody{};
+  if (http_status >= 200 && http_status < 300) return ErrorAction::kNone;
+  // Only a JSON object is worth the parser; an HTML WAF page or a bare text line is the
+  // message itself (503 "Service Unavailable" vs "Unknown error" is told by its text).
+  if (!looks_like_json_object(body) || !parse_error_body(body, e).ok) {
+    e = ErrorBody{};
+    copy_message(body, e);
+  }
+  return classify_exchange_error(http_status, e.code, e.msg());
+}
+
+}  // namespace exitbrain
