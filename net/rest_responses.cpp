@@ -294,9 +294,10 @@ RestResult read_algo_order(od::object o, const char* where, AlgoOrderAnswer& a) 
       if (type == od::json_type::string) {
         std::string_view s;
         if (v.get_string().get(s)) return fail("actualOrderId", "not a string");
-        if (s.empty()) return kOk;
+        if (s.empty() || parse_int(s, a.actual_order_id)) return kOk;
+        return fail("actualOrderId", "not an integer");
       }
-      return read_int(v, "actualOrderId", a.actual_order_id);
+      return v.get_int64().get(a.actual_order_id) ? fail("actualOrderId", "not an integer") : kOk;
     }
     return kOk;
   });
