@@ -53,6 +53,26 @@ ClientId ClientId::for_hard_stop(std::uint64_t position_key, std::uint32_t stop_
   return make('s', position_key, stop_seq);
 }
 
+std::optional<ClientIdParts> parse_client_id(std::string_view id) noexcept {
+  if (!is_exitbrain_client_id(id)) return std::nullopt;
+  ClientIdParts parts;
+  parts.hard_stop = id[2] == 's';
+  id.remove_prefix(4);
+  const auto dash = id.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 13) return std::nullopt;
+  for (char c : id.substr(0, dash)) {
+    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'z' ? c - 'a' + 10 : -1;
+    if (digit < 0) return std::nullopt;
+    const auto d = static_cast<std::uint64_t>(digit);
+    if (parts.position_key > (UINT64_MAX - d) / 36) return std::nullopt;
+    parts.position_key = parts.position_key * 36 + d;
+  }
+  const std::string_view seq = id.substr(dash + 1);
+  const auto r = std::from_chars(seq.data(), seq.data() + seq.size(), parts.seq);
+  if (seq.empty() || r.ec != std::errc() || r.ptr != seq.data() + seq.size()) return std::nullopt;
+  return parts;
+}
+
 bool is_exitbrain_client_id(std::string_view id) noexcept {
   return id.size() > 4 && id[0] == 'x' && id[1] == 'b' && (id[2] == 'x' || id[2] == 's') &&
          id[3] == '-';

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "core/decimal.hpp"
@@ -42,6 +43,14 @@ class ClientId {
 
 // Orders whose client id carries our prefix; anything else on a managed symbol is foreign.
 bool is_exitbrain_client_id(std::string_view id) noexcept;
+
+// The parts of one of our client ids, read back from an answer or a user-data event.
+struct ClientIdParts {
+  bool hard_stop = false;  // "xbs-" (else an exit, "xbx-")
+  std::uint64_t position_key = 0;
+  std::uint32_t seq = 0;
+};
+std::optional<ClientIdParts> parse_client_id(std::string_view id) noexcept;
 
 // A query string built in place. Overflow is sticky and reported, never truncated silently.
 class QueryWriter {

@@ -160,4 +160,26 @@ void ExitEngine::close(std::uint32_t index) noexcept {
   open.erase(std::find(open.begin(), open.end(), index));
 }
 
+std::optional<std::uint32_t> ExitEngine::find_open(SymbolId s, Side side) const noexcept {
+  if (s >= open_by_symbol_.size()) return std::nullopt;
+  for (const std::uint32_t index : open_by_symbol_[s])
+    if (positions_[index].side == side) return index;
+  return std::nullopt;
+}
+
+ExternalChange ExitEngine::sync_with_exchange(std::uint32_t index, Qty exchange_amount) noexcept {
+  PositionState& pos = positions_[index];
+  if (pos.closed) return ExternalChange::kNone;
+  // Exits in flight are already off `remaining` but still on the exchange's amount, so
+  // only an amount below `remaining` means something outside exitbrain reduced it.
+  if (!(exchange_amount < pos.remaining)) return ExternalChange::kNone;
+  if (!exchange_amount.is_positive()) {
+    pos.remaining = Qty{};
+    close(index);
+    return ExternalChange::kClosed;
+  }
+  pos.remaining = exchange_amount;
+  return ExternalChange::kReduced;
+}
+
 }  // namespace exitbrain

@@ -81,6 +81,9 @@ struct PositionState {
   std::uint32_t exits = 0;  // exit decisions so far: the next exit's sequence number - 1
 };
 
+// What a position update from the exchange changed (see ExitEngine::sync_with_exchange).
+enum class ExternalChange : std::uint8_t { kNone, kReduced, kClosed };
+
 struct AddError {
   const char* field;
   std::string reason;
@@ -103,6 +106,13 @@ class ExitEngine {
   // price this update refreshed. Cost grows with positions on this symbol only.
   template <class Sink>
   void on_price(const PriceState& st, Sink&& sink) noexcept;
+
+  // The open position of `side` on `s`, if any (one per symbol and side, as on the exchange).
+  std::optional<std::uint32_t> find_open(SymbolId s, Side side) const noexcept;
+  // The exchange reports `exchange_amount` (absolute) for this position: a reduction by
+  // someone else (a manual close, the exchange-side hard stop, a liquidation) lowers
+  // `remaining`, and zero closes the position, so the engine never exits what is gone.
+  ExternalChange sync_with_exchange(std::uint32_t index, Qty exchange_amount) noexcept;
 
   const PositionState& position(std::uint32_t i) const noexcept { return positions_[i]; }
   std::size_t position_count() const noexcept { return positions_.size(); }

@@ -97,10 +97,73 @@ TEST(Config, ErrorsNameTheTableAndKey) {
             "cfg.toml: [symbols.BTCUSDT] tick_size: must be positive");
   EXPECT_EQ(error_of("[replay]\ntaker_fee = 0.5\n"),
             "cfg.toml: [replay] taker_fee: must be in [0, 0.01]");
-  EXPECT_EQ(error_of("[exchange]\nrest_url = \"x\"\n"),
-            "cfg.toml: [(top level)] exchange: unknown key");
+  EXPECT_EQ(error_of("[redis]\nurl = \"x\"\n"), "cfg.toml: [(top level)] redis: unknown key");
   EXPECT_EQ(error_of("[profile.X\n").rfind("cfg.toml:1:", 0), 0u)
       << "TOML syntax errors carry the line";
+}
+
+TEST(LiveConfig, ReadsTheExchangeSymbolsThreadsAndRunTables) {
+  const Config c = load_config_text(
+      "[exchange]\nrest_url = \"http://127.0.0.1:9000\"\nws_market_url = "
+      "\"ws://127.0.0.1:9000/market\"\napi_secret_env = \"MY_SECRET\"\nrecv_window_ms = 3000\n"
+      "ca_file = \"/tmp/ca.pem\"\n"
+      "[symbols]\nlist = [\"BTCUSDT\", \"ETHUSDT\"]\n[symbols.BTCUSDT]\ntick_size = \"0.1\"\n"
+      "[threads]\nwait = \"spin\"\norders_wait = \"block\"\nmd_cpu = 1\nfused = true\n"
+      "[run]\nforeign_positions = \"alert\"\nstale_after_ms = 2500\nhard_stop_buffer = 0.005\n",
+      "cfg.toml");
+  const LiveConfig& l = c.live;
+  EXPECT_EQ(l.exchange.rest_url, "http://127.0.0.1:9000");
+  EXPECT_EQ(l.exchange.ws_market_url, "ws://127.0.0.1:9000/market");
+  EXPECT_EQ(l.exchange.ws_private_url, "wss://fstream.binance.com/private");  // default kept
+  EXPECT_EQ(l.exchange.api_key_env, "BINANCE_API_KEY");
+  EXPECT_EQ(l.exchange.api_secret_env, "MY_SECRET");
+  EXPECT_EQ(l.exchange.recv_window_ms, 3000);
+  EXPECT_EQ(l.exchange.ca_file, "/tmp/ca.pem");
+  EXPECT_EQ(l.symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  ASSERT_EQ(c.symbols.size(), 1u);  // the per-symbol table still reads as before
+  EXPECT_EQ(l.threads.wait[static_cast<int>(Stage::kMd)], WaitStrategy::kSpin);
+  EXPECT_EQ(l.threads.wait[static_cast<int>(Stage::kOrders)], WaitStrategy::kBlock);
+  EXPECT_EQ(l.threads.cpu[static_cast<int>(Stage::kMd)], 1);
+  EXPECT_EQ(l.threads.cpu[static_cast<int>(Stage::kState)], -1);
+  EXPECT_TRUE(l.threads.fused);
+  EXPECT_EQ(l.run.foreign_positions, ForeignPolicy::kAlert);
+  EXPECT_EQ(l.run.stale_after_ms, 2500);
+  EXPECT_DOUBLE_EQ(l.run.hard_stop_policy.buffer, 0.005);
+}
+
+TEST(LiveConfig, ErrorsNameTheTableAndKey) {
+  auto error_of = [](const std::string& text) {
+    try {
+      load_config_text(text, "cfg.toml");
+    } catch (const cli::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(
+      error_of("[exchange]\napi_secret = \"abc\"\n")
+          .rfind("cfg.toml: [exchange] api_secret: secrets are never read from the config file", 0),
+      0u);
+  EXPECT_EQ(error_of("[exchange]\nrest_url = \"wss://x\"\n"),
+            "cfg.toml: [exchange] rest_url: must be an http:// or https:// URL");
+  EXPECT_EQ(error_of("[exchange]\nws_market_url = \"https://x\"\n"),
+            "cfg.toml: [exchange] ws_market_url: must be a ws:// or wss:// URL");
+  EXPECT_EQ(error_of("[exchange]\nrecv_window_ms = 70000\n"),
+            "cfg.toml: [exchange] recv_window_ms: must be in [1, 60000]");
+  EXPECT_EQ(error_of("[symbols]\nlist = [\"btcusdt\"]\n"),
+            "cfg.toml: [symbols] list: each entry must be an upper-case symbol name such as "
+            "\"BTCUSDT\"");
+  EXPECT_EQ(error_of("[symbols]\nlist = [\"BTCUSDT\", \"BTCUSDT\"]\n"),
+            "cfg.toml: [symbols] list: \"BTCUSDT\" is listed twice");
+  EXPECT_EQ(error_of("[threads]\nwait = \"sleep\"\n"),
+            "cfg.toml: [threads] wait: must be \"spin\", \"spin-yield\" or \"block\"");
+  EXPECT_EQ(error_of("[threads]\nmd_cpu = -2\n"),
+            "cfg.toml: [threads] md_cpu: must be a CPU number (or -1: not pinned)");
+  EXPECT_EQ(error_of("[threads]\nio_cpu = 1\n"), "cfg.toml: [threads] io_cpu: unknown key");
+  EXPECT_EQ(error_of("[run]\nforeign_positions = \"close\"\n"),
+            "cfg.toml: [run] foreign_positions: must be \"adopt\", \"ignore\" or \"alert\"");
+  EXPECT_EQ(error_of("[run]\nhard_stop_buffer = 0.5\n"),
+            "cfg.toml: [run] hard_stop_buffer: must be in [0, 0.2]");
 }
 
 TEST(Config, TheShippedExampleLoads) {

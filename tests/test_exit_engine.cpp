@@ -477,5 +477,29 @@ TEST(ExitEngineAuto, KeepsItsOwnValuesWhileTheRegimeIsUnknown) {
   EXPECT_TRUE(r.decisions[0].provisional);
 }
 
+TEST(ExitEngineExternal, FindsTheOpenPositionBySymbolAndSide) {
+  testing::EngineHarness h(testing::bare_profile());
+  ASSERT_FALSE(h.add(Side::kShort, "10", "100"));
+  EXPECT_EQ(h.engine().find_open(h.pos().symbol, Side::kShort), std::optional<std::uint32_t>(0));
+  EXPECT_FALSE(h.engine().find_open(h.pos().symbol, Side::kLong));
+}
+
+TEST(ExitEngineExternal, AReductionElsewhereLowersRemainingAndZeroCloses) {
+  testing::EngineHarness h(testing::bare_profile());
+  ASSERT_FALSE(h.add(Side::kLong, "10", "100"));
+  // The exchange still shows more than remaining (an exit in flight): nothing changes.
+  EXPECT_EQ(h.engine().sync_with_exchange(0, dec("12")), ExternalChange::kNone);
+  EXPECT_EQ(to_string(h.pos().remaining), "10");
+  EXPECT_EQ(h.engine().sync_with_exchange(0, dec("4")), ExternalChange::kReduced);
+  EXPECT_EQ(to_string(h.pos().remaining), "4");
+  EXPECT_EQ(h.engine().sync_with_exchange(0, dec("0")), ExternalChange::kClosed);
+  EXPECT_TRUE(h.pos().closed);
+  EXPECT_EQ(h.engine().open_positions(h.pos().symbol), 0u);
+  // A closed position decides nothing more, whatever the price does.
+  h.price("50", 1000);
+  EXPECT_TRUE(h.take().empty());
+  EXPECT_EQ(h.engine().sync_with_exchange(0, dec("0")), ExternalChange::kNone);
+}
+
 }  // namespace
 }  // namespace exitbrain

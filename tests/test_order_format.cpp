@@ -130,4 +130,27 @@ TEST(OrderFormat, FormattingAndSigningAllocateNothing) {
 }
 
 }  // namespace
+TEST(ClientIdParse, ReadsBackWhatWasWritten) {
+  for (const std::uint64_t key :
+       {std::uint64_t{0}, std::uint64_t{35}, std::uint64_t{1} << 40, ~std::uint64_t{0}}) {
+    for (const std::uint32_t seq : {1u, 7u, 4'000'000'000u}) {
+      const auto exit_parts = parse_client_id(ClientId::for_exit(key, seq).view());
+      ASSERT_TRUE(exit_parts);
+      EXPECT_FALSE(exit_parts->hard_stop);
+      EXPECT_EQ(exit_parts->position_key, key);
+      EXPECT_EQ(exit_parts->seq, seq);
+      const auto stop_parts = parse_client_id(ClientId::for_hard_stop(key, seq).view());
+      ASSERT_TRUE(stop_parts);
+      EXPECT_TRUE(stop_parts->hard_stop);
+      EXPECT_EQ(stop_parts->position_key, key);
+    }
+  }
+}
+
+TEST(ClientIdParse, RefusesForeignAndDamagedIds) {
+  for (const char* id : {"web_abc", "xbx-", "xbx--1", "xbx-ab", "xbx-AB-1", "xbx-ab-", "xbx-ab-1x",
+                         "xbq-ab-1", "xbx-zzzzzzzzzzzzzz-1"})
+    EXPECT_FALSE(parse_client_id(id)) << id;
+}
+
 }  // namespace exitbrain

@@ -18,5 +18,6 @@ void add_levels_command(CLI::App& root, int& exit_code);
 void add_indicators_command(CLI::App& root, int& exit_code);
 void add_synth_command(CLI::App& root, int& exit_code);
 void add_sign_command(CLI::App& root, int& exit_code);
+void add_run_command(CLI::App& root, int& exit_code);
 
 }  // namespace exitbrain::cli

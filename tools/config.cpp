@@ -6,55 +6,13 @@
 
 #include "core/interval.hpp"
 #include "tools/commands.hpp"
+#include "tools/live_config.hpp"
+#include "tools/toml_fields.hpp"
 
 namespace exitbrain {
 namespace {
 
 using cli::InputError;
-
-struct Where {
-  const std::string& source;
-  std::string table;
-  [[noreturn]] void fail(std::string_view key, std::string_view reason) const {
-    throw InputError(source + ": [" + table + "] " + std::string(key) + ": " + std::string(reason));
-  }
-};
-
-void reject_unknown_keys(const toml::table& t, const Where& w, const std::set<std::string>& known) {
-  for (const auto& [k, v] : t) {
-    (void)v;
-    if (!known.count(std::string(k.str()))) w.fail(k.str(), "unknown key");
-  }
-}
-
-double get_double(const toml::table& t, const Where& w, const char* key, double current) {
-  const toml::node* n = t.get(key);
-  if (!n) return current;
-  if (auto f = n->value_exact<double>()) return *f;
-  if (auto i = n->value_exact<std::int64_t>()) return static_cast<double>(*i);
-  w.fail(key, "must be a number");
-}
-
-std::int64_t get_int(const toml::table& t, const Where& w, const char* key, std::int64_t current) {
-  const toml::node* n = t.get(key);
-  if (!n) return current;
-  if (auto i = n->value_exact<std::int64_t>()) return *i;
-  w.fail(key, "must be an integer");
-}
-
-bool get_bool(const toml::table& t, const Where& w, const char* key, bool current) {
-  const toml::node* n = t.get(key);
-  if (!n) return current;
-  if (auto b = n->value_exact<bool>()) return *b;
-  w.fail(key, "must be true or false");
-}
-
-std::optional<std::string> get_string(const toml::table& t, const Where& w, const char* key) {
-  const toml::node* n = t.get(key);
-  if (!n) return std::nullopt;
-  if (auto s = n->value_exact<std::string>()) return *s;
-  w.fail(key, "must be a string");
-}
 
 // tp_r / tp_fraction: arrays of up to 4 numbers.
 std::optional<std::vector<double>> get_legs(const toml::table& t, const Where& w, const char* key) {
@@ -187,6 +145,7 @@ std::optional<Decimal> get_decimal(const toml::table& t, const Where& w, const c
 
 void read_symbols(const toml::table& symbols, const std::string& source, Config& cfg) {
   for (const auto& [name, node] : symbols) {
+    if (name.str() == "list") continue;  // the live symbol list (live_config.cpp)
     const Where w{source, "symbols." + std::string(name.str())};
     const toml::table* t = node.as_table();
     if (!t) w.fail(name.str(), "must be a table");
@@ -228,10 +187,11 @@ void read_fills(const toml::table& t, const Where& w, FillModel& f) {
 Config from_table(const toml::table& root, const std::string& source) {
   Config cfg;
   const Where top{source, "(top level)"};
-  // Tables that later issues configure ([exchange], [threads], [redis], ...) are not
-  // accepted yet: a silently ignored section is worse than an error.
-  reject_unknown_keys(
-      root, top, {"default_profile", "profile", "regime", "symbols", "replay", "exchange_info"});
+  // Tables that later issues configure ([redis], ...) are not accepted yet: a silently
+  // ignored section is worse than an error.
+  reject_unknown_keys(root, top,
+                      {"default_profile", "profile", "regime", "symbols", "replay", "exchange_info",
+                       "exchange", "threads", "run"});
   if (const toml::node* n = root.get("profile")) {
     if (!n->as_table()) top.fail("profile", "must be a table of profiles");
     read_profiles(*n->as_table(), source, cfg);
@@ -253,6 +213,7 @@ Config from_table(const toml::table& root, const std::string& source) {
     if (!n->as_table()) top.fail("replay", "must be a table");
     read_fills(*n->as_table(), Where{source, "replay"}, cfg.fills);
   }
+  read_live_tables(root, source, cfg.live);
   return cfg;
 }
 

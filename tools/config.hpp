@@ -8,6 +8,7 @@
 #include "core/decimal.hpp"
 #include "core/regime.hpp"
 #include "strategies/profile.hpp"
+#include "tools/live_config.hpp"
 
 namespace exitbrain {
 
@@ -30,6 +31,7 @@ struct Config {
   std::vector<SymbolSettings> symbols;
   FillModel fills{};
   std::optional<std::string> exchange_info;  // path to a saved GET /fapi/v1/exchangeInfo body
+  LiveConfig live;                           // [exchange], [symbols].list, [threads], [run]
 
   // Index of the profile with this name, or -1.
   int find_profile(std::string_view name) const;

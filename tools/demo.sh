@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The exitbrain demo: installs what is missing, builds, then replays
+# The exitbrain demo: installs what is missing, builds, then
+#  0. runs `exitbrain run` live against exitbrain-sim over TLS (tools/demo_live.sh): real
+#     recorded prices (or a synthetic market), adopted positions, exits as they happen;
+# and replays
 #  1. seeded synthetic markPrice@1s data (made here by `exitbrain synth`) with 8 positions;
 #  2. when ../shared/data exists: real Binance data — NEARUSDT 1m klines (Feb 2026) with
 #     positions opened on it, and the BTCUSDT markPrice@1s capture of 2023-04-05;
@@ -12,6 +15,10 @@ tools/build.sh release
 bin=build/bin/exitbrain
 out=out/demo
 mkdir -p "$out"
+
+echo
+echo "== 0. live: exitbrain run against exitbrain-sim =="
+tools/demo_live.sh
 
 echo
 echo "== 1. synthetic data (seed 42) =="

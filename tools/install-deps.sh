@@ -8,7 +8,7 @@ packages=(
   libsimdjson-dev libtomlplusplus-dev libcli11-dev zlib1g-dev libssl-dev
   libreaderwriterqueue-dev libconcurrentqueue-dev libfmt-dev libboost1.81-dev
   libgtest-dev libbenchmark-dev
-  gnuplot-nox
+  gnuplot-nox curl
 )
 
 missing=()

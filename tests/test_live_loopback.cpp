@@ -1,0 +1,318 @@
+// End to end over loopback: exitbrain-sim (the project's exchange) and `exitbrain run` as
+// separate processes talking REST, market streams and the user-data stream over real
+// sockets, plain and TLS. What a trader relies on is checked from the exchange's side
+// (the sim's record of every order): one reduce-only exit per breach, never two, the
+// hard stop placed before it is needed and removed only once the position is flat.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <stdlib.h>
+
+#include <boost/asio/ssl/context.hpp>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "net/rest_client.hpp"
+#include "net/tls_context.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/paths.hpp"
+
+namespace exitbrain {
+namespace {
+
+using testing::ChildProcess;
+using testing::read_file;
+using testing::wait_for_line;
+
+constexpr int kWaitMs = 30'000;
+
+// 100 minutes of one-second marks around 100 (a slow swing plus a sawtooth, so the ATR is
+// neither zero nor large). The sim plays the first 90 minutes as history (klines for the
+// backfill) and streams the rest in real time.
+void write_feed(const std::string& path) {
+  std::ofstream out(path);
+  const long long t0 = 1'771'000'000'000;
+  for (int s = 0; s < 100 * 60; ++s) {
+    const double p = 100.0 + 0.4 * std::sin(s / 300.0) + 0.05 * (s % 60) / 60.0;
+    char price[32];
+    std::snprintf(price, sizeof price, "%.2f", p);
+    out << R"({"e":"markPriceUpdate","E":)" << t0 + s * 1000LL << R"(,"s":"TESTUSDT","p":")"
+        << price << R"(","i":")" << price << R"(","P":")" << price
+        << R"(","r":"0.00010000","T":1771027200000})"
+        << "\n";
+  }
+}
+
+// The value of a numeric field in a JSON line ("" if absent).
+std::string field(const std::string& line, const std::string& key) {
+  const std::string k = "\"" + key + "\":";
+  const auto at = line.find(k);
+  if (at == std::string::npos) return {};
+  auto end = line.find_first_of(",}", at + k.size());
+  std::string v = line.substr(at + k.size(), end - at - k.size());
+  if (!v.empty() && v.front() == '"') v = v.substr(1, v.size() - 2);
+  return v;
+}
+
+// One request in the sim's record of order-endpoint requests (GET /sim/orders).
+struct OrderEntry {
+  std::string endpoint, client_id, outcome, reduce_only, position_side, close_position;
+  std::int64_t http_status = 0, code = 0;
+};
+
+struct Scenario {
+  bool tls = false;
+  bool hedge = false;
+  std::string extra_run_toml;
+};
+
+class LiveLoopback : public ::testing::Test {
+ protected:
+  void start(const std::string& name, const Scenario& sc) {
+    dir_ = testing::make_test_dir("live_loopback/" + name);
+    ::setenv("BINANCE_API_KEY", "loopback-test-key", 1);
+    ::setenv("BINANCE_API_SECRET", "loopback-test-secret-never-printed", 1);
+    write_feed(dir_ + "/feed.jsonl");
+    std::vector<std::string> sim = {(testing::bin_dir() / "exitbrain-sim").string(),
+                                    "--feed",
+                                    dir_ + "/feed.jsonl",
+                                    "--history-minutes",
+                                    "90",
+                                    "--port-file",
+                                    dir_ + "/port",
+                                    "--open",
+                                    "TESTUSDT:LONG:10",
+                                    "-v"};
+    if (sc.hedge) sim.push_back("--hedge");
+    if (sc.tls) {
+      sim.push_back("--tls-generate");
+      sim.push_back(dir_);
+    }
+    sim_.start(sim, dir_ + "/sim.log");
+    ASSERT_FALSE(wait_for_line(dir_ + "/sim.log", {"opened TESTUSDT"}, kWaitMs).empty())
+        << read_file(dir_ + "/sim.log");
+    port_ = std::stoi(read_file(dir_ + "/port"));
+    const std::string host = sc.tls ? "localhost" : "127.0.0.1";
+    const std::string http = sc.tls ? "https://" : "http://";
+    const std::string ws = sc.tls ? "wss://" : "ws://";
+    const std::string at = host + ":" + std::to_string(port_);
+    std::ofstream cfg(dir_ + "/exitbrain.toml");
+    cfg << "[exchange]\nrest_url = \"" << http << at << "\"\nws_market_url = \"" << ws << at
+        << "/market\"\nws_public_url = \"" << ws << at << "/public\"\nws_private_url = \"" << ws
+        << at << "/private\"\n";
+    if (sc.tls) cfg << "ca_file = \"" << dir_ << "/ca.pem\"\n";
+    cfg << "\n[symbols]\nlist = [\"TESTUSDT\"]\n\n[run]\nhard_stop_min_interval_ms = 0\n"
+        << sc.extra_run_toml << "\n";
+    cfg.close();
+    events_ = dir_ + "/events.jsonl";
+    run_.start({(testing::bin_dir() / "exitbrain").string(), "run", "--config",
+                dir_ + "/exitbrain.toml", "--events", events_},
+               dir_ + "/run.log");
+    std::string err;
+    if (sc.tls) tls_ = make_client_tls_context(dir_ + "/ca.pem", err);
+    control_ = std::make_unique<RestClient>(HttpTarget{sc.tls, host, std::to_string(port_)}, tls_,
+                                            RestClientOptions{});
+  }
+
+  void TearDown() override {
+    if (run_.running()) run_.stop();
+    if (sim_.running()) sim_.stop();
+    // Secrets never reach a log or the event lines.
+    for (const char* f : {"/run.log", "/events.jsonl", "/sim.log"})
+      EXPECT_EQ(read_file(dir_ + f).find("loopback-test-secret-never-printed"), std::string::npos)
+          << f;
+  }
+
+  std::string sim_get(const std::string& path) {
+    const RestReply& r = control_->request(HttpMethod::kGet, path, {}, false);
+    EXPECT_EQ(r.status, 200) << path << ": " << r.error << r.body;
+    return r.body;
+  }
+  void sim_post(const std::string& path, const std::string& query) {
+    const RestReply& r = control_->request(HttpMethod::kPost, path, query, false);
+    ASSERT_EQ(r.status, 200) << path << "?" << query << ": " << r.error << r.body;
+  }
+
+  // Waits for the engine's levels and the exchange-side stop behind them; returns the
+  // engine's stop.
+  double wait_until_protected() {
+    const std::string levels =
+        wait_for_line(events_, {"\"event\":\"levels\"", "\"provisional\":false"}, kWaitMs);
+    EXPECT_FALSE(levels.empty()) << read_file(dir_ + "/run.log") << read_file(events_);
+    const std::string placed =
+        wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs);
+    EXPECT_FALSE(placed.empty()) << read_file(events_);
+    return levels.empty() ? 0.0 : std::stod(field(levels, "sl"));
+  }
+
+  // A mark just through the engine's stop, above the hard stop's trigger.
+  void breach(double sl) {
+    char price[32];
+    std::snprintf(price, sizeof price, "%.2f", sl - 0.01);
+    sim_post("/sim/mark", std::string("symbol=TESTUSDT&price=") + price);
+  }
+
+  std::vector<OrderEntry> orders() {
+    std::vector<OrderEntry> out;
+    const std::string body = sim_get("/sim/orders");
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    EXPECT_FALSE(parser.parse(body).get(doc)) << body;
+    simdjson::dom::array arr;
+    EXPECT_FALSE(doc.get(arr)) << body;
+    for (auto e : arr) {
+      OrderEntry o;
+      std::string_view sv;
+      if (!e["endpoint"].get(sv)) o.endpoint = sv;
+      if (!e["outcome"].get(sv)) o.outcome = sv;
+      EXPECT_FALSE(e["http_status"].get(o.http_status));
+      EXPECT_FALSE(e["code"].get(o.code));
+      simdjson::dom::object params;
+      if (!e["params"].get(params)) {
+        if (!params["newClientOrderId"].get(sv)) o.client_id = sv;
+        if (!params["clientAlgoId"].get(sv)) o.client_id = sv;
+        if (!params["reduceOnly"].get(sv)) o.reduce_only = sv;
+        if (!params["positionSide"].get(sv)) o.position_side = sv;
+        if (!params["closePosition"].get(sv)) o.close_position = sv;
+      }
+      out.push_back(o);
+    }
+    return out;
+  }
+  static std::vector<OrderEntry> only(const std::vector<OrderEntry>& all, const char* endpoint) {
+    std::vector<OrderEntry> out;
+    for (const auto& o : all)
+      if (o.endpoint == endpoint) out.push_back(o);
+    return out;
+  }
+
+  void expect_clean_stop() { EXPECT_EQ(run_.stop(), 0) << read_file(dir_ + "/run.log"); }
+
+  std::string dir_, events_;
+  int port_ = 0;
+  ChildProcess sim_, run_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  std::unique_ptr<RestClient> control_;
+};
+
+void check_single_exit(const std::vector<OrderEntry>& exits, bool hedge) {
+  ASSERT_EQ(exits.size(), 1u);
+  const auto& e = exits[0];
+  EXPECT_EQ(e.client_id.rfind("xbx-", 0), 0u) << e.client_id;
+  EXPECT_EQ(e.outcome, "FILLED");
+  EXPECT_EQ(e.code, 0);
+  if (hedge) {
+    EXPECT_EQ(e.position_side, "LONG");
+    EXPECT_EQ(e.reduce_only, "");
+  } else {
+    EXPECT_EQ(e.reduce_only, "true");
+    EXPECT_EQ(e.position_side, "");
+  }
+}
+
+TEST_F(LiveLoopback, StopLossBreachExitsOnceReduceOnlyAndThenRemovesTheHardStop) {
+  start("one_way", {});
+  const double sl = wait_until_protected();
+  ASSERT_GT(sl, 90.0);
+  ASSERT_LT(sl, 100.0);
+  breach(sl);
+  const std::string done = wait_for_line(events_, {"\"event\":\"exit_done\""}, kWaitMs);
+  ASSERT_FALSE(done.empty()) << read_file(events_);
+  EXPECT_NE(done.find("\"ok\":true"), std::string::npos) << done;
+  EXPECT_FALSE(
+      wait_for_line(events_, {"\"event\":\"hard_stop_cancelled\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  const auto all = orders();
+  check_single_exit(only(all, "POST /fapi/v1/order"), false);
+  const auto stops = only(all, "POST /fapi/v1/algoOrder");
+  ASSERT_GE(stops.size(), 1u);
+  for (const auto& s : stops) {
+    EXPECT_EQ(s.close_position, "true");
+    EXPECT_EQ(s.reduce_only, "");
+    EXPECT_EQ(s.code, 0);
+  }
+  EXPECT_EQ(only(all, "DELETE /fapi/v1/algoOrder").size(), 1u);
+  // The exit's tick-to-order latency was measured from the frame that breached.
+  const std::string sent = wait_for_line(events_, {"\"event\":\"exit_sent\""}, kWaitMs);
+  EXPECT_NE(field(sent, "tick_to_order_ns"), "") << sent;
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, HedgeModeExitNamesThePositionSideAndSendsNoReduceOnly) {
+  start("hedge", Scenario{false, true, ""});
+  const double sl = wait_until_protected();
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  const auto all = orders();
+  check_single_exit(only(all, "POST /fapi/v1/order"), true);
+  for (const auto& o : all) EXPECT_EQ(o.code, 0) << o.endpoint;  // no -4061, no -1106
+  for (const auto& s : only(all, "POST /fapi/v1/algoOrder")) EXPECT_EQ(s.position_side, "LONG");
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, UnknownOutcome503IsLookedUpAndNeverSentTwice) {
+  start("unknown_503", {});
+  const double sl = wait_until_protected();
+  sim_post("/sim/faults", "unknown_503=1");
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_lookup\""}, kWaitMs).empty())
+      << read_file(events_);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  const auto exits = only(orders(), "POST /fapi/v1/order");
+  ASSERT_EQ(exits.size(), 1u) << "the exit was sent again after a 503";
+  EXPECT_EQ(exits[0].http_status, 503);
+  EXPECT_EQ(exits[0].outcome, "FILLED");
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, ADroppedFeedReconnectsAndTheNextBreachStillExits) {
+  start("dropped_feed", {});
+  const double sl = wait_until_protected();
+  sim_post("/sim/faults", "drop_market_ws=1");
+  ASSERT_FALSE(
+      wait_for_line(events_,
+                    {"\"event\":\"market_feed\"", "\"state\":\"connected\"", "\"connection\":2"},
+                    kWaitMs)
+          .empty())
+      << read_file(events_);
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  check_single_exit(only(orders(), "POST /fapi/v1/order"), false);
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, ASilentFeedRaisesAStaleAlert) {
+  start("stale_feed", Scenario{false, false, "stale_after_ms = 1500\n"});
+  wait_until_protected();
+  sim_post("/sim/faults", "silence_ms=5000");
+  EXPECT_FALSE(wait_for_line(events_, {"\"alert\":\"market_feed_stale\""}, kWaitMs).empty())
+      << read_file(events_);
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, OverTlsWithAVerifiedTestCertificate) {
+  start("tls", Scenario{true, false, ""});
+  const double sl = wait_until_protected();
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_) << read_file(dir_ + "/run.log");
+  check_single_exit(only(orders(), "POST /fapi/v1/order"), false);
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, SigtermLeavesTheHardStopOnTheExchange) {
+  start("sigterm", {});
+  wait_until_protected();
+  expect_clean_stop();
+  const auto all = orders();
+  EXPECT_GE(only(all, "POST /fapi/v1/algoOrder").size(), 1u);
+  EXPECT_EQ(only(all, "DELETE /fapi/v1/algoOrder").size(), 0u);
+  EXPECT_EQ(only(all, "POST /fapi/v1/order").size(), 0u);
+}
+
+}  // namespace
+}  // namespace exitbrain

@@ -1,0 +1,487 @@
+#include "tools/live_pipeline.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <chrono>
+#include <thread>
+
+#include "core/price_state_engine.hpp"
+#include "core/spsc_queue.hpp"
+#include "core/thread_affinity.hpp"
+#include "net/binance_message_parser.hpp"
+#include "net/endpoint_url.hpp"
+#include "net/rest_client.hpp"
+#include "net/ws_client.hpp"
+#include "strategies/exit_engine.hpp"
+#include "tools/json_line.hpp"
+#include "tools/live_messages.hpp"
+#include "tools/live_user_stream.hpp"
+#include "tools/order_gateway.hpp"
+#include "tools/replay_session.hpp"
+
+namespace exitbrain {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kMaxPositions = 4096;
+constexpr std::size_t kHotRing = 16 * 1024;
+constexpr std::size_t kSideRing = 2 * 1024;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+HttpTarget http_target(const EndpointUrl& u) {
+  return HttpTarget{u.tls, u.host, std::to_string(u.port)};
+}
+
+// Market frames -> events, on the [md] thread.
+class MarketIngest final : public WsHandler {
+ public:
+  MarketIngest(SymbolTable& symbols, SpscQueue<MarketEvent>& out, Journal& journal)
+      : parser_(symbols), out_(out), journal_(journal) {}
+
+  void on_frame(const char* data, std::size_t len, std::size_t capacity,
+                MonoNs received) noexcept override {
+    frames.fetch_add(1, std::memory_order_relaxed);
+    const ParseStatus s = parser_.parse(data, len, capacity, [&](const MarketEvent& parsed) {
+      MarketEvent e = parsed;
+      e.stamps.frame_in = received;
+      e.stamps.parsed = mono_now_ns();
+      out_.push(e);
+      events.fetch_add(1, std::memory_order_relaxed);
+    });
+    if (s == ParseStatus::kMalformed) {  // rare: the text is built off the normal path
+      malformed.fetch_add(1, std::memory_order_relaxed);
+      journal_.text(R"("event":"alert","alert":"market_message_malformed","field":)" +
+                    JsonLine::quote(parser_.last_error().field) + R"(,"reason":)" +
+                    JsonLine::quote(parser_.last_error().reason));
+    }
+  }
+
+  void on_status(const WsStatus& st) override {
+    if (st.kind == WsStatusKind::kConnected) reconnects.fetch_add(1);
+    if (st.kind == WsStatusKind::kStale) stale.fetch_add(1);
+    const bool alert = st.kind == WsStatusKind::kStale;
+    journal_.text(std::string(alert ? R"("event":"alert","alert":"market_feed_stale",)"
+                                    : R"("event":"market_feed",)") +
+                  R"("state":")" + to_string(st.kind) + R"(","connection":)" +
+                  std::to_string(st.connection) + R"(,"detail":)" + JsonLine::quote(st.detail) +
+                  (st.retry_in_ms ? R"(,"retry_in_ms":)" + std::to_string(st.retry_in_ms) : ""));
+  }
+
+  std::atomic<std::uint64_t> frames{0}, events{0}, malformed{0}, reconnects{0}, stale{0};
+
+ private:
+  BinanceMessageParser parser_;
+  SpscQueue<MarketEvent>& out_;
+  Journal& journal_;
+};
+
+// The io loop of an I/O thread, by wait strategy, until `stop`.
+void run_io(asio::io_context& io, WaitStrategy wait, const std::atomic<bool>& stop) {
+  while (!stop.load(std::memory_order_relaxed)) {
+    switch (wait) {
+      case WaitStrategy::kSpin:
+        io.poll();
+        break;
+      case WaitStrategy::kSpinYield:
+        io.poll();
+        std::this_thread::yield();
+        break;
+      case WaitStrategy::kBlock:
+        io.run_for(std::chrono::milliseconds(100));
+        break;
+    }
+    if (io.stopped()) io.restart();
+  }
+}
+
+}  // namespace
+
+struct LivePipeline::Impl {
+  Impl(const Config& c, SymbolTable& s, Journal& j, std::string key, const HmacSha256Signer& sg,
+       std::shared_ptr<asio::ssl::context> t)
+      : config(c),
+        live(c.live),
+        symbols(s),
+        journal(j),
+        api_key(std::move(key)),
+        signer(sg),
+        tls(std::move(t)),
+        q_md(kHotRing, &state_bell),
+        q_state(kHotRing, &decide_bell),
+        q_orders(kHotRing, &orders_bell),
+        q_account(kSideRing, live.threads.fused ? &state_bell : &decide_bell),
+        q_user_orders(kSideRing, &orders_bell) {
+    const int def = config.find_profile(config.default_profile);
+    plan = plan_atr_specs(config, {def});
+    state = std::make_unique<PriceStateEngine>(SymbolTable::kMaxSymbols, plan.specs, config.regime);
+    engine =
+        std::make_unique<ExitEngine>(config.profiles, plan.spec_of_profile, symbols, kMaxPositions);
+    awaiting_flat.assign(SymbolTable::kMaxSymbols, {false, false});
+  }
+
+  void pin(Stage stage) {
+    const int i = static_cast<int>(stage);
+    name_current_thread((std::string("eb-") + to_string(stage)).c_str());
+    if (live.threads.cpu[i] >= 0) {
+      const std::string err = pin_current_thread(live.threads.cpu[i]);
+      journal.text(R"("event":"thread","stage":")" + std::string(to_string(stage)) + R"(","cpu":)" +
+                   std::to_string(live.threads.cpu[i]) +
+                   (err.empty() ? "" : R"(,"error":)" + JsonLine::quote(err)));
+    }
+  }
+  WaitStrategy wait(Stage s) const { return live.threads.wait[static_cast<int>(s)]; }
+
+  // ---- decide -------------------------------------------------------------------------
+  void decide(const PriceState& st) {
+    engine->on_price(st, [this](const Decision& d) { emit(d); });
+  }
+
+  void emit(const Decision& decided) {
+    Decision d = decided;
+    if (d.kind == DecisionKind::kExit) {
+      d.stamps.decided = mono_now_ns();
+      exits_decided.fetch_add(1, std::memory_order_relaxed);
+      if (!d.remaining.is_positive()) awaiting_flat[d.symbol][static_cast<int>(d.side)] = true;
+    }
+    decisions.fetch_add(1, std::memory_order_relaxed);
+    q_orders.push(OrderWork{OrderWorkKind::kDecision, d});
+    journal.decision(d);
+  }
+
+  void drain_account() {
+    AccountChange c;
+    while (q_account.try_pop(c)) on_account(c);
+  }
+
+  // The exchange's view of a position (ACCOUNT_UPDATE). Rare: may log.
+  void on_account(const AccountChange& c) {
+    auto& waiting = awaiting_flat[c.symbol];
+    if (!c.amount.is_positive()) {  // flat: our full exits have landed
+      if (c.side_known)
+        waiting[static_cast<int>(c.side)] = false;
+      else
+        waiting = {false, false};
+    }
+    std::optional<std::uint32_t> index;
+    if (c.side_known) {
+      index = engine->find_open(c.symbol, c.side);
+    } else {
+      index = engine->find_open(c.symbol, Side::kLong);
+      if (!index) index = engine->find_open(c.symbol, Side::kShort);
+    }
+    if (index) {
+      const PositionState& pos = engine->position(*index);
+      const ExternalChange change = engine->sync_with_exchange(*index, c.amount);
+      if (change == ExternalChange::kNone) return;
+      journal.text(R"("event":"position_changed_outside","position":)" + std::to_string(*index) +
+                   R"(,"symbol":")" + std::string(symbols.name(c.symbol)) + R"(","side":")" +
+                   std::string(to_string(pos.side)) + R"(","amount":)" + to_string(c.amount));
+      if (change == ExternalChange::kClosed) {
+        OrderWork w;
+        w.kind = OrderWorkKind::kClosedOutside;
+        w.decision.position = *index;
+        w.decision.symbol = c.symbol;
+        w.decision.side = pos.side;
+        q_orders.push(w);
+      }
+      return;
+    }
+    if (!c.amount.is_positive() || !c.side_known) return;
+    // A state from before our own full exit filled: not a new position.
+    if (waiting[static_cast<int>(c.side)]) return;
+    adopt(c.symbol, c.side, c.amount, c.entry, c.time, "user_stream");
+  }
+
+  void adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at, const char* source) {
+    const std::string what = R"("symbol":")" + std::string(symbols.name(s)) + R"(","side":")" +
+                             std::string(to_string(side)) + R"(","qty":)" + to_string(amount) +
+                             R"(,"entry":)" + to_string(entry) + R"(,"source":")" + source + "\"";
+    if (live.run.foreign_positions == ForeignPolicy::kIgnore) {
+      journal.text(R"("event":"foreign_position","action":"ignored",)" + what);
+      return;
+    }
+    if (live.run.foreign_positions == ForeignPolicy::kAlert) {
+      journal.text(R"("event":"alert","alert":"foreign_position",)" + what);
+      return;
+    }
+    if (engine->position_count() >= kMaxPositions) {
+      journal.text(R"("event":"alert","alert":"position_table_full",)" + what);
+      return;
+    }
+    NewPosition np;
+    np.symbol = s;
+    np.side = side;
+    np.qty = amount;
+    np.entry = entry;
+    np.opened_at = opened_at;
+    np.profile = static_cast<std::uint16_t>(config.find_profile(config.default_profile));
+    if (auto err = engine->add_position(np, [this](const Decision& d) { emit(d); })) {
+      journal.text(R"("event":"alert","alert":"adopt_failed","field":")" + std::string(err->field) +
+                   R"(","reason":)" + JsonLine::quote(err->reason) + "," + what);
+      return;
+    }
+    adopted.fetch_add(1);
+    journal.text(R"("event":"position_adopted","position":)" +
+                 std::to_string(engine->position_count() - 1) + "," + what + R"(,"profile":")" +
+                 config.default_profile + "\"");
+  }
+
+  // ---- threads ------------------------------------------------------------------------
+  void state_loop() {
+    pin(Stage::kState);
+    MarketEvent ev;
+    PriceState st;
+    const bool fused = live.threads.fused;
+    for (;;) {
+      bool any = false;
+      while (q_md.try_pop(ev)) {
+        any = true;
+        if (!state->on_event(ev, st)) continue;
+        st.stamps.state = mono_now_ns();
+        if (fused)
+          decide(st);
+        else
+          q_state.push(st);
+      }
+      if (fused) drain_account();
+      if (!any) {
+        if (md_done.load() && q_md.size_approx() == 0) break;
+        idle_wait(wait(Stage::kState), state_bell);
+      }
+    }
+    state_done = true;
+    if (fused) decide_done = true;
+    decide_bell.ring();
+    orders_bell.ring();
+  }
+
+  void decide_loop() {
+    pin(Stage::kDecide);
+    PriceState st;
+    for (;;) {
+      bool any = false;
+      while (q_state.try_pop(st)) {
+        any = true;
+        decide(st);
+      }
+      drain_account();
+      if (!any) {
+        if (state_done.load() && q_state.size_approx() == 0) break;
+        idle_wait(wait(Stage::kDecide), decide_bell);
+      }
+    }
+    decide_done = true;
+    orders_bell.ring();
+  }
+
+  void orders_loop(OrderGateway& gw) {
+    pin(Stage::kOrders);
+    OrderWork w;
+    UserEvent e;
+    MonoNs next_timer = 0;
+    MonoNs drain_deadline = 0;
+    for (;;) {
+      bool any = false;
+      while (q_orders.try_pop(w)) {
+        any = true;
+        if (w.kind == OrderWorkKind::kDecision)
+          gw.on_decision(w.decision);
+        else
+          gw.on_closed_outside(w.decision.position);
+      }
+      while (q_user_orders.try_pop(e)) {
+        any = true;
+        gw.on_user_event(e);
+      }
+      const MonoNs now = mono_now_ns();
+      if (now >= next_timer) {
+        gw.on_timer();
+        next_timer = now + 100'000'000;
+      }
+      if (decide_done.load() && q_orders.size_approx() == 0) {
+        if (drain_deadline == 0) drain_deadline = now + live.run.shutdown_grace_ms * 1'000'000;
+        if (gw.idle() || now >= drain_deadline) break;
+      }
+      if (!any) idle_wait(wait(Stage::kOrders), orders_bell);
+    }
+    requests = gw.requests();
+    orders_done = true;
+  }
+
+  const Config& config;
+  const LiveConfig& live;
+  SymbolTable& symbols;
+  Journal& journal;
+  std::string api_key;
+  const HmacSha256Signer& signer;
+  std::shared_ptr<asio::ssl::context> tls;
+
+  Doorbell state_bell, decide_bell, orders_bell;
+  SpscQueue<MarketEvent> q_md;
+  SpscQueue<PriceState> q_state;
+  SpscQueue<OrderWork> q_orders;
+  SpscQueue<AccountChange> q_account;
+  SpscQueue<UserEvent> q_user_orders;
+
+  AtrPlan plan;
+  std::unique_ptr<PriceStateEngine> state;
+  std::unique_ptr<ExitEngine> engine;
+  std::vector<std::array<bool, 2>> awaiting_flat;  // per symbol and side
+  std::unique_ptr<MarketIngest> ingest;
+
+  std::atomic<bool> md_done{false}, state_done{false}, decide_done{false}, orders_done{false};
+  std::atomic<std::uint64_t> decisions{0}, exits_decided{0}, adopted{0};
+  std::uint64_t requests = 0;
+};
+
+LivePipeline::LivePipeline(const Config& config, SymbolTable& symbols, Journal& journal,
+                           std::string api_key, const HmacSha256Signer& signer,
+                           std::shared_ptr<asio::ssl::context> tls)
+    : impl_(std::make_unique<Impl>(config, symbols, journal, std::move(api_key), signer,
+                                   std::move(tls))) {}
+
+LivePipeline::~LivePipeline() = default;
+
+void LivePipeline::prepare(const StartupState& startup) {
+  Impl& p = *impl_;
+  PriceState ignored;
+  for (SymbolId s = 0; s < startup.klines.size(); ++s) {
+    for (const Candle& c : startup.klines[s]) {
+      MarketEvent ev;
+      ev.kind = MarketEventKind::kKline;
+      ev.symbol = s;
+      ev.kline_closed = true;
+      ev.kline = c;
+      ev.price = c.close;
+      ev.event_time = c.close_time();
+      (void)p.state->on_event(ev, ignored);
+    }
+  }
+  for (const PositionRisk& pr : startup.positions) {
+    const SymbolId s = *p.symbols.find(pr.symbol);
+    const Side side = pr.position_side == PositionSideField::kShort  ? Side::kShort
+                      : pr.position_side == PositionSideField::kLong ? Side::kLong
+                      : pr.amount.is_negative()                      ? Side::kShort
+                                                                     : Side::kLong;
+    const Qty qty = pr.amount.is_negative() ? -pr.amount : pr.amount;
+    const TimeMs opened = pr.update_time > 0 ? pr.update_time : wall_clock_ms();
+    p.adopt(s, side, qty, pr.entry_price, opened, "startup");
+  }
+  for (const PositionRisk& pr : startup.unmanaged_positions)
+    p.journal.text(R"("event":"unmanaged_position","symbol":)" + JsonLine::quote(pr.symbol) +
+                   R"(,"amount":)" + to_string(pr.amount) +
+                   R"(,"note":"not in [symbols] list: exitbrain does not touch it")");
+}
+
+std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
+                              PositionMode mode) {
+  Impl& p = *impl_;
+  const ExchangeSettings& ex = p.live.exchange;
+  const EndpointUrl rest_url = parse_endpoint_url(ex.rest_url).url;
+  const EndpointUrl market_url = parse_endpoint_url(ex.ws_market_url).url;
+  const EndpointUrl private_url = parse_endpoint_url(ex.ws_private_url).url;
+
+  // [orders]: its own kept-alive connection, opened now so the first exit does not pay.
+  RestClientOptions ro;
+  ro.api_key = p.api_key;
+  ro.timeout_ms = ex.timeout_ms;
+  RestClient order_rest(http_target(rest_url), p.tls, ro);
+  if (std::string err = order_rest.connect(); !err.empty()) return "order connection: " + err;
+  GatewaySettings gs;
+  gs.mode = mode;
+  gs.recv_window_ms = ex.recv_window_ms;
+  gs.hard_stops = p.live.run.hard_stop;
+  gs.hard_stop_policy = p.live.run.hard_stop_policy;
+  gs.run_key = static_cast<std::uint64_t>(wall_clock_ms() / 1000) & 0xFFFFFFFFFFull;
+  OrderGateway gateway(p.symbols, order_rest, p.signer, clock, p.journal, gs, kMaxPositions);
+
+  // [md]: one combined-stream connection on the /market route for every symbol.
+  if (p.live.symbols.size() > 512) return "more than 512 symbols need several connections";
+  std::string streams;
+  for (const std::string& name : p.live.symbols) {
+    const std::string sym = lower(name);
+    if (!streams.empty()) streams += '/';
+    streams += sym + "@" + p.live.run.mark_stream;
+    if (p.live.run.kline_stream) streams += "/" + sym + "@kline_1m";
+  }
+  WsClientOptions mo;
+  mo.where = WsTarget{market_url.tls, market_url.host, std::to_string(market_url.port),
+                      market_url.path + "/stream?streams=" + streams};
+  mo.stale_after_ms = p.live.run.stale_after_ms;
+  asio::io_context md_io;
+  p.ingest = std::make_unique<MarketIngest>(p.symbols, p.q_md, p.journal);
+  WsClient market(md_io, p.tls, mo, *p.ingest);
+
+  // [user]
+  asio::io_context user_io;
+  RestClient user_rest(http_target(rest_url), p.tls, ro);
+  UserStreamSettings us;
+  us.private_url = private_url;
+  UserStream user(user_io, p.tls, user_rest, p.symbols, p.journal, p.q_account, p.q_user_orders,
+                  us);
+  if (std::string err = user.start(); !err.empty()) return "user-data stream: " + err;
+
+  std::atomic<bool> io_stop{false};
+  std::thread user_thread([&] {
+    p.pin(Stage::kUser);
+    run_io(user_io, p.wait(Stage::kUser), io_stop);
+  });
+  std::thread orders_thread([&] { p.orders_loop(gateway); });
+  std::thread decide_thread;
+  if (!p.live.threads.fused) decide_thread = std::thread([&] { p.decide_loop(); });
+  std::thread state_thread([&] { p.state_loop(); });
+  std::atomic<bool> md_stop{false};
+  std::thread md_thread([&] {
+    p.pin(Stage::kMd);
+    market.start();
+    run_io(md_io, p.wait(Stage::kMd), md_stop);
+    market.stop();
+  });
+  p.journal.text(R"("event":"running","symbols":)" + std::to_string(p.live.symbols.size()) +
+                 R"(,"positions":)" + std::to_string(p.engine->position_count()) + R"(,"mode":")" +
+                 (mode == PositionMode::kHedge ? "hedge" : "one-way") + R"(","fused":)" +
+                 (p.live.threads.fused ? "true" : "false"));
+
+  while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+  // Stop taking new work, let in-flight orders finish, leave the hard stops in place.
+  p.journal.text(R"("event":"stopping")");
+  md_stop = true;
+  md_thread.join();
+  p.md_done = true;
+  p.state_bell.ring();
+  state_thread.join();
+  if (decide_thread.joinable()) decide_thread.join();
+  orders_thread.join();
+  io_stop = true;
+  user_thread.join();
+  user.stop();  // no thread runs user_io any more
+  return {};
+}
+
+LiveSummary LivePipeline::summary() const {
+  const Impl& p = *impl_;
+  LiveSummary s;
+  if (p.ingest) {
+    s.market_frames = p.ingest->frames.load();
+    s.market_events = p.ingest->events.load();
+    s.malformed_frames = p.ingest->malformed.load();
+    s.feed_reconnects = p.ingest->reconnects.load();
+    s.stale_alerts = p.ingest->stale.load();
+  }
+  s.decisions = p.decisions.load();
+  s.exits_decided = p.exits_decided.load();
+  s.requests = p.requests;
+  s.positions_adopted = p.adopted.load();
+  return s;
+}
+
+}  // namespace exitbrain

@@ -1,0 +1,709 @@
+#include "tools/sim/sim_server.hpp"
+
+#include <simdjson.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+
+#include "core/decimal.hpp"
+
+namespace exitbrain::sim {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using SteadyTime = std::chrono::steady_clock::time_point;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+TimeMs wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+enum class Route : std::uint8_t { kMarket, kPublic, kPrivate, kUnrouted };
+
+// The value of `key` in a query string, or empty.
+std::string_view query_value(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > key.size() && pair.substr(0, key.size()) == key && pair[key.size()] == '=')
+      return pair.substr(key.size() + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto at = s.find(sep);
+    if (at != 0) out.emplace_back(s.substr(0, at));
+    if (at == std::string_view::npos) break;
+    s.remove_prefix(at + 1);
+  }
+  return out;
+}
+
+// Event times of a recording, moved by `shift` ms: every 13-digit number after "E":, "T":
+// or "t": (exchange times are epoch milliseconds; trade ids there are far smaller).
+void shift_epoch_ms(std::string& payload, std::int64_t shift) {
+  if (shift == 0) return;
+  for (std::size_t i = 0; i + 4 < payload.size(); ++i) {
+    if (payload[i] != '"' || payload[i + 2] != '"' || payload[i + 3] != ':') continue;
+    const char k = payload[i + 1];
+    if (k != 'E' && k != 'T' && k != 't') continue;
+    std::size_t j = i + 4;
+    std::size_t end = j;
+    while (end < payload.size() && payload[end] >= '0' && payload[end] <= '9') ++end;
+    if (end - j != 13) continue;
+    const std::int64_t v = std::stoll(payload.substr(j, end - j)) + shift;
+    const std::string text = std::to_string(v);
+    if (text.size() == 13) payload.replace(j, 13, text);
+  }
+}
+
+// A one-minute candle built from mark prices, streamed as <symbol>@kline_1m.
+struct MinuteCandle {
+  TimeMs open_time = -1;
+  Decimal o, h, l, c;
+};
+
+std::string kline_payload(std::string_view symbol, const MinuteCandle& k, TimeMs event_time,
+                          bool closed) {
+  std::string s;
+  s.reserve(320);
+  s += "{\"e\":\"kline\",\"E\":" + std::to_string(event_time) + ",\"s\":\"";
+  s += symbol;
+  s += "\",\"k\":{\"t\":" + std::to_string(k.open_time) +
+       ",\"T\":" + std::to_string(k.open_time + 59'999) + ",\"s\":\"";
+  s += symbol;
+  s += "\",\"i\":\"1m\",\"f\":0,\"L\":0,\"o\":\"" + to_string(k.o) + "\",\"c\":\"" +
+       to_string(k.c) + "\",\"h\":\"" + to_string(k.h) + "\",\"l\":\"" + to_string(k.l) +
+       "\",\"v\":\"0\",\"n\":0,\"x\":" + (closed ? "true" : "false") +
+       ",\"q\":\"0\",\"V\":\"0\",\"Q\":\"0\",\"B\":\"0\"}}";
+  return s;
+}
+
+}  // namespace
+
+// A WebSocket connection as the server's fan-out sees it.
+struct WsPeer {
+  virtual ~WsPeer() = default;
+  virtual void send(std::shared_ptr<const std::string> message) = 0;
+  virtual void drop() = 0;  // closes the socket at once (a dropped connection)
+  Route route = Route::kMarket;
+  std::set<std::string> streams;
+  bool combined = false;
+  std::string listen_key;
+  bool expired_sent = false;
+};
+
+struct SimServer::Impl {
+  Impl(SimServerOptions o, std::unique_ptr<MarketFeed> f, std::deque<FeedMessage> pre,
+       SimExchange& e)
+      : opt(std::move(o)), feed(std::move(f)), pending(std::move(pre)), ex(e) {}
+
+  SimServerOptions opt;
+  std::unique_ptr<MarketFeed> feed;
+  std::deque<FeedMessage> pending;
+  SimExchange& ex;
+  asio::io_context io;
+  std::optional<ssl::context> tls;
+  tcp::acceptor acceptor{io};
+  asio::steady_timer pump_timer{io};
+  asio::steady_timer housekeeping_timer{io};
+  std::vector<std::weak_ptr<WsPeer>> peers;
+
+  bool shift_known = false;
+  std::int64_t shift = 0;
+  TimeMs live_from = 0;  // feed time (shifted) at which streaming starts
+  bool live = false;
+  TimeMs feed_base = 0;
+  SteadyTime wall_base{};
+  std::optional<FeedMessage> next_msg;
+  SteadyTime silent_until{};
+  std::map<std::string, MinuteCandle> candles;
+  std::set<std::string> symbols_with_klines;
+
+  std::atomic<std::uint64_t> market_messages{0}, http_requests{0}, ws_sessions{0};
+  std::atomic<bool> feed_done{false};
+
+  void accept();
+  void start_session(tcp::socket socket);
+  template <class Stream>
+  void upgrade(Stream stream, http::request<http::string_body> req);
+  void on_client_message(WsPeer& peer, std::string_view text);
+  void pump();
+  void feed_exchange(FeedMessage& m);
+  void broadcast(const std::string& stream, const std::string& payload, Route route);
+  void flush_user_events();
+  void housekeeping();
+  void apply_faults();
+  void open_start_positions(TimeMs now);
+  HttpAnswer inject_mark(std::string_view query);
+  void log(const std::string& line) const {
+    if (opt.verbose) std::cerr << "sim: " << line << "\n";
+  }
+};
+
+// ---- WebSocket sessions ------------------------------------------------------------------
+
+template <class Stream>
+class WsSession final : public WsPeer, public std::enable_shared_from_this<WsSession<Stream>> {
+ public:
+  WsSession(SimServer::Impl& srv, Stream&& stream) : srv_(srv), ws_(std::move(stream)) {}
+
+  void accept(http::request<http::string_body> req) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.async_accept(req, [self = this->shared_from_this()](error_code ec) {
+      if (ec) return;
+      self->srv_.peers.push_back(self);
+      self->srv_.ws_sessions.fetch_add(1);
+      self->read();
+    });
+  }
+
+  void send(std::shared_ptr<const std::string> message) override {
+    if (closed_) return;
+    if (out_.size() > 50'000) return drop();  // a reader that stopped reading
+    out_.push_back(std::move(message));
+    if (!writing_) write_next();
+  }
+
+  void drop() override {
+    if (closed_) return;
+    closed_ = true;
+    error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).close();
+  }
+
+ private:
+  void read() {
+    ws_.async_read(buf_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+      if (ec) {
+        self->closed_ = true;
+        return;
+      }
+      const std::string text = beast::buffers_to_string(self->buf_.data());
+      self->buf_.consume(self->buf_.size());
+      self->srv_.on_client_message(*self, text);
+      self->read();
+    });
+  }
+
+  void write_next() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*out_.front()),
+                    [self = this->shared_from_this()](error_code ec, std::size_t) {
+                      self->out_.pop_front();
+                      if (ec) {
+                        self->closed_ = true;
+                        self->writing_ = false;
+                        return;
+                      }
+                      if (!self->out_.empty()) return self->write_next();
+                      self->writing_ = false;
+                    });
+  }
+
+  SimServer::Impl& srv_;
+  websocket::stream<Stream> ws_;
+  beast::flat_buffer buf_;
+  std::deque<std::shared_ptr<const std::string>> out_;
+  bool writing_ = false;
+  bool closed_ = false;
+};
+
+// ---- HTTP sessions -----------------------------------------------------------------------
+
+template <class Stream>
+class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream>> {
+ public:
+  HttpSession(SimServer::Impl& srv, Stream&& stream)
+      : srv_(srv), stream_(std::move(stream)), delay_(srv.io) {}
+
+  void tls_handshake() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(10));
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = this->shared_from_this()](error_code ec) {
+                              if (!ec) self->read();
+                            });
+  }
+
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(1u << 20);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::minutes(30));
+    http::async_read(stream_, buf_, *parser_,
+                     [self = this->shared_from_this()](error_code ec, std::size_t) {
+                       if (!ec) self->on_request();
+                     });
+  }
+
+ private:
+  void on_request() {
+    http::request<http::string_body> req = parser_->release();
+    const std::string target(req.target());
+    const auto qmark = target.find('?');
+    const std::string path = target.substr(0, qmark);
+    const std::string query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
+    if (websocket::is_upgrade(req)) {
+      if (path.rfind("/private", 0) == 0) {
+        std::string key(query_value(query, "listenKey"));
+        if (key.empty()) {
+          const auto parts = split(path, '/');  // private, ws, <key>
+          if (parts.size() == 3 && parts[1] == "ws") key = parts[2];
+        }
+        if (!srv_.ex.listen_key_valid(key, wall_ms()))
+          return respond(400, R"({"code":-1125,"msg":"This listenKey does not exist."})", false);
+      }
+      beast::get_lowest_layer(stream_).expires_never();
+      srv_.upgrade(std::move(stream_), std::move(req));
+      return;
+    }
+    srv_.http_requests.fetch_add(1);
+    if (path == "/sim/mark") return respond(srv_.inject_mark(query), true);
+    const std::string api_key(req["X-MBX-APIKEY"]);
+    HttpRequestView view;
+    view.method = req.method_string();
+    view.path = path;
+    view.query = query;
+    view.body = req.body();
+    view.api_key = api_key;
+    HttpAnswer answer = srv_.ex.handle(view, wall_ms());
+    srv_.flush_user_events();
+    srv_.apply_faults();
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(answer.status), req.version());
+    res->set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : answer.headers) res->set(name, value);
+    res->body() = std::move(answer.body);
+    res->keep_alive(req.keep_alive());
+    res->prepare_payload();
+    const int delay_ms = srv_.ex.faults().delay_ms;
+    if (delay_ms > 0) {
+      delay_.expires_after(std::chrono::milliseconds(delay_ms));
+      delay_.async_wait([self = this->shared_from_this(), res](error_code) { self->write(res); });
+    } else {
+      write(res);
+    }
+  }
+
+  void respond(HttpAnswer a, bool keep_alive) { respond(a.status, std::move(a.body), keep_alive); }
+
+  void respond(int status, std::string body, bool keep_alive) {
+    auto res =
+        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    res->set(http::field::content_type, "application/json");
+    res->body() = std::move(body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    write(res);
+  }
+
+  void write(std::shared_ptr<http::response<http::string_body>> res) {
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res](error_code ec, std::size_t) {
+                        if (ec) return;
+                        if (!res->keep_alive()) {
+                          error_code ignored;
+                          beast::get_lowest_layer(self->stream_)
+                              .socket()
+                              .shutdown(tcp::socket::shutdown_both, ignored);
+                          return;
+                        }
+                        self->read();
+                      });
+  }
+
+  SimServer::Impl& srv_;
+  Stream stream_;
+  beast::flat_buffer buf_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  asio::steady_timer delay_;
+};
+
+// ---- the server --------------------------------------------------------------------------
+
+void SimServer::Impl::accept() {
+  acceptor.async_accept([this](error_code ec, tcp::socket socket) {
+    if (!ec) start_session(std::move(socket));
+    if (acceptor.is_open()) accept();
+  });
+}
+
+void SimServer::Impl::start_session(tcp::socket socket) {
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  if (tls) {
+    auto s = std::make_shared<HttpSession<TlsStream>>(
+        *this, TlsStream(beast::tcp_stream(std::move(socket)), *tls));
+    s->tls_handshake();
+  } else {
+    auto s = std::make_shared<HttpSession<beast::tcp_stream>>(*this,
+                                                              beast::tcp_stream(std::move(socket)));
+    s->read();
+  }
+}
+
+template <class Stream>
+void SimServer::Impl::upgrade(Stream stream, http::request<http::string_body> req) {
+  const std::string target(req.target());
+  const auto qmark = target.find('?');
+  std::string_view path = std::string_view(target).substr(0, qmark);
+  const std::string_view query =
+      qmark == std::string::npos ? std::string_view{} : std::string_view(target).substr(qmark + 1);
+  auto session = std::make_shared<WsSession<Stream>>(*this, std::move(stream));
+  Route route = Route::kUnrouted;
+  for (const auto& [prefix, r] : {std::pair{std::string_view("/market"), Route::kMarket},
+                                  std::pair{std::string_view("/public"), Route::kPublic},
+                                  std::pair{std::string_view("/private"), Route::kPrivate}}) {
+    if (path.substr(0, prefix.size()) == prefix) {
+      route = r;
+      path.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  session->route = route;
+  if (route == Route::kPrivate) {
+    session->listen_key = std::string(query_value(query, "listenKey"));
+    if (session->listen_key.empty() && path.substr(0, 4) == "/ws/")
+      session->listen_key = std::string(path.substr(4));
+  } else if (path == "/stream") {
+    session->combined = true;
+    for (auto& s : split(query_value(query, "streams"), '/')) session->streams.insert(s);
+  } else if (path.substr(0, 4) == "/ws/") {
+    for (auto& s : split(path.substr(4), '/')) session->streams.insert(s);
+  }
+  log("websocket " + target);
+  session->accept(std::move(req));
+}
+
+void SimServer::Impl::on_client_message(WsPeer& peer, std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::string reply;
+  if (parser.parse(text.data(), text.size()).get(doc)) {
+    reply = R"({"code":3,"msg":"Invalid JSON: )" + std::string("not a JSON object") + "\"}";
+  } else {
+    std::string_view method;
+    std::uint64_t id = 0;
+    const bool has_id = !doc["id"].get(id);
+    if (doc["method"].get(method)) {
+      reply = R"({"code":2,"msg":"Invalid request: missing method"})";
+    } else if (!has_id) {
+      reply = R"({"code":2,"msg":"Invalid request: request ID must be an unsigned integer"})";
+    } else if (method == "SUBSCRIBE" || method == "UNSUBSCRIBE") {
+      simdjson::dom::array params;
+      if (doc["params"].get(params)) {
+        reply = R"({"code":2,"msg":"Invalid request: missing params"})";
+      } else {
+        for (auto p : params) {
+          std::string_view s;
+          if (p.get(s)) continue;
+          if (method == "SUBSCRIBE")
+            peer.streams.insert(std::string(s));
+          else
+            peer.streams.erase(std::string(s));
+        }
+        reply = R"({"result":null,"id":)" + std::to_string(id) + "}";
+      }
+    } else if (method == "LIST_SUBSCRIPTIONS") {
+      reply = R"({"result":[)";
+      bool first = true;
+      for (const auto& s : peer.streams) {
+        reply += (first ? "\"" : ",\"") + s + "\"";
+        first = false;
+      }
+      reply += "],\"id\":" + std::to_string(id) + "}";
+    } else {
+      reply = R"({"code":2,"msg":"Invalid request: unknown method"})";
+    }
+  }
+  peer.send(std::make_shared<const std::string>(std::move(reply)));
+}
+
+void SimServer::Impl::pump() {
+  int budget = 2000;  // messages per turn, so sockets are served between turns
+  while (budget-- > 0) {
+    if (!next_msg) {
+      if (!pending.empty()) {
+        next_msg = std::move(pending.front());
+        pending.pop_front();
+      } else {
+        next_msg = feed->next();
+      }
+      if (!next_msg) {
+        feed_done = true;
+        log("feed finished");
+        return;
+      }
+      if (!shift_known) {
+        shift_known = true;
+        const TimeMs first_live = next_msg->time + opt.history_ms;
+        shift = opt.shift_times ? wall_ms() - first_live : 0;
+        live_from = first_live + shift;
+      }
+      next_msg->time += shift;
+      shift_epoch_ms(next_msg->payload, shift);
+    }
+    FeedMessage& m = *next_msg;
+    if (m.time < live_from) {  // history: klines only
+      feed_exchange(m);
+      next_msg.reset();
+      continue;
+    }
+    const SteadyTime now = std::chrono::steady_clock::now();
+    if (!live) {
+      live = true;
+      feed_base = m.time;
+      wall_base = now;
+      log("streaming");
+      open_start_positions(m.time);
+    }
+    if (opt.speed > 0) {
+      const auto due =
+          wall_base + std::chrono::microseconds(static_cast<std::int64_t>(
+                          static_cast<double>(m.time - feed_base) * 1000.0 / opt.speed));
+      if (due > now) {
+        pump_timer.expires_at(due);
+        pump_timer.async_wait([this](error_code ec) {
+          if (!ec) pump();
+        });
+        return;
+      }
+    }
+    feed_exchange(m);
+    broadcast(m.stream, m.payload,
+              m.stream.find("@bookTicker") != std::string::npos ||
+                      m.stream.find("@depth") != std::string::npos
+                  ? Route::kPublic
+                  : Route::kMarket);
+    market_messages.fetch_add(1);
+    next_msg.reset();
+    flush_user_events();
+  }
+  asio::post(io, [this] { pump(); });
+}
+
+void SimServer::Impl::open_start_positions(TimeMs now) {
+  for (const std::string& spec : opt.open_at_start) {
+    const auto parts = split(spec, ':');
+    std::string error = "not SYMBOL:LONG|SHORT:QTY";
+    if (parts.size() == 3 && (parts[1] == "LONG" || parts[1] == "SHORT")) {
+      Decimal qty;
+      if (parse_decimal(parts[2], qty) == DecimalError::kOk && qty.is_positive()) {
+        const auto err =
+            ex.open_position(parts[0], parts[1] == "LONG" ? Side::kLong : Side::kShort, qty, now);
+        if (!err) {
+          std::cerr << "sim: opened " << spec << "\n";
+          continue;
+        }
+        error = *err;
+      }
+    }
+    std::cerr << "sim: cannot open " << spec << ": " << error << "\n";
+  }
+  flush_user_events();
+}
+
+// POST /sim/mark?symbol=X&price=P: a mark price now, streamed and applied like a feed
+// message (tests and demos use it to breach a stop at a known price).
+HttpAnswer SimServer::Impl::inject_mark(std::string_view query) {
+  const std::string symbol(query_value(query, "symbol"));
+  Decimal price;
+  if (symbol.empty() || parse_decimal(query_value(query, "price"), price) != DecimalError::kOk ||
+      !price.is_positive())
+    return HttpAnswer{
+        400, R"({"code":-1102,"msg":"symbol and a positive price are required"})", {}};
+  FeedMessage m;
+  m.time = wall_ms();
+  m.symbol = symbol;
+  m.is_mark = true;
+  m.mark = price;
+  m.payload = mark_price_payload(symbol, m.time, price, price);
+  feed_exchange(m);
+  const std::string base = lower_symbol(symbol) + "@markPrice";
+  const auto saved = silent_until;
+  silent_until = {};  // an injected price is delivered even during a silence fault
+  broadcast(base + "@1s", m.payload, Route::kMarket);
+  broadcast(base, m.payload, Route::kMarket);
+  silent_until = saved;
+  flush_user_events();
+  return HttpAnswer{
+      200, R"({"symbol":")" + symbol + R"(","markPrice":")" + to_string(price) + "\"}", {}};
+}
+
+void SimServer::Impl::feed_exchange(FeedMessage& m) {
+  if (m.stream.find("@kline_") != std::string::npos) symbols_with_klines.insert(m.symbol);
+  if (!m.is_mark) return;
+  ex.on_mark_price(m.symbol, m.mark, m.time);
+  if (!live || symbols_with_klines.count(m.symbol)) return;
+  MinuteCandle& k = candles[m.symbol];
+  const TimeMs minute = m.time - m.time % 60'000;
+  const std::string stream = lower_symbol(m.symbol) + "@kline_1m";
+  if (k.open_time >= 0 && minute != k.open_time)
+    broadcast(stream, kline_payload(m.symbol, k, m.time, true), Route::kMarket);
+  if (minute != k.open_time) {
+    k.open_time = minute;
+    k.o = k.h = k.l = k.c = m.mark;
+  } else {
+    k.h = std::max(k.h, m.mark);
+    k.l = std::min(k.l, m.mark);
+    k.c = m.mark;
+  }
+  broadcast(stream, kline_payload(m.symbol, k, m.time, false), Route::kMarket);
+}
+
+void SimServer::Impl::broadcast(const std::string& stream, const std::string& payload,
+                                Route route) {
+  if (std::chrono::steady_clock::now() < silent_until) return;
+  std::shared_ptr<const std::string> raw, wrapped;
+  for (auto it = peers.begin(); it != peers.end();) {
+    auto peer = it->lock();
+    if (!peer) {
+      it = peers.erase(it);
+      continue;
+    }
+    ++it;
+    const bool route_ok =
+        peer->route == route || (peer->route == Route::kUnrouted && route == Route::kPublic);
+    if (!route_ok || !peer->streams.count(stream)) continue;
+    if (peer->combined) {
+      if (!wrapped) wrapped = std::make_shared<const std::string>(wrap_combined(stream, payload));
+      peer->send(wrapped);
+    } else {
+      if (!raw) raw = std::make_shared<const std::string>(payload);
+      peer->send(raw);
+    }
+  }
+}
+
+void SimServer::Impl::flush_user_events() {
+  const std::vector<std::string> events = ex.take_user_events();
+  if (events.empty()) return;
+  for (const auto& e : events) {
+    auto msg = std::make_shared<const std::string>(e);
+    for (auto& w : peers) {
+      auto peer = w.lock();
+      if (peer && peer->route == Route::kPrivate && !peer->expired_sent) peer->send(msg);
+    }
+  }
+}
+
+void SimServer::Impl::apply_faults() {
+  Faults& f = ex.faults();
+  if (f.drop_market_ws) {
+    f.drop_market_ws = false;
+    int dropped = 0;
+    for (auto& w : peers) {
+      auto peer = w.lock();
+      if (peer && peer->route != Route::kPrivate) {
+        peer->drop();
+        ++dropped;
+      }
+    }
+    log("fault: dropped " + std::to_string(dropped) + " market connections");
+  }
+  if (f.silence_ms > 0) {
+    silent_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(f.silence_ms);
+    log("fault: silent for " + std::to_string(f.silence_ms) + " ms");
+    f.silence_ms = 0;
+  }
+}
+
+void SimServer::Impl::housekeeping() {
+  apply_faults();
+  flush_user_events();
+  const TimeMs now = wall_ms();
+  for (auto& w : peers) {
+    auto peer = w.lock();
+    if (!peer || peer->route != Route::kPrivate || peer->expired_sent) continue;
+    if (!ex.listen_key_valid(peer->listen_key, now)) {
+      peer->expired_sent = true;
+      peer->send(std::make_shared<const std::string>(R"({"e":"listenKeyExpired","E":)" +
+                                                     std::to_string(now) + R"(,"listenKey":")" +
+                                                     peer->listen_key + "\"}"));
+    }
+  }
+  housekeeping_timer.expires_after(std::chrono::milliseconds(100));
+  housekeeping_timer.async_wait([this](error_code ec) {
+    if (!ec) housekeeping();
+  });
+}
+
+SimServer::SimServer(SimServerOptions options, std::unique_ptr<MarketFeed> feed,
+                     std::deque<FeedMessage> prefetched, SimExchange& exchange)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(feed), std::move(prefetched),
+                                   exchange)) {}
+
+SimServer::~SimServer() = default;
+
+std::uint16_t SimServer::listen() {
+  Impl& s = *impl_;
+  if (!s.opt.tls_cert.empty()) {
+    s.tls.emplace(ssl::context::tls_server);
+    error_code ec;
+    s.tls->use_certificate_chain_file(s.opt.tls_cert, ec);
+    if (ec) throw std::runtime_error("tls_cert " + s.opt.tls_cert + ": " + ec.message());
+    s.tls->use_private_key_file(s.opt.tls_key, ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("tls_key " + s.opt.tls_key + ": " + ec.message());
+  }
+  const tcp::endpoint ep(asio::ip::make_address(s.opt.bind_address), s.opt.port);
+  s.acceptor.open(ep.protocol());
+  s.acceptor.set_option(tcp::acceptor::reuse_address(true));
+  error_code ec;
+  s.acceptor.bind(ep, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + s.opt.bind_address + ":" +
+                             std::to_string(s.opt.port) + ": " + ec.message());
+  s.acceptor.listen();
+  s.accept();
+  return s.acceptor.local_endpoint().port();
+}
+
+void SimServer::run() {
+  Impl& s = *impl_;
+  asio::post(s.io, [&s] {
+    s.pump();
+    s.housekeeping();
+  });
+  s.io.run();
+}
+
+void SimServer::stop() {
+  impl_->io.stop();
+}
+
+SimServerStats SimServer::stats() const {
+  SimServerStats st;
+  st.market_messages = impl_->market_messages.load();
+  st.http_requests = impl_->http_requests.load();
+  st.ws_sessions = impl_->ws_sessions.load();
+  st.feed_done = impl_->feed_done.load();
+  return st;
+}
+
+}  // namespace exitbrain::sim
