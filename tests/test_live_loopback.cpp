@@ -11,6 +11,7 @@
 #include <cmath>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "net/rest_client.hpp"
@@ -57,7 +58,7 @@ std::string field(const std::string& line, const std::string& key) {
 
 // One request in the sim's record of order-endpoint requests (GET /sim/orders).
 struct OrderEntry {
-  std::string endpoint, client_id, outcome, reduce_only, position_side, close_position;
+  std::string endpoint, client_id, outcome, reduce_only, position_side, close_position, quantity;
   std::int64_t http_status = 0, code = 0;
 };
 
@@ -129,6 +130,34 @@ class LiveLoopback : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << path << ": " << r.error << r.body;
     return r.body;
   }
+  // The take-profit prices of the levels line.
+  std::vector<double> take_profits() const {
+    std::vector<double> out;
+    const auto at = levels_line_.find("\"tp\":[");
+    if (at == std::string::npos) return out;
+    std::string list = levels_line_.substr(at + 6, levels_line_.find(']', at) - at - 6);
+    std::size_t from = 0;
+    while (from < list.size()) {
+      const auto comma = list.find(',', from);
+      out.push_back(std::stod(list.substr(from, comma - from)));
+      if (comma == std::string::npos) break;
+      from = comma + 1;
+    }
+    return out;
+  }
+  void mark(double price) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f", price);
+    sim_post("/sim/mark", std::string("symbol=TESTUSDT&price=") + text);
+  }
+  // Lines of the events file that contain `needle`.
+  int count_events(const std::string& needle) const {
+    const std::string all = read_file(events_);
+    int n = 0;
+    for (auto at = all.find(needle); at != std::string::npos; at = all.find(needle, at + 1)) ++n;
+    return n;
+  }
+
   void sim_post(const std::string& path, const std::string& query) {
     const RestReply& r = control_->request(HttpMethod::kPost, path, query, false);
     ASSERT_EQ(r.status, 200) << path << "?" << query << ": " << r.error << r.body;
@@ -139,6 +168,7 @@ class LiveLoopback : public ::testing::Test {
   double wait_until_protected() {
     const std::string levels =
         wait_for_line(events_, {"\"event\":\"levels\"", "\"provisional\":false"}, kWaitMs);
+    levels_line_ = levels;
     EXPECT_FALSE(levels.empty()) << read_file(dir_ + "/run.log") << read_file(events_);
     const std::string placed =
         wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs);
@@ -175,6 +205,7 @@ class LiveLoopback : public ::testing::Test {
         if (!params["reduceOnly"].get(sv)) o.reduce_only = sv;
         if (!params["positionSide"].get(sv)) o.position_side = sv;
         if (!params["closePosition"].get(sv)) o.close_position = sv;
+        if (!params["quantity"].get(sv)) o.quantity = sv;
       }
       out.push_back(o);
     }
@@ -189,7 +220,7 @@ class LiveLoopback : public ::testing::Test {
 
   void expect_clean_stop() { EXPECT_EQ(run_.stop(), 0) << read_file(dir_ + "/run.log"); }
 
-  std::string dir_, events_;
+  std::string dir_, events_, levels_line_;
   int port_ = 0;
   ChildProcess sim_, run_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
@@ -312,6 +343,95 @@ TEST_F(LiveLoopback, SigtermLeavesTheHardStopOnTheExchange) {
   EXPECT_GE(only(all, "POST /fapi/v1/algoOrder").size(), 1u);
   EXPECT_EQ(only(all, "DELETE /fapi/v1/algoOrder").size(), 0u);
   EXPECT_EQ(only(all, "POST /fapi/v1/order").size(), 0u);
+}
+
+TEST_F(LiveLoopback, TheTakeProfitLadderExitsEachLegOnceAndEndsFlat) {
+  start("tp_ladder", {});
+  wait_until_protected();
+  const std::vector<double> tp = take_profits();
+  ASSERT_GE(tp.size(), 2u) << levels_line_;
+  for (std::size_t leg = 0; leg < tp.size(); ++leg) {
+    mark(tp[leg]);
+    ASSERT_FALSE(wait_for_line(events_,
+                               {"\"event\":\"exit\"", "\"leg\":" + std::to_string(leg) + ","},
+                               kWaitMs)
+                     .empty())
+        << "leg " << leg << "\n"
+        << read_file(events_);
+  }
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit\"", "\"remaining\":0,"}, kWaitMs).empty())
+      << read_file(events_);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"hard_stop_cancelled\""}, kWaitMs).empty())
+      << read_file(events_);
+  // The exchange saw one order per decided exit, each under its own id, together exactly
+  // the position: nothing sent twice, nothing left over.
+  const auto exits = only(orders(), "POST /fapi/v1/order");
+  EXPECT_EQ(static_cast<int>(exits.size()), count_events("\"event\":\"exit\""));
+  double total = 0;
+  std::set<std::string> ids;
+  for (const auto& e : exits) {
+    EXPECT_EQ(e.outcome, "FILLED");
+    EXPECT_EQ(e.reduce_only, "true");
+    total += std::stod(e.quantity);
+    ids.insert(e.client_id);
+  }
+  EXPECT_EQ(ids.size(), exits.size());
+  EXPECT_DOUBLE_EQ(total, 10.0);
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, TrailingMovesTheHardStopNewFirstThenExitsOnTheTrail) {
+  start("trailing", {});
+  wait_until_protected();
+  const std::vector<double> tp = take_profits();
+  ASSERT_FALSE(tp.empty());
+  // Up just short of the first target: the trail starts and pulls the stop up.
+  mark(tp[0] - 0.02);
+  const std::string moved =
+      wait_for_line(events_, {"\"event\":\"sl_moved\"", "\"reason\":\"trailing\""}, kWaitMs);
+  ASSERT_FALSE(moved.empty()) << read_file(events_);
+  const double trail = std::stod(field(moved, "sl"));
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"seq\":2,"}, kWaitMs).empty())
+      << read_file(events_);
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"hard_stop_cancelled\"", "\"seq\":1,"}, kWaitMs).empty())
+      << read_file(events_);
+  // On the exchange the new stop stood before the old one was cancelled.
+  auto all = orders();
+  int placed_second = -1, cancelled_first = -1;
+  for (int i = 0; i < static_cast<int>(all.size()); ++i) {
+    if (all[i].endpoint == "POST /fapi/v1/algoOrder" && all[i].client_id.size() > 2 &&
+        all[i].client_id.substr(all[i].client_id.size() - 2) == "-2")
+      placed_second = i;
+    if (all[i].endpoint == "DELETE /fapi/v1/algoOrder" && cancelled_first < 0) cancelled_first = i;
+  }
+  ASSERT_GE(placed_second, 0);
+  ASSERT_GE(cancelled_first, 0);
+  EXPECT_LT(placed_second, cancelled_first);
+  mark(trail - 0.01);
+  const std::string exit =
+      wait_for_line(events_, {"\"event\":\"exit\"", "\"reason\":\"trailing_stop\""}, kWaitMs);
+  ASSERT_FALSE(exit.empty()) << read_file(events_);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty());
+  check_single_exit(only(orders(), "POST /fapi/v1/order"), false);
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, ARateLimitedExitIsResentUnderTheSameIdAfterTheBackOff) {
+  start("rate_limited", {});
+  const double sl = wait_until_protected();
+  sim_post("/sim/faults", "rate_limit_429=1");
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  const auto exits = only(orders(), "POST /fapi/v1/order");
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_EQ(exits[0].http_status, 429);
+  EXPECT_NE(exits[0].outcome, "FILLED");
+  EXPECT_EQ(exits[1].outcome, "FILLED");
+  EXPECT_EQ(exits[0].client_id, exits[1].client_id);
+  expect_clean_stop();
 }
 
 }  // namespace

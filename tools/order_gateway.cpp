@@ -1,12 +1,17 @@
 #include "tools/order_gateway.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace exitbrain {
 namespace {
 
 constexpr int kOrderDoesNotExist = -2013;  // GET /fapi/v1/order, GET algoOrder: never seen
 constexpr int kUnknownOrderSent = -2011;   // cancel of an order that is not open
+
+// Weights of binance-api.md §2: an order counts against the order limits too.
+constexpr RequestCost kOrderCost{1, 1};
+constexpr RequestCost kQueryCost{1, 0};
 
 bool is_final(RestOrderStatus s) noexcept {
   return s == RestOrderStatus::kFilled || s == RestOrderStatus::kCanceled ||
@@ -99,20 +104,26 @@ void OrderGateway::maybe_release(std::uint32_t position) {
 void OrderGateway::run_exit(std::optional<TrackerCommand> c) {
   while (c) {
     switch (c->kind) {
-      case TrackerCommandKind::kSend:
-        if (c->after_backoff) {
-          defer_exit(*c, settings_.retry_delay_ms);
+      case TrackerCommandKind::kSend: {
+        const std::int64_t wait = std::max(c->after_backoff ? settings_.retry_delay_ms : 0,
+                                           wait_for_limits_ms(kOrderCost));
+        if (wait > 0) {
+          defer_exit(*c, wait);
           return;
         }
         c = send_exit(*c);
         break;
-      case TrackerCommandKind::kLookup:
-        if (c->after_backoff) {
-          defer_exit(*c, settings_.lookup_delay_ms);
+      }
+      case TrackerCommandKind::kLookup: {
+        const std::int64_t wait = std::max(c->after_backoff ? settings_.lookup_delay_ms : 0,
+                                           wait_for_limits_ms(kQueryCost));
+        if (wait > 0) {
+          defer_exit(*c, wait);
           return;
         }
         c = lookup_exit(*c);
         break;
+      }
       case TrackerCommandKind::kAlert:
         alert(c->position, "exit_failed", c->reason, 0);
         c.reset();
@@ -135,8 +146,7 @@ std::optional<TrackerCommand> OrderGateway::send_exit(const TrackerCommand& c) {
     alert(c.position, "exit_query_overflow", ErrorAction::kOurBug, 0);
     return tracker_.on_error(c.position, c.order_seq, ErrorAction::kOurBug);
   }
-  ++requests_;
-  const RestReply& r = rest_.request(HttpMethod::kPost, "/fapi/v1/order", query_.view(), true);
+  const RestReply& r = send(HttpMethod::kPost, "/fapi/v1/order", kOrderCost);
   LatencyStamps stamps = p.stamps;
   stamps.order_out = r.bytes_out;
   OrderRecord sent;
@@ -184,8 +194,7 @@ std::optional<TrackerCommand> OrderGateway::lookup_exit(const TrackerCommand& c)
   query_.clear();
   query_.add("symbol", symbols_.name(p.symbol)).add("origClientOrderId", id.view());
   query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
-  ++requests_;
-  const RestReply& r = rest_.request(HttpMethod::kGet, "/fapi/v1/order", query_.view(), true);
+  const RestReply& r = send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
   int code = 0;
   if (r.outcome == RestReply::Outcome::kAnswered) {
     const ErrorAction action = classify(r, code);
@@ -230,6 +239,11 @@ void OrderGateway::run_stops(const HardStopCommands& cs) {
 }
 
 void OrderGateway::run_stop(const HardStopCommand& c) {
+  if (c.kind != HardStopCommandKind::kAlert) {
+    const std::int64_t wait =
+        wait_for_limits_ms(c.kind == HardStopCommandKind::kPlace ? kOrderCost : kQueryCost);
+    if (wait > 0) return defer_stop(c, wait);
+  }
   switch (c.kind) {
     case HardStopCommandKind::kPlace:
       run_stops(place_stop(c));
@@ -252,8 +266,7 @@ HardStopCommands OrderGateway::place_stop(const HardStopCommand& c) {
   query_.clear();
   write_hard_stop(query_, symbols_.name(p.symbol), p.side, c.trigger, id, settings_.mode, timing());
   query_.sign(signer_);
-  ++requests_;
-  const RestReply& r = rest_.request(HttpMethod::kPost, "/fapi/v1/algoOrder", query_.view(), true);
+  const RestReply& r = send(HttpMethod::kPost, "/fapi/v1/algoOrder", kOrderCost);
   if (r.outcome == RestReply::Outcome::kNotSent)
     return hard_.on_place_failed(c.position, c.stop_seq, ErrorAction::kRetryBackoff);
   if (r.outcome == RestReply::Outcome::kUnknown)
@@ -276,8 +289,7 @@ HardStopCommands OrderGateway::lookup_stop(const HardStopCommand& c) {
   query_.clear();
   query_.add("clientAlgoId", id.view());
   query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
-  ++requests_;
-  const RestReply& r = rest_.request(HttpMethod::kGet, "/fapi/v1/algoOrder", query_.view(), true);
+  const RestReply& r = send(HttpMethod::kGet, "/fapi/v1/algoOrder", kQueryCost);
   if (r.outcome == RestReply::Outcome::kAnswered) {
     int code = 0;
     const ErrorAction action = classify(r, code);
@@ -298,9 +310,7 @@ void OrderGateway::cancel_stop(const HardStopCommand& c) {
   query_.clear();
   query_.add("symbol", symbols_.name(p.symbol)).add("clientAlgoId", id.view());
   query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
-  ++requests_;
-  const RestReply& r =
-      rest_.request(HttpMethod::kDelete, "/fapi/v1/algoOrder", query_.view(), true);
+  const RestReply& r = send(HttpMethod::kDelete, "/fapi/v1/algoOrder", kQueryCost);
   int code = 0;
   if (r.outcome == RestReply::Outcome::kAnswered) {
     const ErrorAction action = classify(r, code);
@@ -380,6 +390,27 @@ void OrderGateway::on_timer() {
   // Throttled or refused stop moves are offered again.
   for (std::uint32_t i = 0; i < positions_.size(); ++i)
     if (positions_[i].known && !positions_[i].engine_flat) offer_engine_stop(i);
+}
+
+const RestReply& OrderGateway::send(HttpMethod method, std::string_view path,
+                                    const RequestCost& cost) {
+  ++requests_;
+  limits_.on_request_sent(clock_.server_now(wall_clock_ms()), cost);
+  const RestReply& r = rest_.request(method, path, query_.view(), true);
+  if (r.outcome != RestReply::Outcome::kAnswered) return r;
+  std::array<HttpHeaderView, 8> headers{};
+  std::size_t n = 0;
+  for (const auto& h : r.headers)
+    if (n < headers.size()) headers[n++] = HttpHeaderView{h.name, h.value};
+  limits_.on_response(clock_.server_now(wall_clock_ms()), r.status, {headers.data(), n});
+  return r;
+}
+
+std::int64_t OrderGateway::wait_for_limits_ms(const RequestCost& cost) const {
+  // Exits and hard stops are essential: they may use the weight kept in reserve, but they
+  // respect a 429 back-off and a 418 ban (sending then would only extend them).
+  const TimeMs now = clock_.server_now(wall_clock_ms());
+  return std::max<std::int64_t>(limits_.not_before(now, cost, true) - now, 0);
 }
 
 void OrderGateway::resync_clock() {

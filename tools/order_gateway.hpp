@@ -15,6 +15,7 @@
 #include "core/symbol_table.hpp"
 #include "net/hmac_signer.hpp"
 #include "net/order_format.hpp"
+#include "net/rate_limits.hpp"
 #include "net/rest_client.hpp"
 #include "net/rest_responses.hpp"
 #include "net/server_clock.hpp"
@@ -54,6 +55,7 @@ class OrderGateway {
   // Nothing in flight and nothing deferred: a graceful stop may exit.
   bool idle() const noexcept;
   std::uint64_t requests() const noexcept { return requests_; }
+  const RateLimitTracker& rate_limits() const noexcept { return limits_; }
 
   std::uint64_t position_key(std::uint32_t position) const noexcept {
     return (settings_.run_key << 20) | position;
@@ -89,6 +91,10 @@ class OrderGateway {
   void offer_engine_stop(std::uint32_t position);
   void maybe_release(std::uint32_t position);
   void resync_clock();
+  // One signed request through the rate-limit tracker (counted out, headers read back).
+  const RestReply& send(HttpMethod method, std::string_view path, const RequestCost& cost);
+  // How long the limits say to wait before a request of this cost (0: go now).
+  std::int64_t wait_for_limits_ms(const RequestCost& cost) const;
   RequestTiming timing() const;
   // Error code and action of a non-2xx answer.
   ErrorAction classify(const RestReply& r, int& code);
@@ -108,6 +114,7 @@ class OrderGateway {
   std::vector<Deferred> deferred_;
   QueryWriter query_;
   RestResponseParser parser_;
+  RateLimitTracker limits_;
   std::uint64_t requests_ = 0;
 };
 
