@@ -66,6 +66,7 @@ struct Scenario {
   bool tls = false;
   bool hedge = false;
   std::string extra_run_toml;
+  std::string top_toml;  // before the tables: default_profile, [profile.X] come after
 };
 
 class LiveLoopback : public ::testing::Test {
@@ -99,7 +100,7 @@ class LiveLoopback : public ::testing::Test {
     const std::string ws = sc.tls ? "wss://" : "ws://";
     const std::string at = host + ":" + std::to_string(port_);
     std::ofstream cfg(dir_ + "/exitbrain.toml");
-    cfg << "[exchange]\nrest_url = \"" << http << at << "\"\nws_market_url = \"" << ws << at
+    cfg << sc.top_toml << "[exchange]\nrest_url = \"" << http << at << "\"\nws_market_url = \"" << ws << at
         << "/market\"\nws_public_url = \"" << ws << at << "/public\"\nws_private_url = \"" << ws
         << at << "/private\"\n";
     if (sc.tls) cfg << "ca_file = \"" << dir_ << "/ca.pem\"\n";
@@ -271,7 +272,7 @@ TEST_F(LiveLoopback, StopLossBreachExitsOnceReduceOnlyAndThenRemovesTheHardStop)
 }
 
 TEST_F(LiveLoopback, HedgeModeExitNamesThePositionSideAndSendsNoReduceOnly) {
-  start("hedge", Scenario{false, true, ""});
+  start("hedge", Scenario{false, true, "", ""});
   const double sl = wait_until_protected();
   breach(sl);
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
@@ -317,7 +318,7 @@ TEST_F(LiveLoopback, ADroppedFeedReconnectsAndTheNextBreachStillExits) {
 }
 
 TEST_F(LiveLoopback, ASilentFeedRaisesAStaleAlert) {
-  start("stale_feed", Scenario{false, false, "stale_after_ms = 1500\n"});
+  start("stale_feed", Scenario{false, false, "stale_after_ms = 1500\n", ""});
   wait_until_protected();
   sim_post("/sim/faults", "silence_ms=5000");
   EXPECT_FALSE(wait_for_line(events_, {"\"alert\":\"market_feed_stale\""}, kWaitMs).empty())
@@ -326,7 +327,7 @@ TEST_F(LiveLoopback, ASilentFeedRaisesAStaleAlert) {
 }
 
 TEST_F(LiveLoopback, OverTlsWithAVerifiedTestCertificate) {
-  start("tls", Scenario{true, false, ""});
+  start("tls", Scenario{true, false, "", ""});
   const double sl = wait_until_protected();
   breach(sl);
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
@@ -431,6 +432,43 @@ TEST_F(LiveLoopback, ARateLimitedExitIsResentUnderTheSameIdAfterTheBackOff) {
   EXPECT_NE(exits[0].outcome, "FILLED");
   EXPECT_EQ(exits[1].outcome, "FILLED");
   EXPECT_EQ(exits[0].client_id, exits[1].client_id);
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, AClockSkewIsResyncedAndTheExitResentUnderTheSameId) {
+  start("clock_skew", {});
+  const double sl = wait_until_protected();
+  // The exchange's clock jumps 6 s ahead: exitbrain's timestamps fall outside recvWindow.
+  sim_post("/sim/faults", "clock_skew_ms=6000");
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  const auto exits = only(orders(), "POST /fapi/v1/order");
+  ASSERT_GE(exits.size(), 2u);
+  EXPECT_EQ(exits.front().code, -1021);
+  EXPECT_EQ(exits.back().outcome, "FILLED");
+  int filled = 0;
+  for (const auto& e : exits) {
+    EXPECT_EQ(e.client_id, exits.front().client_id);
+    filled += e.outcome == "FILLED";
+  }
+  EXPECT_EQ(filled, 1);
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, AProfileOnTheMidSubscribesBookTickersOnThePublicRoute) {
+  Scenario sc;
+  sc.top_toml = "default_profile = \"MID\"\n";
+  sc.extra_run_toml = "[profile.MID]\ntrigger_source = \"mid\"\n";
+  start("mid_trigger", sc);
+  EXPECT_FALSE(
+      wait_for_line(dir_ + "/sim.log", {"websocket /public/stream?streams=testusdt@bookTicker"},
+                    kWaitMs)
+          .empty())
+      << read_file(dir_ + "/sim.log");
+  EXPECT_FALSE(wait_for_line(dir_ + "/sim.log",
+                             {"websocket /market/stream?streams=testusdt@markPrice@1s"}, kWaitMs)
+                   .empty());
   expect_clean_stop();
 }
 

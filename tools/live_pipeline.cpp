@@ -83,6 +83,20 @@ class MarketIngest final : public WsHandler {
   Journal& journal_;
 };
 
+// The profiles positions can end up with: the default one and, for a by-regime default,
+// the profiles it hands positions to.
+std::vector<Profile> profiles_in_use(const Config& config) {
+  std::vector<Profile> out;
+  const int def = config.find_profile(config.default_profile);
+  if (def < 0) return out;
+  out.push_back(config.profiles[static_cast<std::size_t>(def)]);
+  if (out.back().by_regime)
+    for (const char* name : {"RANGE", "TRENDING", "VOLATILE"})
+      if (const int i = config.find_profile(name); i >= 0)
+        out.push_back(config.profiles[static_cast<std::size_t>(i)]);
+  return out;
+}
+
 // The io loop of an I/O thread, by wait strategy, until `stop`.
 void run_io(asio::io_context& io, WaitStrategy wait, const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
@@ -403,14 +417,23 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   gs.run_key = static_cast<std::uint64_t>(wall_clock_ms() / 1000) & 0xFFFFFFFFFFull;
   OrderGateway gateway(p.symbols, order_rest, p.signer, clock, p.journal, gs, kMaxPositions);
 
-  // [md]: one combined-stream connection on the /market route for every symbol.
-  if (p.live.symbols.size() > 512) return "more than 512 symbols need several connections";
-  std::string streams;
+  // [md]: one combined-stream connection on the /market route for every symbol (marks,
+  // klines, and trades when a profile triggers on the last price), and one on /public for
+  // book tickers when a profile triggers on the mid.
+  if (p.live.symbols.size() > 340) return "more than 340 symbols need several connections";
+  bool need_last = false, need_mid = false;
+  for (const Profile& pf : profiles_in_use(p.config)) {
+    need_last = need_last || pf.trigger_source == TriggerSource::kLast;
+    need_mid = need_mid || pf.trigger_source == TriggerSource::kMid;
+  }
+  std::string streams, book_streams;
   for (const std::string& name : p.live.symbols) {
     const std::string sym = lower(name);
     if (!streams.empty()) streams += '/';
     streams += sym + "@" + p.live.run.mark_stream;
     if (p.live.run.kline_stream) streams += "/" + sym + "@kline_1m";
+    if (need_last) streams += "/" + sym + "@aggTrade";
+    if (need_mid) book_streams += (book_streams.empty() ? "" : "/") + sym + "@bookTicker";
   }
   WsClientOptions mo;
   mo.where = WsTarget{market_url.tls, market_url.host, std::to_string(market_url.port),
@@ -419,6 +442,15 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   asio::io_context md_io;
   p.ingest = std::make_unique<MarketIngest>(p.symbols, p.q_md, p.journal);
   WsClient market(md_io, p.tls, mo, *p.ingest);
+  std::unique_ptr<WsClient> book;
+  if (need_mid) {
+    const EndpointUrl public_url = parse_endpoint_url(ex.ws_public_url).url;
+    WsClientOptions bo = mo;
+    bo.where = WsTarget{public_url.tls, public_url.host, std::to_string(public_url.port),
+                        public_url.path + "/stream?streams=" + book_streams};
+    bo.jitter_seed = 0xb00c;
+    book = std::make_unique<WsClient>(md_io, p.tls, bo, *p.ingest);
+  }
 
   // [user]
   asio::io_context user_io;
@@ -442,8 +474,10 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   std::thread md_thread([&] {
     p.pin(Stage::kMd);
     market.start();
+    if (book) book->start();
     run_io(md_io, p.wait(Stage::kMd), md_stop);
     market.stop();
+    if (book) book->stop();
   });
   p.journal.text(R"("event":"running","symbols":)" + std::to_string(p.live.symbols.size()) +
                  R"(,"positions":)" + std::to_string(p.engine->position_count()) + R"(,"mode":")" +

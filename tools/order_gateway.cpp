@@ -171,6 +171,7 @@ std::optional<TrackerCommand> OrderGateway::send_exit(const TrackerCommand& c) {
   const ErrorAction action = classify(r, code);
   if (action != ErrorAction::kNone) {
     record(OrderRecordKind::kExitDone, c.position, c.order_seq, c.qty, Price{}, &r, false, code);
+    if (action == ErrorAction::kResyncClock) resync_clock();
     return tracker_.on_error(c.position, c.order_seq, action);
   }
   OrderAnswer answer;
@@ -387,6 +388,8 @@ void OrderGateway::on_timer() {
     else
       run_stop(due[i].stop);
   }
+  // The server-time offset drifts: sample it again now and then (and after a -1021).
+  if (clock_.needs_resync(wall_clock_ms())) resync_clock();
   // Throttled or refused stop moves are offered again.
   for (std::uint32_t i = 0; i < positions_.size(); ++i)
     if (positions_[i].known && !positions_[i].engine_flat) offer_engine_stop(i);
