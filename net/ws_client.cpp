@@ -329,8 +329,11 @@ void WsClient::arm_watchdog() {
       report(WsStatusKind::kStale, current_->serial(),
              "no frame for " + std::to_string(silent / 1'000'000) + " ms");
       auto dead = std::move(current_);
-      previous_.reset();
       dead->abort();
+      if (previous_) {  // a rotation in progress: the old connection is as silent
+        previous_->abort();
+        previous_.reset();
+      }
       schedule_retry();
     }
     arm_watchdog();

@@ -388,8 +388,11 @@ void OrderGateway::on_timer() {
     else
       run_stop(due[i].stop);
   }
-  // The server-time offset drifts: sample it again now and then (and after a -1021).
-  if (clock_.needs_resync(wall_clock_ms())) resync_clock();
+  // The server-time offset drifts: sample it again now and then (and after a -1021). An
+  // idle kept-alive connection is also used every 30 s, so the exchange does not close it
+  // and the next exit does not pay for a new connection (or meet a dead one).
+  if (clock_.needs_resync(wall_clock_ms()) || now - last_request_ns_ > 30'000'000'000)
+    resync_clock();
   // Throttled or refused stop moves are offered again.
   for (std::uint32_t i = 0; i < positions_.size(); ++i)
     if (positions_[i].known && !positions_[i].engine_flat) offer_engine_stop(i);
@@ -398,6 +401,7 @@ void OrderGateway::on_timer() {
 const RestReply& OrderGateway::send(HttpMethod method, std::string_view path,
                                     const RequestCost& cost) {
   ++requests_;
+  last_request_ns_ = mono_now_ns();
   limits_.on_request_sent(clock_.server_now(wall_clock_ms()), cost);
   const RestReply& r = rest_.request(method, path, query_.view(), true);
   if (r.outcome != RestReply::Outcome::kAnswered) return r;
@@ -417,6 +421,7 @@ std::int64_t OrderGateway::wait_for_limits_ms(const RequestCost& cost) const {
 }
 
 void OrderGateway::resync_clock() {
+  last_request_ns_ = mono_now_ns();
   const TimeMs sent = wall_clock_ms();
   const RestReply& r = rest_.request(HttpMethod::kGet, "/fapi/v1/time", {}, false);
   TimeMs server = 0;

@@ -116,6 +116,7 @@ class OrderGateway {
   RestResponseParser parser_;
   RateLimitTracker limits_;
   std::uint64_t requests_ = 0;
+  MonoNs last_request_ns_ = mono_now_ns();
 };
 
 }  // namespace exitbrain

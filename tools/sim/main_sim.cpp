@@ -1,7 +1,8 @@
 // exitbrain-sim: a local Binance USD-M compatible exchange on loopback, for tests, the demo
 // and fault injection. REST and WebSocket on one port, plain or TLS. See sim_server.hpp.
+#include <pthread.h>
+
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -23,12 +24,6 @@ namespace {
 
 using namespace exitbrain;
 using namespace exitbrain::sim;
-
-std::atomic<SimServer*> g_server{nullptr};
-
-extern "C" void on_signal(int) {
-  if (SimServer* s = g_server.load()) s->stop();
-}
 
 struct Options {
   std::string bind = "127.0.0.1";
@@ -237,9 +232,18 @@ int main(int argc, char** argv) {
     std::ofstream(tmp) << port << "\n";
     std::rename(tmp.c_str(), o.port_file.c_str());  // readers never see a half-written file
   }
-  g_server = &server;
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  // SIGINT / SIGTERM are taken by a thread of their own (sigwait), not by a handler: stopping
+  // the io loop is not async-signal-safe.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::thread([&server, stop_signals] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    server.stop();
+  }).detach();
   std::thread timer;
   if (o.duration_s > 0) {
     timer = std::thread([&server, d = o.duration_s] {
@@ -249,7 +253,6 @@ int main(int argc, char** argv) {
     timer.detach();
   }
   server.run();
-  g_server = nullptr;
   const auto st = server.stats();
   std::printf("exitbrain-sim: %llu market messages, %llu REST requests, %llu websocket sessions\n",
               static_cast<unsigned long long>(st.market_messages),
