@@ -100,9 +100,9 @@ class LiveLoopback : public ::testing::Test {
     const std::string ws = sc.tls ? "wss://" : "ws://";
     const std::string at = host + ":" + std::to_string(port_);
     std::ofstream cfg(dir_ + "/exitbrain.toml");
-    cfg << sc.top_toml << "[exchange]\nrest_url = \"" << http << at << "\"\nws_market_url = \"" << ws << at
-        << "/market\"\nws_public_url = \"" << ws << at << "/public\"\nws_private_url = \"" << ws
-        << at << "/private\"\n";
+    cfg << sc.top_toml << "[exchange]\nrest_url = \"" << http << at << "\"\nws_market_url = \""
+        << ws << at << "/market\"\nws_public_url = \"" << ws << at
+        << "/public\"\nws_private_url = \"" << ws << at << "/private\"\n";
     if (sc.tls) cfg << "ca_file = \"" << dir_ << "/ca.pem\"\n";
     cfg << "\n[symbols]\nlist = [\"TESTUSDT\"]\n\n[run]\nhard_stop_min_interval_ms = 0\n"
         << sc.extra_run_toml << "\n";
@@ -461,14 +461,39 @@ TEST_F(LiveLoopback, AProfileOnTheMidSubscribesBookTickersOnThePublicRoute) {
   sc.top_toml = "default_profile = \"MID\"\n";
   sc.extra_run_toml = "[profile.MID]\ntrigger_source = \"mid\"\n";
   start("mid_trigger", sc);
-  EXPECT_FALSE(
-      wait_for_line(dir_ + "/sim.log", {"websocket /public/stream?streams=testusdt@bookTicker"},
-                    kWaitMs)
-          .empty())
+  EXPECT_FALSE(wait_for_line(dir_ + "/sim.log",
+                             {"websocket /public/stream?streams=testusdt@bookTicker"}, kWaitMs)
+                   .empty())
       << read_file(dir_ + "/sim.log");
   EXPECT_FALSE(wait_for_line(dir_ + "/sim.log",
                              {"websocket /market/stream?streams=testusdt@markPrice@1s"}, kWaitMs)
                    .empty());
+  expect_clean_stop();
+}
+
+TEST_F(LiveLoopback, WhenTheHardStopFiresFirstNothingIsSoldTwice) {
+  start("hard_stop_first", {});
+  wait_until_protected();
+  const std::string placed =
+      wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs);
+  const double trigger = std::stod(field(placed, "price"));
+  // A gap through both stops: the exchange's stop fires on this mark, and exitbrain sees
+  // the same mark. Whichever it learns first, the position is closed exactly once.
+  mark(trigger - 0.05);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"hard_stop_triggered\""}, kWaitMs).empty())
+      << read_file(events_);
+  const auto all = orders();
+  const auto triggered = only(all, "TRIGGER algoOrder");
+  ASSERT_EQ(triggered.size(), 1u);
+  EXPECT_EQ(triggered[0].outcome, "FILLED");
+  for (const auto& e : only(all, "POST /fapi/v1/order")) {
+    EXPECT_NE(e.outcome, "FILLED") << "an exit filled after the hard stop closed the position";
+    EXPECT_EQ(e.code, -2022);  // ReduceOnly rejected: nothing left to reduce
+  }
+  if (!only(all, "POST /fapi/v1/order").empty()) {
+    const std::string alert = wait_for_line(events_, {"\"alert\":\"exit_failed\""}, kWaitMs);
+    EXPECT_NE(alert.find("\"code\":-2022"), std::string::npos) << alert;
+  }
   expect_clean_stop();
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "tools/json_line.hpp"
+
 namespace exitbrain {
 namespace {
 
@@ -39,6 +41,7 @@ OrderGateway::OrderGateway(const SymbolTable& symbols, RestClient& rest,
       hard_(max_positions, settings.hard_stop_policy),
       positions_(max_positions) {
   deferred_.reserve(4 * max_positions + 16);
+  last_error_msg_.reserve(ErrorBody::kMsgCapacity);
 }
 
 RequestTiming OrderGateway::timing() const {
@@ -125,7 +128,7 @@ void OrderGateway::run_exit(std::optional<TrackerCommand> c) {
         break;
       }
       case TrackerCommandKind::kAlert:
-        alert(c->position, "exit_failed", c->reason, 0);
+        alert(c->position, "exit_failed", c->reason, last_error_code_);
         c.reset();
         break;
     }
@@ -256,7 +259,7 @@ void OrderGateway::run_stop(const HardStopCommand& c) {
       cancel_stop(c);
       break;
     case HardStopCommandKind::kAlert:
-      alert(c.position, "hard_stop_failed", c.reason, 0);
+      alert(c.position, "hard_stop_failed", c.reason, last_error_code_);
       break;
   }
 }
@@ -353,7 +356,8 @@ void OrderGateway::on_user_event(const UserEvent& e) {
     if (!parts || !parts->hard_stop) return;
     const std::uint32_t position = static_cast<std::uint32_t>(parts->position_key & 0xFFFFF);
     if ((parts->position_key >> 20) != settings_.run_key || position >= positions_.size()) return;
-    if (e.algo.status == AlgoStatus::kTriggered || e.algo.status == AlgoStatus::kFinished) {
+    // FINISHED: the order the stop became has filled (TRIGGERED before it has no fill yet).
+    if (e.algo.status == AlgoStatus::kFinished) {
       const PositionInfo& p = positions_[position];
       OrderRecord r;
       r.kind = OrderRecordKind::kHardStopTriggered;
@@ -434,6 +438,8 @@ ErrorAction OrderGateway::classify(const RestReply& r, int& code) {
   ErrorBody body;
   const ErrorAction action = parser_.classify_response(r.status, r.body, &body);
   code = body.code;
+  last_error_code_ = body.code;  // for the alert that may follow
+  last_error_msg_.assign(body.msg());
   if (action == ErrorAction::kResyncClock) clock_.on_timestamp_rejected();
   return action;
 }
@@ -460,7 +466,8 @@ void OrderGateway::alert(std::uint32_t position, const char* what, ErrorAction a
   const PositionInfo& p = positions_[position];
   journal_.text(std::string("\"event\":\"alert\",\"alert\":\"") + what + "\",\"position\":" +
                 std::to_string(position) + ",\"symbol\":\"" + std::string(symbols_.name(p.symbol)) +
-                "\",\"action\":\"" + to_string(action) + "\",\"code\":" + std::to_string(code));
+                "\",\"action\":\"" + to_string(action) + "\",\"code\":" + std::to_string(code) +
+                ",\"msg\":" + JsonLine::quote(code != 0 ? std::string_view(last_error_msg_) : ""));
 }
 
 }  // namespace exitbrain

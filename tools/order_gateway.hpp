@@ -9,6 +9,7 @@
 // thread. Deferred work (a retry after a back-off, a second lookup, a throttled stop move)
 // is kept in a list that on_timer() serves.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/events.hpp"
@@ -117,6 +118,8 @@ class OrderGateway {
   RateLimitTracker limits_;
   std::uint64_t requests_ = 0;
   MonoNs last_request_ns_ = mono_now_ns();
+  int last_error_code_ = 0;     // of the latest refused request, for its alert
+  std::string last_error_msg_;  // idem; capacity reserved, so a refusal does not allocate
 };
 
 }  // namespace exitbrain
