@@ -68,17 +68,6 @@ RestOrderStatus order_status(std::string_view s) noexcept {
   return RestOrderStatus::kOther;
 }
 
-AlgoStatus algo_status(std::string_view s) noexcept {
-  if (s == "NEW") return AlgoStatus::kNew;
-  if (s == "CANCELED") return AlgoStatus::kCanceled;
-  if (s == "TRIGGERING") return AlgoStatus::kTriggering;
-  if (s == "TRIGGERED") return AlgoStatus::kTriggered;
-  if (s == "FINISHED") return AlgoStatus::kFinished;
-  if (s == "REJECTED") return AlgoStatus::kRejected;
-  if (s == "EXPIRED") return AlgoStatus::kExpired;
-  return AlgoStatus::kOther;
-}
-
 bool parse_int(std::string_view s, std::int64_t& out) noexcept {
   const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
   return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
@@ -279,7 +268,7 @@ RestResult read_algo_order(od::object o, const char* where, AlgoOrderAnswer& a) 
       req.mark(2);
       std::string_view s;
       if (RestResult rs = read_string(v, "algoStatus", s); !rs.ok) return rs;
-      a.status = algo_status(s);
+      a.status = algo_status_from(s);
       return kOk;
     }
     if (key == "symbol") return read_id(v, "symbol", a.symbol);

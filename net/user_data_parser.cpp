@@ -36,7 +36,9 @@ OrderStatus order_status(std::string_view s) noexcept {
   return OrderStatus::kOther;
 }
 
-AlgoStatus algo_status(std::string_view s) noexcept {
+}  // namespace
+
+AlgoStatus algo_status_from(std::string_view s) noexcept {
   if (s == "NEW") return AlgoStatus::kNew;
   if (s == "CANCELED") return AlgoStatus::kCanceled;
   if (s == "TRIGGERING") return AlgoStatus::kTriggering;
@@ -46,8 +48,6 @@ AlgoStatus algo_status(std::string_view s) noexcept {
   if (s == "EXPIRED") return AlgoStatus::kExpired;
   return AlgoStatus::kOther;
 }
-
-}  // namespace
 
 UserDataParser::UserDataParser(SymbolTable& symbols, bool intern_unknown_symbols)
     : symbols_(symbols), intern_unknown_(intern_unknown_symbols) {
@@ -184,7 +184,7 @@ ParseStatus UserDataParser::parse_algo(od::object o, UserEvent& ev) noexcept {
       if (v.get_int64().get(u.algo_id)) r = fail("o.aid", "not an integer");
     } else if (key == "X") {
       r = read_string(v, "o.X", s);
-      u.status = algo_status(s);
+      u.status = algo_status_from(s);
       have_status = true;
     } else if (key == "tp") {
       r = read_decimal(v, "o.tp", u.trigger);

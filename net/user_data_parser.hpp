@@ -44,6 +44,9 @@ enum class AlgoStatus : std::uint8_t {
   kExpired,
   kOther
 };
+// The exchange's algoStatus / ALGO_UPDATE "X" text; kOther for a value Binance may add.
+AlgoStatus algo_status_from(std::string_view s) noexcept;
+
 // "BOTH" in one-way mode, "LONG"/"SHORT" in hedge mode.
 enum class PositionSideField : std::uint8_t { kBoth, kLong, kShort };
 
