@@ -3,11 +3,11 @@
 // reconnection after a drop, and TLS that verifies the server unless told which CA to trust.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -17,6 +17,7 @@
 #include "net/tls_context.hpp"
 #include "net/ws_client.hpp"
 #include "tests/support/child_process.hpp"
+#include "tools/live_journal.hpp"
 #include "tools/sim/sim_server.hpp"
 #include "tools/sim/test_certificates.hpp"
 
@@ -36,9 +37,7 @@ class LocalExchange {
     exchange_ = std::make_unique<sim::SimExchange>(account);
     sim::SyntheticFeedOptions feed;
     feed.symbols = {{"BTCUSDT", 60000.0}};
-    feed.start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+    feed.start_ms = wall_clock_ms();
     sim::SimServerOptions o;
     o.speed = 50;
     o.shift_times = false;

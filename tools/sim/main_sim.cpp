@@ -14,6 +14,7 @@
 
 #include "core/symbol_table.hpp"
 #include "net/exchange_info.hpp"
+#include "tools/live_journal.hpp"  // wall_clock_ms
 #include "tools/sim/kline_feed.hpp"
 #include "tools/sim/market_feed.hpp"
 #include "tools/sim/sim_exchange.hpp"
@@ -69,12 +70,6 @@ std::vector<std::string> split_list(const std::string& s) {
     from = comma + 1;
   }
   return out;
-}
-
-TimeMs wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Filters for a symbol the exchangeInfo does not list, from the price's magnitude:
@@ -154,7 +149,7 @@ int main(int argc, char** argv) {
       so.symbols.emplace_back(item.substr(0, colon), price);
     }
     so.seed = o.seed;
-    so.start_ms = wall_ms() - static_cast<TimeMs>(o.history_minutes * 60'000);
+    so.start_ms = wall_clock_ms() - static_cast<TimeMs>(o.history_minutes * 60'000);
     feed = make_synthetic_feed(so);
   }
 

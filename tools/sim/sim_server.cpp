@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "core/decimal.hpp"
+#include "tools/live_journal.hpp"  // wall_clock_ms
 
 namespace exitbrain::sim {
 namespace {
@@ -31,12 +32,6 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using SteadyTime = std::chrono::steady_clock::time_point;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
-TimeMs wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 enum class Route : std::uint8_t { kMarket, kPublic, kPrivate, kUnrouted };
 
@@ -276,7 +271,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
           const auto parts = split(path, '/');  // private, ws, <key>
           if (parts.size() == 3 && parts[1] == "ws") key = parts[2];
         }
-        if (!srv_.ex.listen_key_valid(key, wall_ms()))
+        if (!srv_.ex.listen_key_valid(key, wall_clock_ms()))
           return respond(400, R"({"code":-1125,"msg":"This listenKey does not exist."})", false);
       }
       beast::get_lowest_layer(stream_).expires_never();
@@ -292,7 +287,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     view.query = query;
     view.body = req.body();
     view.api_key = api_key;
-    HttpAnswer answer = srv_.ex.handle(view, wall_ms());
+    HttpAnswer answer = srv_.ex.handle(view, wall_clock_ms());
     srv_.flush_user_events();
     srv_.apply_faults();
     auto res = std::make_shared<http::response<http::string_body>>(
@@ -463,7 +458,7 @@ void SimServer::Impl::pump() {
       if (!shift_known) {
         shift_known = true;
         const TimeMs first_live = next_msg->time + opt.history_ms;
-        shift = opt.shift_times ? wall_ms() - first_live : 0;
+        shift = opt.shift_times ? wall_clock_ms() - first_live : 0;
         live_from = first_live + shift;
       }
       next_msg->time += shift;
@@ -539,7 +534,7 @@ HttpAnswer SimServer::Impl::inject_mark(std::string_view query) {
     return HttpAnswer{
         400, R"({"code":-1102,"msg":"symbol and a positive price are required"})", {}};
   FeedMessage m;
-  m.time = wall_ms();
+  m.time = wall_clock_ms();
   m.symbol = symbol;
   m.is_mark = true;
   m.mark = price;
@@ -637,7 +632,7 @@ void SimServer::Impl::apply_faults() {
 void SimServer::Impl::housekeeping() {
   apply_faults();
   flush_user_events();
-  const TimeMs now = wall_ms();
+  const TimeMs now = wall_clock_ms();
   for (auto& w : peers) {
     auto peer = w.lock();
     if (!peer || peer->route != Route::kPrivate || peer->expired_sent) continue;
