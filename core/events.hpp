@@ -157,25 +157,4 @@ struct Fill {
 };
 static_assert(std::is_trivially_copyable_v<Fill>);
 
-// A validated trade intent (quantum:stream:trade.intent, DESIGN.md §4), as the intent
-// consumer hands it to the decision stage. Fixed size: the stream id is kept inline.
-struct TradeIntent {
-  std::array<char, 48> stream_id{};  // "1703391134062-0", NUL-terminated
-  TimeMs timestamp = 0;              // when the intent was made (its "timestamp" field)
-  SymbolId symbol = kNoSymbol;
-  Side side = Side::kLong;  // BUY -> kLong, SELL -> kShort
-  Regime regime = Regime::kUnknown;
-  double confidence = 0.0;
-  Price entry_price{};
-  Price stop_loss{};    // zero when the intent carries none
-  Price take_profit{};  // zero when the intent carries none
-  double position_size_usd = 0.0;
-  double leverage = 1.0;
-  double atr_value = 0.0;
-  double volatility_factor = 0.0;
-  double exchange_divergence = 0.0;
-  double funding_rate = 0.0;
-};
-static_assert(std::is_trivially_copyable_v<TradeIntent>);
-
 }  // namespace exitbrain

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+// core/events.hpp too: the intent consumer includes both, so they must not clash.
+#include "core/events.hpp"
 #include "net/trade_intent_parser.hpp"
 
 namespace exitbrain {
