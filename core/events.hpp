@@ -112,6 +112,7 @@ struct Decision {
   SymbolId symbol = kNoSymbol;
   Side side = Side::kLong;
   TimeMs time = 0;
+  Price entry{};  // the position's entry price (realised PnL of an exit is measured from it)
   // kLevels
   Price sl{};
   std::array<Price, kMaxTpLegs> tp{};

@@ -53,8 +53,13 @@ ClientId ClientId::for_hard_stop(std::uint64_t position_key, std::uint32_t stop_
   return make('s', position_key, stop_seq);
 }
 
+ClientId ClientId::for_entry(std::int64_t intent_ms, std::uint64_t intent_seq) noexcept {
+  // A stream id's sequence passes 2^32 only with 4 billion entries in one millisecond.
+  return make('n', static_cast<std::uint64_t>(intent_ms), static_cast<std::uint32_t>(intent_seq));
+}
+
 std::optional<ClientIdParts> parse_client_id(std::string_view id) noexcept {
-  if (!is_exitbrain_client_id(id)) return std::nullopt;
+  if (!is_exitbrain_client_id(id) || id[2] == 'n') return std::nullopt;
   ClientIdParts parts;
   parts.hard_stop = id[2] == 's';
   id.remove_prefix(4);
@@ -74,8 +79,8 @@ std::optional<ClientIdParts> parse_client_id(std::string_view id) noexcept {
 }
 
 bool is_exitbrain_client_id(std::string_view id) noexcept {
-  return id.size() > 4 && id[0] == 'x' && id[1] == 'b' && (id[2] == 'x' || id[2] == 's') &&
-         id[3] == '-';
+  return id.size() > 4 && id[0] == 'x' && id[1] == 'b' &&
+         (id[2] == 'x' || id[2] == 's' || id[2] == 'n') && id[3] == '-';
 }
 
 void QueryWriter::append(std::string_view s) noexcept {
@@ -118,6 +123,16 @@ void write_exit_order(QueryWriter& q, std::string_view symbol, Side position_sid
   q.add("type", "MARKET").add("quantity", qty);
   // reduceOnly is refused in hedge mode (-1106); there positionSide already says it reduces.
   if (mode == PositionMode::kOneWay) q.add("reduceOnly", "true");
+  q.add("newClientOrderId", id.view()).add("newOrderRespType", "RESULT");
+  q.add("recvWindow", timing.recv_window).add("timestamp", timing.timestamp);
+}
+
+void write_entry_order(QueryWriter& q, std::string_view symbol, Side position_side, Qty qty,
+                       const ClientId& id, PositionMode mode,
+                       const RequestTiming& timing) noexcept {
+  q.add("symbol", symbol).add("side", position_side == Side::kLong ? "BUY" : "SELL");
+  write_mode(q, position_side, mode);
+  q.add("type", "MARKET").add("quantity", qty);
   q.add("newClientOrderId", id.view()).add("newOrderRespType", "RESULT");
   q.add("recvWindow", timing.recv_window).add("timestamp", timing.timestamp);
 }

@@ -34,6 +34,9 @@ class ClientId {
   static ClientId for_exit(std::uint64_t position_key, std::uint32_t exit_seq) noexcept;
   // Hard stop number `stop_seq` of the position: "xbs-<key>-<seq>".
   static ClientId for_hard_stop(std::uint64_t position_key, std::uint32_t stop_seq) noexcept;
+  // The entry of the trade intent with stream id <ms>-<seq>: "xbn-<ms>-<seq>". The same
+  // intent always gives the same id, so its order can be looked up after any failure.
+  static ClientId for_entry(std::int64_t intent_ms, std::uint64_t intent_seq) noexcept;
 
  private:
   static ClientId make(char kind, std::uint64_t key, std::uint32_t seq) noexcept;
@@ -41,12 +44,13 @@ class ClientId {
   std::uint8_t len_ = 0;
 };
 
-// Orders whose client id carries our prefix; anything else on a managed symbol is foreign.
+// Orders whose client id carries our prefix (exits, hard stops, entries); anything else on a
+// managed symbol is foreign.
 bool is_exitbrain_client_id(std::string_view id) noexcept;
 
 // The parts of one of our client ids, read back from an answer or a user-data event.
 struct ClientIdParts {
-  bool hard_stop = false;  // "xbs-" (else an exit, "xbx-")
+  bool hard_stop = false;  // "xbs-" (else an exit, "xbx-"); entries ("xbn-") do not parse
   std::uint64_t position_key = 0;
   std::uint32_t seq = 0;
 };
@@ -83,6 +87,10 @@ struct RequestTiming {
 // POST /fapi/v1/order: close `qty` of a position (the order side is the opposite).
 void write_exit_order(QueryWriter& q, std::string_view symbol, Side position_side, Qty qty,
                       const ClientId& id, PositionMode mode, const RequestTiming& timing) noexcept;
+
+// POST /fapi/v1/order: the MARKET entry of an executed trade intent (opens `position_side`).
+void write_entry_order(QueryWriter& q, std::string_view symbol, Side position_side, Qty qty,
+                       const ClientId& id, PositionMode mode, const RequestTiming& timing) noexcept;
 
 // POST /fapi/v1/algoOrder: the exchange-resident stop behind the engine's stop.
 void write_hard_stop(QueryWriter& q, std::string_view symbol, Side position_side, Price trigger,

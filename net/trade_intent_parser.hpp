@@ -64,28 +64,10 @@
 #include <string_view>
 
 #include "core/symbol_table.hpp"
+#include "core/trade_intent.hpp"
 #include "core/types.hpp"
 
 namespace exitbrain {
-
-struct TradeIntent {
-  SymbolId symbol = kNoSymbol;   // from the SymbolTable
-  Side side = Side::kLong;       // BUY -> kLong, SELL -> kShort
-  double confidence = 0;         // required, [0,1]
-  double entry_price = 0;        // required, > 0
-  double stop_loss = 0;          // optional (0 = none); > 0 and below entry for BUY, above for SELL
-  double take_profit = 0;        // optional (0 = none); > 0 and above entry for BUY, below for SELL
-  double position_size_usd = 0;  // required, > 0
-  double leverage = 0;           // optional (0 = absent); if present in [1,125]
-  double atr_value = 0;          // optional, >= 0
-  double volatility_factor = 0;  // required, [0,1]
-  double exchange_divergence = 0;    // optional, finite (default 0)
-  double funding_rate = 0;           // optional, [-1,1] (default 0)
-  Regime regime = Regime::kUnknown;  // optional: unknown/range/ranging/trending/volatile, any case
-  TimeMs timestamp_ms = 0;           // required (see parse_intent_timestamp)
-  std::string model;                 // optional free text, at most 128 bytes
-  std::string reason;                // optional free text, at most 256 bytes
-};
 
 // One field of a stream entry, as Redis returns it. Views into the caller's reply.
 struct IntentField {

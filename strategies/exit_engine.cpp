@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "strategies/cross_exchange.hpp"
+
 namespace exitbrain {
 
 ExitEngine::ExitEngine(std::vector<Profile> profiles, std::vector<std::uint8_t> atr_spec_of_profile,
@@ -101,8 +103,9 @@ void ExitEngine::set_ladder(PositionState& pos) noexcept {
   const Profile& pf = profiles_[pos.profile];
   const double e = pos.entry.to_double();
   pos.tp_count = pf.tp_count;
+  const double unit = pos.tp_unit > 0 ? pos.tp_unit : pos.r;
   for (std::size_t i = 0; i < pf.tp_count; ++i) {
-    pos.tp[i] = target_price(pos, e + side_sign(pos.side) * pf.tp_r[i] * pos.r);
+    pos.tp[i] = target_price(pos, e + side_sign(pos.side) * pf.tp_r[i] * unit);
     pos.tp_fraction[i] = pf.tp_fraction[i];
   }
 }
@@ -120,7 +123,20 @@ bool ExitEngine::set_atr_levels(PositionState& pos, double atr) noexcept {
   const Profile& pf = profiles_[pos.profile];
   const bool high_vol = atr / pos.entry.to_double() > pf.volatility_threshold;
   const double mult = high_vol ? pf.high_vol_atr_multiplier : pf.atr_multiplier;
-  const Price initial = stop_price(pos, pos.entry.to_double() - side_sign(pos.side) * mult * atr);
+  const double e = pos.entry.to_double();
+  double stop_distance = mult * atr;
+  pos.tp_unit = 0;
+  pos.trailing_allowed = true;
+  if (adjustments_.active) {
+    const LevelAdjustments& a = adjustments_;
+    const double unit = mult * atr * a.atr_multiplier;
+    stop_distance = std::max(unit * a.sl_multiplier, cross_exchange::kMinSlFraction * e);
+    // The ladder's first leg sits at least 0.3 % from entry.
+    const double first_r = pf.tp_count > 0 && pf.tp_r[0] > 0 ? pf.tp_r[0] : 1.0;
+    pos.tp_unit = std::max(unit * a.tp_multiplier, cross_exchange::kMinTpFraction * e / first_r);
+    pos.trailing_allowed = a.use_trailing;
+  }
+  const Price initial = stop_price(pos, e - side_sign(pos.side) * stop_distance);
   pos.r = std::abs((pos.entry - initial).to_double());
   // A provisional stop that break-even or trailing already moved stays where it is when
   // tighter: the ATR levels never loosen a stop that protects profit.

@@ -37,6 +37,22 @@
 
 namespace exitbrain {
 
+// Cross-exchange adjustments (seed 003, strategies/cross_exchange.hpp) for the ATR levels
+// set from now on. Inactive (local mode) leaves every level exactly as without them, so
+// replay and backtest, which have no cross-exchange data, decide as before. Active:
+//   stop distance = ATR x multiplier x atr_multiplier x sl_multiplier, at least 0.15 %
+//   TP distances  = R-multiples of (ATR x multiplier x atr_multiplier) x tp_multiplier,
+//                   at least 0.3 %
+//   trailing      = only while use_trailing (volatility below 3)
+// A position keeps the adjustments of the moment its levels were set.
+struct LevelAdjustments {
+  bool active = false;
+  double atr_multiplier = 1.0;
+  double tp_multiplier = 1.0;
+  double sl_multiplier = 1.0;
+  bool use_trailing = true;
+};
+
 struct NewPosition {
   SymbolId symbol = kNoSymbol;
   Side side = Side::kLong;
@@ -68,8 +84,10 @@ struct PositionState {
   bool closed = false;
   StopKind stop_kind = StopKind::kInitial;
   Price sl{};
-  Price break_even{};  // entry on the tick grid, rounded toward profit
-  double r = 0.0;      // |entry - initial stop| the TP ladder is measured in
+  Price break_even{};            // entry on the tick grid, rounded toward profit
+  double r = 0.0;                // |entry - initial stop| the TP ladder is measured in
+  double tp_unit = 0.0;          // what the ladder's R-multiples multiply (r unless adjusted)
+  bool trailing_allowed = true;  // cross-exchange: false while volatility is extreme
   std::array<Price, kMaxTpLegs> tp{};
   std::array<double, kMaxTpLegs> tp_fraction{};
   std::uint8_t tp_count = 0;
@@ -106,6 +124,10 @@ class ExitEngine {
   // price this update refreshed. Cost grows with positions on this symbol only.
   template <class Sink>
   void on_price(const PriceState& st, Sink&& sink) noexcept;
+
+  // For levels set from now on (see LevelAdjustments).
+  void set_level_adjustments(const LevelAdjustments& a) noexcept { adjustments_ = a; }
+  const LevelAdjustments& level_adjustments() const noexcept { return adjustments_; }
 
   // The open position of `side` on `s`, if any (one per symbol and side, as on the exchange).
   std::optional<std::uint32_t> find_open(SymbolId s, Side side) const noexcept;
@@ -175,6 +197,7 @@ class ExitEngine {
   const SymbolTable* symbols_;
   std::vector<PositionState> positions_;
   std::vector<std::vector<std::uint32_t>> open_by_symbol_;
+  LevelAdjustments adjustments_{};
 };
 
 // ---- templates -------------------------------------------------------------------------
@@ -274,7 +297,7 @@ void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink)
       if (is_tighter(pos, pos.sl, wide))
         move_stop(index, wide, StopKind::kInitial, StopMoveReason::kHighVolatility, p, t, sink);
     }
-    if (pf.trailing && is_tighter(pos, p, pos.trail_from)) {
+    if (pf.trailing && pos.trailing_allowed && is_tighter(pos, p, pos.trail_from)) {
       const Price candidate =
           stop_price(pos, p.to_double() * (1.0 - side_sign(pos.side) * pf.trail_offset));
       if (tighter(pos, candidate))
@@ -295,6 +318,7 @@ inline Decision ExitEngine::decision(DecisionKind kind, std::uint32_t index,
   d.symbol = pos.symbol;
   d.side = pos.side;
   d.time = t;
+  d.entry = pos.entry;
   d.sl = pos.sl;
   d.remaining = pos.remaining;
   return d;

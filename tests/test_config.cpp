@@ -97,7 +97,7 @@ TEST(Config, ErrorsNameTheTableAndKey) {
             "cfg.toml: [symbols.BTCUSDT] tick_size: must be positive");
   EXPECT_EQ(error_of("[replay]\ntaker_fee = 0.5\n"),
             "cfg.toml: [replay] taker_fee: must be in [0, 0.01]");
-  EXPECT_EQ(error_of("[redis]\nurl = \"x\"\n"), "cfg.toml: [(top level)] redis: unknown key");
+  EXPECT_EQ(error_of("[kafka]\nurl = \"x\"\n"), "cfg.toml: [(top level)] kafka: unknown key");
   EXPECT_EQ(error_of("[profile.X\n").rfind("cfg.toml:1:", 0), 0u)
       << "TOML syntax errors carry the line";
 }
@@ -164,6 +164,68 @@ TEST(LiveConfig, ErrorsNameTheTableAndKey) {
             "cfg.toml: [run] foreign_positions: must be \"adopt\", \"ignore\" or \"alert\"");
   EXPECT_EQ(error_of("[run]\nhard_stop_buffer = 0.5\n"),
             "cfg.toml: [run] hard_stop_buffer: must be in [0, 0.2]");
+}
+
+TEST(RedisConfig, ReadsTheRedisTable) {
+  const Config none = load_config_text("", "cfg.toml");
+  EXPECT_FALSE(none.redis.has_value()) << "no [redis]: no intent thread";
+  const Config c = load_config_text(
+      "[redis]\nurl = \"redis://10.0.0.5:6380/2\"\npassword_env = \"REDIS_PW\"\n"
+      "group = \"eb\"\nconsumer = \"eb-7\"\nentries = \"execute\"\nsize_basis = \"notional\"\n"
+      "intent_max_age_ms = 15000\nmax_order_notional_usd = 500\nmax_total_notional_usd = 2000\n"
+      "dead_letter_stream = \"dlq\"\n",
+      "cfg.toml");
+  ASSERT_TRUE(c.redis.has_value());
+  const RedisSettings& r = *c.redis;
+  EXPECT_EQ(r.url, "redis://10.0.0.5:6380/2");
+  EXPECT_EQ(r.password_env, "REDIS_PW");
+  EXPECT_EQ(r.group, "eb");
+  EXPECT_EQ(r.consumer, "eb-7");
+  EXPECT_EQ(r.policy.entries, EntryMode::kExecute);
+  EXPECT_EQ(r.policy.size_basis, SizeBasis::kNotional);
+  EXPECT_EQ(r.policy.max_age_ms, 15000);
+  EXPECT_DOUBLE_EQ(r.policy.max_order_notional_usd, 500);
+  EXPECT_DOUBLE_EQ(r.max_total_notional_usd, 2000);
+  EXPECT_EQ(r.dead_letter_stream, "dlq");
+  EXPECT_EQ(r.intent_stream, "quantum:stream:trade.intent");  // the seeds' names by default
+  EXPECT_EQ(r.levels_stream, "quantum:stream:exitbrain.adaptive_levels");
+  EXPECT_EQ(r.metadata_prefix, "quantum:ilf:metadata:");
+  EXPECT_EQ(RedisSettings{}.policy.entries, EntryMode::kObserve) << "observe unless told";
+}
+
+TEST(RedisConfig, ErrorsNameTheKey) {
+  auto error_of = [](const std::string& text) {
+    try {
+      load_config_text(text, "cfg.toml");
+    } catch (const cli::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of("[redis]\nentries = \"yolo\"\n"),
+            "cfg.toml: [redis] entries: must be \"observe\" or \"execute\"");
+  EXPECT_EQ(
+      error_of("[redis]\nurl = \"rediss://x\"\n").rfind("cfg.toml: [redis] url: only redis://", 0),
+      0u);
+  EXPECT_EQ(error_of("[redis]\nurl = \"redis://:pw@x:6379\"\n"),
+            "cfg.toml: [redis] url: must not carry a password: use password_env");
+  EXPECT_EQ(
+      error_of("[redis]\npassword = \"pw\"\n")
+          .rfind("cfg.toml: [redis] password: secrets are never read from the config file", 0),
+      0u);
+  EXPECT_EQ(error_of("[redis]\nurl = \"redis://x:99999\"\n"),
+            "cfg.toml: [redis] url: port must be in [1,65535]");
+  EXPECT_EQ(error_of("[redis]\nintent_max_age_ms = 0\n"),
+            "cfg.toml: [redis] intent_max_age_ms: must be in [100, 86400000]");
+  EXPECT_EQ(error_of("[redis]\nmax_order_notional_usd = -5\n"),
+            "cfg.toml: [redis] max_order_notional_usd: must be in (0, 1e9]");
+  EXPECT_EQ(error_of("[redis]\nmax_order_notional_usd = 900\nmax_total_notional_usd = 800\n"),
+            "cfg.toml: [redis] max_total_notional_usd: must be in [max_order_notional_usd, 1e10]");
+  EXPECT_EQ(error_of("[redis]\ngroup = \"a b\"\n"),
+            "cfg.toml: [redis] group: must not contain spaces or control characters");
+  EXPECT_EQ(error_of("[redis]\napplied_ttl_s = 60\nintent_max_age_ms = 120000\n"),
+            "cfg.toml: [redis] applied_ttl_s: must be longer than intent_max_age_ms");
+  EXPECT_EQ(error_of("[redis]\nblock = 5\n"), "cfg.toml: [redis] block: unknown key");
 }
 
 TEST(Config, TheShippedExampleLoads) {

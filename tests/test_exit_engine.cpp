@@ -32,6 +32,82 @@ TEST(ExitEngineLevels, LongLevelsFromAtrSitBelowAndAboveEntry) {
   EXPECT_DOUBLE_EQ(h.pos().r, 1.1);
 }
 
+TEST(ExitEngineCrossExchange, ActiveAdjustmentsScaleStopAndTargetsSeparately) {
+  EngineHarness h(Profile{});
+  LevelAdjustments a;
+  a.active = true;
+  a.atr_multiplier = 2.0;  // ATR unit 1.1 x 2 = 2.2
+  a.sl_multiplier = 1.5;   // stop 3.3 away
+  a.tp_multiplier = 0.5;   // TPs in R-multiples of 2.2 x 0.5 = 1.1
+  h.engine().set_level_adjustments(a);
+  ASSERT_FALSE(h.add(Side::kLong, "10", "100"));
+  ASSERT_FALSE(h.add(Side::kShort, "10", "100", 0, nullptr, {}, true));
+  h.price("100", 1000, 1.0);
+  h.price("100", 1000, 1.0, TriggerSource::kMark, true);
+  auto d = h.take();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(s(d[0].sl), "96.7");
+  EXPECT_EQ(s(d[0].tp[0]), "101.1");
+  EXPECT_EQ(s(d[0].tp[2]), "102.75");
+  EXPECT_EQ(s(d[1].sl), "103.3") << "the SHORT mirrors the LONG";
+  EXPECT_EQ(s(d[1].tp[0]), "98.9");
+  EXPECT_EQ(s(d[1].tp[2]), "97.25");
+}
+
+TEST(ExitEngineCrossExchange, FloorsKeepLevelsAwayFromEntry) {
+  EngineHarness h(Profile{});
+  LevelAdjustments a;
+  a.active = true;
+  h.engine().set_level_adjustments(a);
+  ASSERT_FALSE(h.add(Side::kLong, "10", "100"));
+  h.price("100", 1000, 0.01);  // 1.1 x 0.01 = 0.011: far inside both floors
+  auto d = h.take();
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(s(d[0].sl), "99.85");     // 0.15 % of entry
+  EXPECT_EQ(s(d[0].tp[0]), "100.3");  // 0.3 % of entry for the first leg
+}
+
+TEST(ExitEngineCrossExchange, InactiveAdjustmentsChangeNothing) {
+  EngineHarness plain(Profile{});
+  EngineHarness local(Profile{});
+  LevelAdjustments a;  // local mode: multipliers are ignored even if set
+  a.atr_multiplier = 3.0;
+  a.use_trailing = false;
+  local.engine().set_level_adjustments(a);
+  for (EngineHarness* h : {&plain, &local}) {
+    ASSERT_FALSE(h->add(Side::kLong, "10", "100"));
+    h->price("100", 1000, 1.0);
+    h->price("100.6", 2000, 1.0);
+  }
+  const auto x = plain.take();
+  const auto y = local.take();
+  ASSERT_EQ(x.size(), y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(x[i].kind, y[i].kind);
+    EXPECT_EQ(x[i].sl, y[i].sl);
+  }
+}
+
+TEST(ExitEngineCrossExchange, ExtremeVolatilityTurnsTrailingOff) {
+  Profile p = bare_profile();
+  p.trailing = true;
+  EngineHarness h(p);
+  LevelAdjustments a;
+  a.active = true;
+  a.use_trailing = false;
+  h.engine().set_level_adjustments(a);
+  ASSERT_FALSE(h.add(Side::kLong, "10", "100"));
+  h.price("100", 0);
+  h.take();
+  h.price("100.5", 2);
+  EXPECT_TRUE(h.take().empty()) << "no trailing while volatility_factor >= 3";
+  // Adjustments are taken when the levels are set: a later change does not apply.
+  a.use_trailing = true;
+  h.engine().set_level_adjustments(a);
+  h.price("100.6", 3);
+  EXPECT_TRUE(h.take().empty());
+}
+
 TEST(ExitEngineLevels, ShortLevelsAreTheMirror) {
   EngineHarness h(Profile{});
   ASSERT_FALSE(h.add(Side::kShort, "10", "100"));

@@ -8,16 +8,21 @@
 #include <stdlib.h>
 
 #include <boost/asio/ssl/context.hpp>
+#include <chrono>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 
+#include "net/redis_client.hpp"
 #include "net/rest_client.hpp"
 #include "net/tls_context.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/paths.hpp"
+#include "tests/support/redis_server.hpp"
 
 namespace exitbrain {
 namespace {
@@ -58,7 +63,8 @@ std::string field(const std::string& line, const std::string& key) {
 
 // One request in the sim's record of order-endpoint requests (GET /sim/orders).
 struct OrderEntry {
-  std::string endpoint, client_id, outcome, reduce_only, position_side, close_position, quantity;
+  std::string endpoint, client_id, outcome, reduce_only, position_side, close_position, quantity,
+      leverage;
   std::int64_t http_status = 0, code = 0;
 };
 
@@ -66,7 +72,9 @@ struct Scenario {
   bool tls = false;
   bool hedge = false;
   std::string extra_run_toml;
-  std::string top_toml;  // before the tables: default_profile, [profile.X] come after
+  std::string top_toml;       // before the tables: default_profile, [profile.X] come after
+  bool open_position = true;  // the sim opens TESTUSDT:LONG:10 before exitbrain starts
+  std::string redis_toml;     // the [redis] table's keys (url added); empty: no [redis]
 };
 
 class LiveLoopback : public ::testing::Test {
@@ -83,17 +91,23 @@ class LiveLoopback : public ::testing::Test {
                                     "90",
                                     "--port-file",
                                     dir_ + "/port",
-                                    "--open",
-                                    "TESTUSDT:LONG:10",
                                     "-v"};
+    if (sc.open_position) {
+      sim.push_back("--open");
+      sim.push_back("TESTUSDT:LONG:10");
+    }
     if (sc.hedge) sim.push_back("--hedge");
     if (sc.tls) {
       sim.push_back("--tls-generate");
       sim.push_back(dir_);
     }
     sim_.start(sim, dir_ + "/sim.log");
-    ASSERT_FALSE(wait_for_line(dir_ + "/sim.log", {"opened TESTUSDT"}, kWaitMs).empty())
-        << read_file(dir_ + "/sim.log");
+    if (sc.open_position)
+      ASSERT_FALSE(wait_for_line(dir_ + "/sim.log", {"opened TESTUSDT"}, kWaitMs).empty())
+          << read_file(dir_ + "/sim.log");
+    else
+      for (int i = 0; i < 500 && read_file(dir_ + "/port").empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     port_ = std::stoi(read_file(dir_ + "/port"));
     const std::string host = sc.tls ? "localhost" : "127.0.0.1";
     const std::string http = sc.tls ? "https://" : "http://";
@@ -106,6 +120,10 @@ class LiveLoopback : public ::testing::Test {
     if (sc.tls) cfg << "ca_file = \"" << dir_ << "/ca.pem\"\n";
     cfg << "\n[symbols]\nlist = [\"TESTUSDT\"]\n\n[run]\nhard_stop_min_interval_ms = 0\n"
         << sc.extra_run_toml << "\n";
+    if (!sc.redis_toml.empty()) {
+      ASSERT_EQ(redis_.start(dir_), "");
+      cfg << "[redis]\nurl = \"" << redis_.url() << "\"\n" << sc.redis_toml << "\n";
+    }
     cfg.close();
     events_ = dir_ + "/events.jsonl";
     run_.start({(testing::bin_dir() / "exitbrain").string(), "run", "--config",
@@ -207,6 +225,7 @@ class LiveLoopback : public ::testing::Test {
         if (!params["positionSide"].get(sv)) o.position_side = sv;
         if (!params["closePosition"].get(sv)) o.close_position = sv;
         if (!params["quantity"].get(sv)) o.quantity = sv;
+        if (!params["leverage"].get(sv)) o.leverage = sv;
       }
       out.push_back(o);
     }
@@ -224,6 +243,7 @@ class LiveLoopback : public ::testing::Test {
   std::string dir_, events_, levels_line_;
   int port_ = 0;
   ChildProcess sim_, run_;
+  testing::RedisServer redis_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   std::unique_ptr<RestClient> control_;
 };
@@ -272,7 +292,7 @@ TEST_F(LiveLoopback, StopLossBreachExitsOnceReduceOnlyAndThenRemovesTheHardStop)
 }
 
 TEST_F(LiveLoopback, HedgeModeExitNamesThePositionSideAndSendsNoReduceOnly) {
-  start("hedge", Scenario{false, true, "", ""});
+  start("hedge", Scenario{false, true, "", "", true, ""});
   const double sl = wait_until_protected();
   breach(sl);
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
@@ -318,7 +338,7 @@ TEST_F(LiveLoopback, ADroppedFeedReconnectsAndTheNextBreachStillExits) {
 }
 
 TEST_F(LiveLoopback, ASilentFeedRaisesAStaleAlert) {
-  start("stale_feed", Scenario{false, false, "stale_after_ms = 1500\n", ""});
+  start("stale_feed", Scenario{false, false, "stale_after_ms = 1500\n", "", true, ""});
   wait_until_protected();
   sim_post("/sim/faults", "silence_ms=5000");
   EXPECT_FALSE(wait_for_line(events_, {"\"alert\":\"market_feed_stale\""}, kWaitMs).empty())
@@ -327,7 +347,7 @@ TEST_F(LiveLoopback, ASilentFeedRaisesAStaleAlert) {
 }
 
 TEST_F(LiveLoopback, OverTlsWithAVerifiedTestCertificate) {
-  start("tls", Scenario{true, false, "", ""});
+  start("tls", Scenario{true, false, "", "", true, ""});
   const double sl = wait_until_protected();
   breach(sl);
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
@@ -495,6 +515,111 @@ TEST_F(LiveLoopback, WhenTheHardStopFiresFirstNothingIsSoldTwice) {
     EXPECT_NE(alert.find("\"code\":-2022"), std::string::npos) << alert;
   }
   expect_clean_stop();
+}
+
+// The pipeline DESIGN.md §1 asks to prove end to end: an intent in Redis -> adaptive
+// levels -> an entry at the exchange -> the position managed with the intent's levels ->
+// the stop hit -> one exit at the exchange -> trade.closed in Redis.
+TEST_F(LiveLoopback, AnIntentFromRedisOpensAManagedPositionWhoseExitIsPublished) {
+  Scenario sc;
+  sc.open_position = false;
+  sc.redis_toml =
+      "entries = \"execute\"\nmax_order_notional_usd = 5000\nmax_total_notional_usd = 5000\n"
+      "block_ms = 50\nstatus_interval_ms = 500\n";
+  start("intent_execute", sc);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"redis\"", "connected"}, kWaitMs).empty())
+      << read_file(dir_ + "/run.log") << read_file(events_);
+  RedisOptions ro;
+  ro.url.port = redis_.port();
+  RedisConnection redis(ro);
+  ASSERT_EQ(redis.connect(), "");
+  const std::string now = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+  auto add_intent = [&] {
+    const RedisReply r = redis.command({"XADD",     "quantum:stream:trade.intent",
+                                        "*",        "symbol",
+                                        "TESTUSDT", "side",
+                                        "BUY",      "confidence",
+                                        "0.72",     "entry_price",
+                                        "100",      "stop_loss",
+                                        "99.5",     "take_profit",
+                                        "101",      "position_size_usd",
+                                        "100",      "leverage",
+                                        "1",        "volatility_factor",
+                                        "0.5513",   "timestamp",
+                                        now,        "model",
+                                        "ensemble", "reason",
+                                        "loopback"});
+    EXPECT_TRUE(r.ok()) << r.error();
+    return std::string(r.value().text());
+  };
+  const std::string id = add_intent();
+
+  const std::string opened = wait_for_line(events_, {"\"event\":\"position_opened\""}, kWaitMs);
+  ASSERT_FALSE(opened.empty()) << read_file(dir_ + "/run.log") << read_file(events_);
+  EXPECT_NE(opened.find("\"intent_id\":\"" + id + "\""), std::string::npos) << opened;
+  EXPECT_EQ(field(opened, "sl"), "99.5") << "the intent's stop manages the position";
+  const double sl = wait_until_protected();
+  EXPECT_DOUBLE_EQ(sl, 99.5);
+
+  // The same intent again (a second signal on an open position) opens nothing more.
+  add_intent();
+  ASSERT_FALSE(wait_for_line(events_, {"\"alert\":\"entry_refused\""}, kWaitMs).empty())
+      << read_file(events_);
+
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+
+  const auto all = orders();
+  const auto leverage = only(all, "POST /fapi/v1/leverage");
+  ASSERT_EQ(leverage.size(), 1u);
+  EXPECT_EQ(leverage[0].leverage, "26") << "the adaptive leverage is set before the entry";
+  const auto order_requests = only(all, "POST /fapi/v1/order");
+  ASSERT_EQ(order_requests.size(), 2u);  // the entry, then the exit
+  const OrderEntry& entry = order_requests[0];
+  EXPECT_EQ(entry.client_id.rfind("xbn-", 0), 0u) << entry.client_id;
+  EXPECT_EQ(entry.reduce_only, "") << "an entry is not reduce-only";
+  EXPECT_EQ(entry.outcome, "FILLED");
+  // margin 100 x leverage 26 at 100 = 26 of TESTUSDT
+  EXPECT_EQ(entry.quantity, "26");
+  const OrderEntry& exit = order_requests[1];
+  EXPECT_EQ(exit.client_id.rfind("xbx-", 0), 0u) << exit.client_id;
+  EXPECT_EQ(exit.reduce_only, "true");
+  EXPECT_EQ(exit.quantity, "26");
+
+  // Redis: the levels of both intents, and the exit on trade.closed.
+  bool published = false;
+  for (int i = 0; i < 250 && !published; ++i) {
+    const RedisReply closed = redis.command({"XRANGE", "quantum:stream:trade.closed", "-", "+"});
+    published = closed.ok() && closed.value().size() == 1;
+    if (!published) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(published) << read_file(events_);
+  const RedisReply closed = redis.command({"XRANGE", "quantum:stream:trade.closed", "-", "+"});
+  std::map<std::string, std::string> row;
+  const RedisValue f = closed.value()[0][1];
+  for (std::size_t k = 0; k + 1 < f.size(); k += 2)
+    row[std::string(f[k].text())] = std::string(f[k + 1].text());
+  EXPECT_EQ(row["symbol"], "TESTUSDT");
+  EXPECT_EQ(row["side"], "LONG");
+  EXPECT_EQ(row["qty"], "26");
+  EXPECT_EQ(row["reason"], "stop_loss");
+  EXPECT_EQ(row["client_order_id"], exit.client_id);
+  EXPECT_LT(std::stod(row["pnl"]), 0.0) << "a stop-loss exit loses money";
+  const RedisReply levels =
+      redis.command({"XRANGE", "quantum:stream:exitbrain.adaptive_levels", "-", "+"});
+  ASSERT_EQ(levels.value().size(), 2u);
+  const RedisReply meta =
+      redis.command({"HGET", "quantum:ilf:metadata:TESTUSDT", "target_leverage"});
+  EXPECT_EQ(meta.value().text(), "26");
+  expect_clean_stop();
+  const std::string log = read_file(dir_ + "/run.log");
+  // Both intents were fresh and handed over; the engine refused the second.
+  EXPECT_NE(log.find("intents: 2 read, 2 executed"), std::string::npos) << log;
+  EXPECT_NE(log.find("entries: 1 requested, 1 refused, 1 positions opened"), std::string::npos)
+      << log;
 }
 
 }  // namespace

@@ -187,11 +187,10 @@ void read_fills(const toml::table& t, const Where& w, FillModel& f) {
 Config from_table(const toml::table& root, const std::string& source) {
   Config cfg;
   const Where top{source, "(top level)"};
-  // Tables that later issues configure ([redis], ...) are not accepted yet: a silently
-  // ignored section is worse than an error.
+  // A silently ignored section is worse than an error.
   reject_unknown_keys(root, top,
                       {"default_profile", "profile", "regime", "symbols", "replay", "exchange_info",
-                       "exchange", "threads", "run"});
+                       "exchange", "threads", "run", "redis"});
   if (const toml::node* n = root.get("profile")) {
     if (!n->as_table()) top.fail("profile", "must be a table of profiles");
     read_profiles(*n->as_table(), source, cfg);
@@ -214,6 +213,10 @@ Config from_table(const toml::table& root, const std::string& source) {
     read_fills(*n->as_table(), Where{source, "replay"}, cfg.fills);
   }
   read_live_tables(root, source, cfg.live);
+  if (const toml::node* n = root.get("redis")) {
+    if (!n->as_table()) top.fail("redis", "must be a table");
+    read_redis_table(*n->as_table(), source, cfg.redis.emplace());
+  }
   return cfg;
 }
 

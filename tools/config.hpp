@@ -9,6 +9,7 @@
 #include "core/regime.hpp"
 #include "strategies/profile.hpp"
 #include "tools/live_config.hpp"
+#include "tools/redis_settings.hpp"
 
 namespace exitbrain {
 
@@ -32,6 +33,7 @@ struct Config {
   FillModel fills{};
   std::optional<std::string> exchange_info;  // path to a saved GET /fapi/v1/exchangeInfo body
   LiveConfig live;                           // [exchange], [symbols].list, [threads], [run]
+  std::optional<RedisSettings> redis;        // [redis]: the intent thread and publishers
 
   // Index of the profile with this name, or -1.
   int find_profile(std::string_view name) const;

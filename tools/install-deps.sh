@@ -7,7 +7,8 @@ packages=(
   cmake ninja-build g++ pkg-config
   libsimdjson-dev libtomlplusplus-dev libcli11-dev zlib1g-dev libssl-dev
   libreaderwriterqueue-dev libconcurrentqueue-dev libfmt-dev libboost1.81-dev
-  libgtest-dev libbenchmark-dev
+  libhiredis-dev
+  libgtest-dev libbenchmark-dev redis-server
   gnuplot-nox curl
 )
 

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "core/price_state_engine.hpp"
@@ -27,6 +28,9 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t kMaxPositions = 4096;
+// An entry that has not shown up as a position this long after it was requested failed
+// (the order sender alerted why): its symbol and side take new intents again.
+constexpr TimeMs kPendingEntryMs = 60'000;
 constexpr std::size_t kHotRing = 16 * 1024;
 constexpr std::size_t kSideRing = 2 * 1024;
 
@@ -132,13 +136,17 @@ struct LivePipeline::Impl {
         q_state(kHotRing, &decide_bell),
         q_orders(kHotRing, &orders_bell),
         q_account(kSideRing, live.threads.fused ? &state_bell : &decide_bell),
-        q_user_orders(kSideRing, &orders_bell) {
+        q_user_orders(kSideRing, &orders_bell),
+        q_entries(kSideRing, live.threads.fused ? &state_bell : &decide_bell),
+        q_adjust(64, live.threads.fused ? &state_bell : &decide_bell),
+        q_closed(kSideRing) {
     const int def = config.find_profile(config.default_profile);
     plan = plan_atr_specs(config, {def});
     state = std::make_unique<PriceStateEngine>(SymbolTable::kMaxSymbols, plan.specs, config.regime);
     engine =
         std::make_unique<ExitEngine>(config.profiles, plan.spec_of_profile, symbols, kMaxPositions);
     awaiting_flat.assign(SymbolTable::kMaxSymbols, {false, false});
+    pending_entries.resize(SymbolTable::kMaxSymbols);
   }
 
   void pin(Stage stage) {
@@ -173,6 +181,100 @@ struct LivePipeline::Impl {
   void drain_account() {
     AccountChange c;
     while (q_account.try_pop(c)) on_account(c);
+    cross_exchange::Adjustments a;
+    while (q_adjust.try_pop(a))
+      engine->set_level_adjustments(LevelAdjustments{
+          !a.local_mode, a.atr_multiplier, a.tp_multiplier, a.sl_multiplier, a.use_trailing});
+    EntryOrder e;
+    while (q_entries.try_pop(e)) on_entry(e);
+  }
+
+  // ---- entries (rare: may log) --------------------------------------------------------
+  struct PendingEntry {
+    bool active = false;
+    EntryOrder order{};
+    TimeMs since = 0;
+  };
+
+  static std::string intent_id(const EntryOrder& e) {
+    return std::to_string(e.intent_ms) + "-" + std::to_string(e.intent_seq);
+  }
+
+  // A trade intent to execute: one position per symbol and side, within the total limit.
+  void on_entry(const EntryOrder& e) {
+    const TimeMs now = wall_clock_ms();
+    PendingEntry& pe = pending_entries[e.symbol][static_cast<int>(e.side)];
+    if (pe.active && now - pe.since > kPendingEntryMs) {
+      pe.active = false;
+      journal.text(R"("event":"entry_expired","intent_id":")" + intent_id(pe.order) +
+                   R"(","note":"no position appeared within 60 s")");
+    }
+    const std::string what = R"("intent_id":")" + intent_id(e) + R"(","symbol":")" +
+                             std::string(symbols.name(e.symbol)) + R"(","side":")" +
+                             std::string(to_string(e.side)) + R"(","notional":)" +
+                             std::to_string(e.notional);
+    auto refuse = [&](const std::string& reason) {
+      entries_refused.fetch_add(1);
+      journal.text(R"("event":"alert","alert":"entry_refused",)" + what + R"(,"reason":)" +
+                   JsonLine::quote(reason));
+    };
+    if (pe.active || engine->find_open(e.symbol, e.side))
+      return refuse("a position on this symbol and side is already open or opening");
+    double open_notional = e.notional;
+    for (std::uint32_t i = 0; i < engine->position_count(); ++i) {
+      const PositionState& pos = engine->position(i);
+      if (!pos.closed) open_notional += pos.remaining.to_double() * pos.entry.to_double();
+    }
+    for (const auto& sides : pending_entries)
+      for (const PendingEntry& other : sides)
+        if (other.active) open_notional += other.order.notional;
+    const double limit = config.redis->max_total_notional_usd;
+    if (open_notional > limit)
+      return refuse("max_total_notional_usd " + std::to_string(limit) + " would be exceeded (" +
+                    std::to_string(open_notional) + ")");
+    pe = PendingEntry{true, e, now};
+    entries_requested.fetch_add(1);
+    OrderWork w;
+    w.kind = OrderWorkKind::kEntry;
+    w.entry = e;
+    q_orders.push(w);
+    journal.text(R"("event":"entry_requested",)" + what + R"(,"qty":)" + to_string(e.qty) +
+                 R"(,"leverage":)" + std::to_string(e.leverage));
+  }
+
+  // A new position on the exchange that an entry of ours opened: managed with its intent's
+  // levels. False when its levels no longer fit the fill (the caller then manages it with
+  // the profile's levels).
+  bool open_for_intent(const AccountChange& c) {
+    PendingEntry& pe = pending_entries[c.symbol][static_cast<int>(c.side)];
+    pe.active = false;
+    NewPosition np;
+    np.symbol = c.symbol;
+    np.side = c.side;
+    np.qty = c.amount;
+    np.entry = c.entry;
+    np.opened_at = c.time;
+    np.profile = static_cast<std::uint16_t>(config.find_profile(config.default_profile));
+    np.sl = pe.order.sl;
+    if (pe.order.tp.is_positive()) {
+      np.tp[0] = pe.order.tp;
+      np.tp_count = 1;
+    }
+    if (auto err = engine->add_position(np, [this](const Decision& d) { emit(d); })) {
+      journal.text(R"("event":"alert","alert":"intent_levels_rejected","intent_id":")" +
+                   intent_id(pe.order) + R"(","field":")" + err->field + R"(","reason":)" +
+                   JsonLine::quote(err->reason) +
+                   R"(,"note":"managed with the profile's levels instead")");
+      return false;
+    }
+    positions_opened.fetch_add(1);
+    journal.text(R"("event":"position_opened","position":)" +
+                 std::to_string(engine->position_count() - 1) + R"(,"intent_id":")" +
+                 intent_id(pe.order) + R"(","symbol":")" + std::string(symbols.name(c.symbol)) +
+                 R"(","side":")" + std::string(to_string(c.side)) + R"(","qty":)" +
+                 to_string(c.amount) + R"(,"entry":)" + to_string(c.entry) + R"(,"sl":)" +
+                 to_string(pe.order.sl) + R"(,"tp":)" + to_string(pe.order.tp));
+    return true;
   }
 
   // The exchange's view of a position (ACCOUNT_UPDATE). Rare: may log.
@@ -211,18 +313,24 @@ struct LivePipeline::Impl {
     if (!c.amount.is_positive() || !c.side_known) return;
     // A state from before our own full exit filled: not a new position.
     if (waiting[static_cast<int>(c.side)]) return;
+    if (pending_entries[c.symbol][static_cast<int>(c.side)].active) {
+      if (!open_for_intent(c))  // ours all the same: managed with the profile's levels
+        adopt(c.symbol, c.side, c.amount, c.entry, c.time, "intent", true);
+      return;
+    }
     adopt(c.symbol, c.side, c.amount, c.entry, c.time, "user_stream");
   }
 
-  void adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at, const char* source) {
+  void adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at, const char* source,
+             bool ours = false) {
     const std::string what = R"("symbol":")" + std::string(symbols.name(s)) + R"(","side":")" +
                              std::string(to_string(side)) + R"(","qty":)" + to_string(amount) +
                              R"(,"entry":)" + to_string(entry) + R"(,"source":")" + source + "\"";
-    if (live.run.foreign_positions == ForeignPolicy::kIgnore) {
+    if (!ours && live.run.foreign_positions == ForeignPolicy::kIgnore) {
       journal.text(R"("event":"foreign_position","action":"ignored",)" + what);
       return;
     }
-    if (live.run.foreign_positions == ForeignPolicy::kAlert) {
+    if (!ours && live.run.foreign_positions == ForeignPolicy::kAlert) {
       journal.text(R"("event":"alert","alert":"foreign_position",)" + what);
       return;
     }
@@ -308,6 +416,8 @@ struct LivePipeline::Impl {
         any = true;
         if (w.kind == OrderWorkKind::kDecision)
           gw.on_decision(w.decision);
+        else if (w.kind == OrderWorkKind::kEntry)
+          gw.on_entry(w.entry);
         else
           gw.on_closed_outside(w.decision.position);
       }
@@ -327,7 +437,61 @@ struct LivePipeline::Impl {
       if (!any) idle_wait(wait(Stage::kOrders), orders_bell);
     }
     requests = gw.requests();
+    closed_not_queued = gw.closed_not_queued();
     orders_done = true;
+  }
+
+  // ---- intents ------------------------------------------------------------------------
+  // Reconnects with jittered exponential backoff; while Redis is away the exit engine
+  // carries on and closed trades wait in the consumer's bounded buffer. Once `reading_stop`
+  // is set no new intent is taken (the engine is stopping), but closed trades are still
+  // published until `stop`.
+  void intents_loop(const std::atomic<bool>& reading_stop, const std::atomic<bool>& stop) {
+    name_current_thread("eb-intents");
+    const RedisSettings& rs = *config.redis;
+    std::int64_t backoff = rs.reconnect_min_ms;
+    TimeMs next_try = 0;
+    std::uint64_t jitter = 0x9E3779B97F4A7C15ull;
+    bool was_connected = false;
+    while (!stop.load()) {
+      const TimeMs now = wall_clock_ms();
+      if (!intents->connected()) {
+        if (was_connected) {
+          was_connected = false;
+          journal.text(
+              R"("event":"alert","alert":"redis_connection_lost","note":"reconnecting; the exit engine carries on")");
+        }
+        if (now >= next_try) {
+          const std::string err = intents->connect();
+          if (err.empty()) {
+            was_connected = true;
+            backoff = rs.reconnect_min_ms;
+            journal.text(R"("event":"redis","state":"connected","url":)" +
+                         JsonLine::quote(parse_redis_url(rs.url).url.redacted()));
+            continue;
+          }
+          jitter ^= jitter << 13;
+          jitter ^= jitter >> 7;
+          jitter ^= jitter << 17;
+          const std::int64_t wait =
+              backoff / 2 + static_cast<std::int64_t>(jitter % static_cast<std::uint64_t>(backoff));
+          next_try = now + wait;
+          backoff = std::min(backoff * 2, rs.reconnect_max_ms);
+          journal.text(R"("event":"alert","alert":"redis_unavailable","error":)" +
+                       JsonLine::quote(err) + R"(,"retry_in_ms":)" + std::to_string(wait));
+        }
+        intents->idle(now);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      if (reading_stop.load()) {
+        intents->flush(now);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      (void)intents->step(now, true);
+    }
+    intents->flush(wall_clock_ms());
   }
 
   const Config& config;
@@ -351,9 +515,17 @@ struct LivePipeline::Impl {
   std::vector<std::array<bool, 2>> awaiting_flat;  // per symbol and side
   std::unique_ptr<MarketIngest> ingest;
 
+  SpscQueue<EntryOrder> q_entries;
+  SpscQueue<cross_exchange::Adjustments> q_adjust;
+  SpscQueue<ClosedTrade> q_closed;
+  std::vector<std::array<PendingEntry, 2>> pending_entries;  // per symbol and side
+  std::unique_ptr<IntentConsumer> intents;
+
   std::atomic<bool> md_done{false}, state_done{false}, decide_done{false}, orders_done{false};
   std::atomic<std::uint64_t> decisions{0}, exits_decided{0}, adopted{0};
+  std::atomic<std::uint64_t> entries_requested{0}, entries_refused{0}, positions_opened{0};
   std::uint64_t requests = 0;
+  std::uint64_t closed_not_queued = 0;
 };
 
 LivePipeline::LivePipeline(const Config& config, SymbolTable& symbols, Journal& journal,
@@ -416,6 +588,20 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   gs.hard_stop_policy = p.live.run.hard_stop_policy;
   gs.run_key = static_cast<std::uint64_t>(wall_clock_ms() / 1000) & 0xFFFFFFFFFFull;
   OrderGateway gateway(p.symbols, order_rest, p.signer, clock, p.journal, gs, kMaxPositions);
+  if (p.config.redis) gateway.publish_closed_to(&p.q_closed);
+
+  // [intents]: created before any thread starts; connects (and reconnects) on its thread.
+  if (p.config.redis) {
+    std::string password;
+    if (!p.config.redis->password_env.empty()) {
+      const char* v = std::getenv(p.config.redis->password_env.c_str());
+      if (!v || !*v) return "[redis] password_env: " + p.config.redis->password_env + " is not set";
+      password = v;
+    }
+    p.intents = std::make_unique<IntentConsumer>(
+        *p.config.redis, p.symbols, std::move(password),
+        IntentLinks{&p.q_entries, &p.q_adjust, &p.q_closed, &p.journal});
+  }
 
   // [md]: one combined-stream connection on the /market route for every symbol (marks,
   // klines, and trades when a profile triggers on the last price), and one on /public for
@@ -462,6 +648,10 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   if (std::string err = user.start(); !err.empty()) return "user-data stream: " + err;
 
   std::atomic<bool> io_stop{false};
+  std::atomic<bool> intents_reading_stop{false}, intents_stop{false};
+  std::thread intents_thread;
+  if (p.intents)
+    intents_thread = std::thread([&] { p.intents_loop(intents_reading_stop, intents_stop); });
   std::thread user_thread([&] {
     p.pin(Stage::kUser);
     run_io(user_io, p.wait(Stage::kUser), io_stop);
@@ -488,6 +678,7 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
 
   // Stop taking new work, let in-flight orders finish, leave the hard stops in place.
   p.journal.text(R"("event":"stopping")");
+  intents_reading_stop = true;
   md_stop = true;
   md_thread.join();
   p.md_done = true;
@@ -497,6 +688,8 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   orders_thread.join();
   io_stop = true;
   user_thread.join();
+  intents_stop = true;  // after the order sender: its last fills are published too
+  if (intents_thread.joinable()) intents_thread.join();
   user.stop();  // no thread runs user_io any more
   return {};
 }
@@ -515,6 +708,12 @@ LiveSummary LivePipeline::summary() const {
   s.exits_decided = p.exits_decided.load();
   s.requests = p.requests;
   s.positions_adopted = p.adopted.load();
+  s.intents_enabled = p.intents != nullptr;
+  if (p.intents) s.intents = p.intents->stats();  // after run(): the thread has ended
+  s.entries_requested = p.entries_requested.load();
+  s.entries_refused = p.entries_refused.load();
+  s.positions_opened = p.positions_opened.load();
+  s.closed_not_queued = p.closed_not_queued;
   return s;
 }
 

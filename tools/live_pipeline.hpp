@@ -7,6 +7,10 @@
 //   [orders] OrderGateway: signed REST, ExitOrderTracker, HardStopManager
 //   [user]   user-data stream: positions --q_account--> [decide],
 //            our order / algo updates --q_user_orders--> [orders]
+//   [intents] Redis ([redis] configured): intents --q_entries--> [decide] (entries =
+//            execute), cross-exchange adjustments --q_adjust--> [decide], filled exits
+//            [orders] --q_closed--> trade.closed. Off the hot path; Redis down or slow
+//            never holds a hot-path thread (every push there is try_push).
 //
 // Each stage is the same object replay and the tests drive; the threads only move values.
 // Fused mode runs state and decide on one thread. Every thread may be pinned and waits by
@@ -20,6 +24,7 @@
 #include "net/hmac_signer.hpp"
 #include "net/server_clock.hpp"
 #include "tools/config.hpp"
+#include "tools/intent_consumer.hpp"
 #include "tools/live_journal.hpp"
 #include "tools/live_startup.hpp"
 
@@ -39,6 +44,13 @@ struct LiveSummary {
   std::uint64_t feed_reconnects = 0;
   std::uint64_t stale_alerts = 0;
   std::uint64_t positions_adopted = 0;
+  // [redis]
+  bool intents_enabled = false;
+  IntentStats intents{};
+  std::uint64_t entries_requested = 0;  // handed to the order sender
+  std::uint64_t entries_refused = 0;    // total-notional limit, or a position already open
+  std::uint64_t positions_opened = 0;   // entries that became managed positions
+  std::uint64_t closed_not_queued = 0;  // trade.closed events the full queue could not take
 };
 
 class LivePipeline {

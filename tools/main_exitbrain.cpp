@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   exitbrain::cli::add_synth_command(app, exit_code);
   exitbrain::cli::add_sign_command(app, exit_code);
   exitbrain::cli::add_run_command(app, exit_code);
+  exitbrain::cli::add_intents_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

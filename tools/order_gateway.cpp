@@ -64,6 +64,7 @@ void OrderGateway::on_decision(const Decision& d) {
     p.known = true;
     p.symbol = d.symbol;
     p.side = d.side;
+    p.entry = d.entry;
   }
   switch (d.kind) {
     case DecisionKind::kLevels:
@@ -73,6 +74,7 @@ void OrderGateway::on_decision(const Decision& d) {
       break;
     case DecisionKind::kExit:
       p.stamps = d.stamps;
+      p.last_exit_reason = d.exit_reason;
       if (!d.remaining.is_positive()) p.engine_flat = true;
       run_exit(tracker_.on_exit(d.position, d.qty));
       break;
@@ -369,6 +371,7 @@ void OrderGateway::on_user_event(const UserEvent& e) {
       r.qty = e.algo.executed;
       r.price = e.algo.average_price.is_positive() ? e.algo.average_price : e.algo.trigger;
       journal_.order(r);
+      closed(position, parts->seq, r.qty, r.price, true, e.event_time);
     }
   }
 }
@@ -460,6 +463,106 @@ void OrderGateway::record(OrderRecordKind kind, std::uint32_t position, std::uin
   rec.error_code = code;
   rec.ok = ok;
   journal_.order(rec);
+  if (kind == OrderRecordKind::kExitDone && qty.is_positive())
+    closed(position, seq, qty, price, false, rec.time);
+}
+
+void OrderGateway::closed(std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
+                          bool hard_stop, TimeMs time) {
+  if (!closed_out_) return;
+  const PositionInfo& p = positions_[position];
+  ClosedTrade t;
+  t.time = time;
+  t.symbol = p.symbol;
+  t.side = p.side;
+  t.qty = qty;
+  t.price = price;
+  t.realized_pnl = (price - p.entry).to_double() * qty.to_double() * side_sign(p.side);
+  t.hard_stop = hard_stop;
+  t.reason = p.last_exit_reason;
+  const ClientId id = hard_stop ? ClientId::for_hard_stop(position_key(position), seq)
+                                : ClientId::for_exit(position_key(position), seq);
+  const std::string_view v = id.view();
+  std::copy(v.begin(), v.end(), t.client_id.begin());
+  if (!closed_out_->try_push(t)) ++closed_not_queued_;
+}
+
+// ---- entries -------------------------------------------------------------------------------
+
+void OrderGateway::entry_alert(const EntryOrder& e, const char* what, const RestReply& r,
+                               int code) {
+  journal_.text(std::string(R"("event":"alert","alert":")") + what + R"(","symbol":")" +
+                std::string(symbols_.name(e.symbol)) + R"(","intent_id":")" +
+                std::to_string(e.intent_ms) + "-" + std::to_string(e.intent_seq) +
+                R"(","http_status":)" + std::to_string(r.status) + R"(,"code":)" +
+                std::to_string(code) + R"(,"msg":)" +
+                JsonLine::quote(code != 0 ? std::string_view(last_error_msg_) : ""));
+}
+
+void OrderGateway::on_entry(const EntryOrder& e) {
+  const std::string_view symbol = symbols_.name(e.symbol);
+  const ClientId id = ClientId::for_entry(e.intent_ms, e.intent_seq);
+  const std::string what = R"("symbol":")" + std::string(symbol) + R"(","side":")" +
+                           std::string(to_string(e.side)) + R"(","qty":)" + to_string(e.qty) +
+                           R"(,"leverage":)" + std::to_string(e.leverage) +
+                           R"(,"client_order_id":")" + std::string(id.view()) + "\"";
+  // An entry is not essential the way an exit is: it waits for nobody and never spends
+  // the weight kept in reserve for exits.
+  const TimeMs now = clock_.server_now(wall_clock_ms());
+  if (limits_.not_before(now, kOrderCost, false) > now) {
+    journal_.text(R"("event":"alert","alert":"entry_rate_limited",)" + what);
+    return;
+  }
+  RequestTiming t = timing();
+  query_.clear();
+  query_.add("symbol", symbol).add("leverage", static_cast<std::int64_t>(e.leverage));
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& lr = send(HttpMethod::kPost, "/fapi/v1/leverage", kQueryCost);
+  int code = 0;
+  if (lr.outcome != RestReply::Outcome::kAnswered || classify(lr, code) != ErrorAction::kNone) {
+    // Without the intended leverage the entry's margin would be wrong: no entry.
+    entry_alert(e, "entry_leverage_failed", lr, code);
+    return;
+  }
+  t = timing();
+  query_.clear();
+  write_entry_order(query_, symbol, e.side, e.qty, id, settings_.mode, t);
+  query_.sign(signer_);
+  const RestReply& r = send(HttpMethod::kPost, "/fapi/v1/order", kOrderCost);
+  OrderAnswer answer;
+  if (r.outcome == RestReply::Outcome::kAnswered) {
+    if (classify(r, code) != ErrorAction::kNone) {
+      entry_alert(e, "entry_failed", r, code);
+      return;
+    }
+    if (parser_.parse_order(r.body, answer)) {
+      journal_.text(R"("event":"entry_sent",)" + what + R"(,"status":")" +
+                    std::string(to_string(answer.status)) + R"(","executed_qty":)" +
+                    to_string(answer.executed_qty) + R"(,"avg_price":)" +
+                    to_string(answer.avg_price));
+      return;
+    }
+  }
+  if (r.outcome == RestReply::Outcome::kNotSent) {
+    entry_alert(e, "entry_not_sent", r, 0);
+    return;
+  }
+  // Unknown outcome: look it up by its id; never send it again.
+  t = timing();
+  query_.clear();
+  query_.add("symbol", symbol).add("origClientOrderId", id.view());
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& q = send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
+  if (q.outcome == RestReply::Outcome::kAnswered && classify(q, code) == ErrorAction::kNone &&
+      parser_.parse_order(q.body, answer)) {
+    journal_.text(R"("event":"entry_sent",)" + what + R"(,"status":")" +
+                  std::string(to_string(answer.status)) + R"(","executed_qty":)" +
+                  to_string(answer.executed_qty) + R"(,"avg_price":)" +
+                  to_string(answer.avg_price) + R"(,"looked_up":true)");
+    return;
+  }
+  entry_alert(e, code == kOrderDoesNotExist ? "entry_not_placed" : "entry_outcome_unknown", q,
+              code);
 }
 
 void OrderGateway::alert(std::uint32_t position, const char* what, ErrorAction action, int code) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/events.hpp"
+#include "core/spsc_queue.hpp"
 #include "core/symbol_table.hpp"
 #include "net/hmac_signer.hpp"
 #include "net/order_format.hpp"
@@ -24,6 +25,7 @@
 #include "strategies/exit_order_tracker.hpp"
 #include "strategies/hard_stop_manager.hpp"
 #include "tools/live_journal.hpp"
+#include "tools/live_messages.hpp"
 
 namespace exitbrain {
 
@@ -52,6 +54,14 @@ class OrderGateway {
   void on_user_event(const UserEvent& e);
   // Serves deferred work that is due.
   void on_timer();
+  // An executed trade intent: set the symbol's leverage, send the MARKET entry. Entries are
+  // never resent: an unknown outcome is looked up once by the entry's client id, and what
+  // is still unknown is alerted (the user-data stream shows the position if it opened).
+  void on_entry(const EntryOrder& e);
+  // Exits that fill (and hard stops that fire) are offered here for quantum:stream:trade.closed.
+  // Never blocks: a full queue is counted.
+  void publish_closed_to(SpscQueue<ClosedTrade>* q) noexcept { closed_out_ = q; }
+  std::uint64_t closed_not_queued() const noexcept { return closed_not_queued_; }
 
   // Nothing in flight and nothing deferred: a graceful stop may exit.
   bool idle() const noexcept;
@@ -68,6 +78,8 @@ class OrderGateway {
     SymbolId symbol = kNoSymbol;
     Side side = Side::kLong;
     Price engine_stop{};
+    Price entry{};
+    ExitReason last_exit_reason = ExitReason::kStopLoss;
     bool engine_flat = false;  // the engine has decided exits for all of it
     bool stop_cancel_sent = false;
     LatencyStamps stamps{};  // of the latest exit decision
@@ -102,6 +114,9 @@ class OrderGateway {
   void record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
               const RestReply* r, bool ok, int code);
   void alert(std::uint32_t position, const char* what, ErrorAction action, int code);
+  void closed(std::uint32_t position, std::uint32_t seq, Qty qty, Price price, bool hard_stop,
+              TimeMs time);
+  void entry_alert(const EntryOrder& e, const char* what, const RestReply& r, int code);
 
   const SymbolTable& symbols_;
   RestClient& rest_;
@@ -120,6 +135,8 @@ class OrderGateway {
   MonoNs last_request_ns_ = mono_now_ns();
   int last_error_code_ = 0;     // of the latest refused request, for its alert
   std::string last_error_msg_;  // idem; capacity reserved, so a refusal does not allocate
+  SpscQueue<ClosedTrade>* closed_out_ = nullptr;
+  std::uint64_t closed_not_queued_ = 0;
 };
 
 }  // namespace exitbrain

@@ -42,14 +42,22 @@ void ChildProcess::start(const std::vector<std::string>& argv, const std::string
 int ChildProcess::wait(int timeout_ms) {
   if (pid_ <= 0) return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < until) {
+  for (;;) {  // looks at least once, so wait(0) tells whether it has ended
     if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
       pid_ = -1;
       return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
     }
+    if (std::chrono::steady_clock::now() >= until) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return -1;
+}
+
+int ChildProcess::kill() {
+  if (pid_ <= 0) return wait(0);
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status_, 0);
+  pid_ = -1;
+  return -SIGKILL;
 }
 
 int ChildProcess::stop(int timeout_ms) {

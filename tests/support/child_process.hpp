@@ -20,6 +20,8 @@ class ChildProcess {
   // SIGTERM, then waits up to `timeout_ms` (then SIGKILL). Returns the exit code, or
   // -signal when it was killed by one.
   int stop(int timeout_ms = 10'000);
+  // SIGKILL: a crash, as far as its peers can tell. Returns -SIGKILL.
+  int kill();
   // Waits for it to end by itself. Returns the exit code (-1 on timeout: still running).
   int wait(int timeout_ms);
   bool running() const { return pid_ > 0; }
