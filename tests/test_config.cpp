@@ -132,14 +132,6 @@ TEST(LiveConfig, ReadsTheExchangeSymbolsThreadsAndRunTables) {
 }
 
 TEST(LiveConfig, ErrorsNameTheTableAndKey) {
-  auto error_of = [](const std::string& text) {
-    try {
-      load_config_text(text, "cfg.toml");
-    } catch (const cli::InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   EXPECT_EQ(
       error_of("[exchange]\napi_secret = \"abc\"\n")
           .rfind("cfg.toml: [exchange] api_secret: secrets are never read from the config file", 0),
@@ -194,14 +186,6 @@ TEST(RedisConfig, ReadsTheRedisTable) {
 }
 
 TEST(RedisConfig, ErrorsNameTheKey) {
-  auto error_of = [](const std::string& text) {
-    try {
-      load_config_text(text, "cfg.toml");
-    } catch (const cli::InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   EXPECT_EQ(error_of("[redis]\nentries = \"yolo\"\n"),
             "cfg.toml: [redis] entries: must be \"observe\" or \"execute\"");
   EXPECT_EQ(

@@ -144,11 +144,29 @@ class IntentConsumerTest : public ::testing::Test {
 
   IntentGroupStatus status() { return read_group_status(*client_, settings_); }
 
+  // A consumer wired to an engine queue as `exitbrain run` wires it, drained at `now`.
+  IntentStats drain_executing(TimeMs now) {
+    IntentLinks links;
+    links.entries = &entries_;
+    IntentConsumer c(settings_, symbols_, "", links);
+    EXPECT_EQ(c.connect(), "");
+    drain(c, now);
+    return c.stats();
+  }
+  // What the consumers handed to the engine so far.
+  std::vector<EntryOrder> handed() {
+    std::vector<EntryOrder> out;
+    EntryOrder eo;
+    while (entries_.try_pop(eo)) out.push_back(eo);
+    return out;
+  }
+
   std::string dir_;
   testing::RedisServer server_;
   std::unique_ptr<RedisConnection> client_;
   SymbolTable symbols_;
   RedisSettings settings_;
+  SpscQueue<EntryOrder> entries_{1024};
 };
 
 // ---- the seeds' example, flat and JSON -------------------------------------------------
@@ -222,12 +240,7 @@ TEST_F(IntentConsumerTest, EveryBadIntentIsAckedAndDeadLetteredWithItsFieldNever
   for (const auto& [f, field] : bad) ids.push_back(add_intent(f));
 
   settings_.policy.entries = EntryMode::kExecute;
-  SpscQueue<EntryOrder> entries(64);
-  IntentLinks links;
-  links.entries = &entries;
-  IntentConsumer c(settings_, symbols_, "", links);
-  ASSERT_EQ(c.connect(), "");
-  drain(c, now);
+  const IntentStats stats = drain_executing(now);
 
   const std::vector<Row> dead = xrange(settings_.dead_letter_stream);
   ASSERT_EQ(dead.size(), bad.size());
@@ -238,10 +251,9 @@ TEST_F(IntentConsumerTest, EveryBadIntentIsAckedAndDeadLetteredWithItsFieldNever
   }
   // The original fields travel with the dead letter, so nothing is lost.
   EXPECT_EQ(dead[1].at("symbol"), "XYZUSDT");
-  EXPECT_EQ(c.stats().dead_lettered, bad.size());
+  EXPECT_EQ(stats.dead_lettered, bad.size());
   EXPECT_TRUE(xrange(settings_.levels_stream).empty());
-  EntryOrder eo;
-  EXPECT_FALSE(entries.try_pop(eo));
+  EXPECT_TRUE(handed().empty());
   EXPECT_EQ(status().pending, 0);
 }
 
@@ -254,19 +266,13 @@ TEST_F(IntentConsumerTest, StaleBacklogIsPublishedAsExpiredAndNothingIsExecuted)
   for (int i = 0; i < 300; ++i)  // from the seeds' day: 2025-12-24
     add_intent(near_intent("2025-12-24T04:32:14.062679"));
   const std::string fresh = add_intent(near_intent(std::to_string(now)));
-  SpscQueue<EntryOrder> entries(1024);
-  IntentLinks links;
-  links.entries = &entries;
-  IntentConsumer c(settings_, symbols_, "", links);
-  ASSERT_EQ(c.connect(), "");
-  drain(c, now);
+  const IntentStats stats = drain_executing(now);
 
-  EXPECT_EQ(c.stats().expired, 300u);
-  EXPECT_EQ(c.stats().executed, 1u);
-  std::size_t handed = 0;
-  EntryOrder eo;
-  while (entries.try_pop(eo)) {
-    ++handed;
+  EXPECT_EQ(stats.expired, 300u);
+  EXPECT_EQ(stats.executed, 1u);
+  const std::vector<EntryOrder> orders = handed();
+  EXPECT_EQ(orders.size(), 1u);
+  for (const EntryOrder& eo : orders) {
     EXPECT_EQ(eo.leverage, 26);
     EXPECT_EQ(eo.side, Side::kLong);
     // margin 200 x 26 = 5200 USDT of notional at 1.465, on NEAR's whole-unit step
@@ -274,7 +280,6 @@ TEST_F(IntentConsumerTest, StaleBacklogIsPublishedAsExpiredAndNothingIsExecuted)
     EXPECT_EQ(to_string(eo.sl), "1.4357");
     EXPECT_EQ(to_string(eo.tp), "1.560225");
   }
-  EXPECT_EQ(handed, 1u);
   const std::vector<Row> levels = xrange(settings_.levels_stream);
   ASSERT_EQ(levels.size(), 301u);
   EXPECT_EQ(levels[0].at("status"), "expired");
@@ -290,14 +295,8 @@ TEST_F(IntentConsumerTest, LimitsRefuseAnOversizedEntryWithAnAlert) {
   settings_.policy.entries = EntryMode::kExecute;
   settings_.policy.max_order_notional_usd = 1'000;  // 200 margin x 26 = 5200: too large
   add_intent(near_intent(std::to_string(now)));
-  SpscQueue<EntryOrder> entries(16);
-  IntentLinks links;
-  links.entries = &entries;
-  IntentConsumer c(settings_, symbols_, "", links);
-  ASSERT_EQ(c.connect(), "");
-  drain(c, now);
-  EntryOrder eo;
-  EXPECT_FALSE(entries.try_pop(eo));
+  EXPECT_EQ(drain_executing(now).refused, 1u);
+  EXPECT_TRUE(handed().empty());
   const std::vector<Row> levels = xrange(settings_.levels_stream);
   ASSERT_EQ(levels.size(), 1u);
   EXPECT_EQ(levels[0].at("status"), "refused");
@@ -329,28 +328,14 @@ TEST_F(IntentConsumerTest, DeadConsumersPendingEntriesAreReclaimedAndAppliedOnce
   ASSERT_EQ(status().pending, 2);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // > claim_idle_ms
 
-  SpscQueue<EntryOrder> entries(16);
-  IntentLinks links;
-  links.entries = &entries;
-  {
-    IntentConsumer c(settings_, symbols_, "", links);
-    ASSERT_EQ(c.connect(), "");
-    drain(c, now);
-    EXPECT_EQ(c.stats().reclaimed, 2u);
-    EXPECT_EQ(c.stats().executed, 2u);
-  }
-  // A second consumer, and the first one restarted: nothing is applied again.
-  {
-    settings_.consumer = "exitbrain-2";
-    IntentConsumer c2(settings_, symbols_, "", links);
-    ASSERT_EQ(c2.connect(), "");
-    drain(c2, now);
-    EXPECT_EQ(c2.stats().read, 0u);
-  }
-  std::size_t handed = 0;
-  EntryOrder eo;
-  while (entries.try_pop(eo)) ++handed;
-  EXPECT_EQ(handed, 2u);
+  const IntentStats first = drain_executing(now);
+  EXPECT_EQ(first.reclaimed, 2u);
+  EXPECT_EQ(first.executed, 2u);
+  // The same consumer restarted, and a second one: nothing is applied again.
+  EXPECT_EQ(drain_executing(now).read, 0u);
+  settings_.consumer = "exitbrain-2";
+  EXPECT_EQ(drain_executing(now).read, 0u);
+  EXPECT_EQ(handed().size(), 2u);
   EXPECT_EQ(xrange(settings_.levels_stream).size(), 2u);
   EXPECT_EQ(status().pending, 0);
 }
@@ -372,16 +357,10 @@ TEST_F(IntentConsumerTest, AnIntentClaimedBeforeACrashIsNeverExecutedAgain) {
   client_->command({"SET", settings_.applied_prefix + handed_id, "claimed"});
   client_->command({"SET", settings_.applied_prefix + done_id, "done"});
 
-  SpscQueue<EntryOrder> entries(16);
-  IntentLinks links;
-  links.entries = &entries;
-  IntentConsumer c(settings_, symbols_, "", links);
-  ASSERT_EQ(c.connect(), "");
-  drain(c, now);
-  EntryOrder eo;
-  EXPECT_FALSE(entries.try_pop(eo)) << "an intent was executed a second time";
-  EXPECT_EQ(c.stats().replayed, 1u);
-  EXPECT_EQ(c.stats().duplicates, 1u);
+  const IntentStats stats = drain_executing(now);
+  EXPECT_TRUE(handed().empty()) << "an intent was executed a second time";
+  EXPECT_EQ(stats.replayed, 1u);
+  EXPECT_EQ(stats.duplicates, 1u);
   const std::vector<Row> levels = xrange(settings_.levels_stream);
   ASSERT_EQ(levels.size(), 1u);  // the finished one is not published twice
   EXPECT_EQ(levels[0].at("intent_id"), handed_id);

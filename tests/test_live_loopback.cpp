@@ -536,25 +536,26 @@ TEST_F(LiveLoopback, AnIntentFromRedisOpensAManagedPositionWhoseExitIsPublished)
   const std::string now = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                              std::chrono::system_clock::now().time_since_epoch())
                                              .count());
-  auto add_intent = [&] {
-    const RedisReply r = redis.command({"XADD",     "quantum:stream:trade.intent",
-                                        "*",        "symbol",
-                                        "TESTUSDT", "side",
-                                        "BUY",      "confidence",
-                                        "0.72",     "entry_price",
-                                        "100",      "stop_loss",
-                                        "99.5",     "take_profit",
-                                        "101",      "position_size_usd",
-                                        "100",      "leverage",
-                                        "1",        "volatility_factor",
-                                        "0.5513",   "timestamp",
-                                        now,        "model",
-                                        "ensemble", "reason",
-                                        "loopback"});
+  auto add_intent = [&](const char* side, const char* stop, const char* target) {
+    const std::vector<std::string_view> args = {"XADD",     "quantum:stream:trade.intent",
+                                                "*",        "symbol",
+                                                "TESTUSDT", "side",
+                                                side,       "confidence",
+                                                "0.72",     "entry_price",
+                                                "100",      "stop_loss",
+                                                stop,       "take_profit",
+                                                target,     "position_size_usd",
+                                                "100",      "leverage",
+                                                "1",        "volatility_factor",
+                                                "0.5513",   "timestamp",
+                                                now,        "model",
+                                                "ensemble", "reason",
+                                                "loopback"};
+    const RedisReply r = redis.command(args);
     EXPECT_TRUE(r.ok()) << r.error();
     return std::string(r.value().text());
   };
-  const std::string id = add_intent();
+  const std::string id = add_intent("BUY", "99.5", "101");
 
   const std::string opened = wait_for_line(events_, {"\"event\":\"position_opened\""}, kWaitMs);
   ASSERT_FALSE(opened.empty()) << read_file(dir_ + "/run.log") << read_file(events_);
@@ -563,10 +564,14 @@ TEST_F(LiveLoopback, AnIntentFromRedisOpensAManagedPositionWhoseExitIsPublished)
   const double sl = wait_until_protected();
   EXPECT_DOUBLE_EQ(sl, 99.5);
 
-  // The same intent again (a second signal on an open position) opens nothing more.
-  add_intent();
-  ASSERT_FALSE(wait_for_line(events_, {"\"alert\":\"entry_refused\""}, kWaitMs).empty())
+  // The same intent again (a second signal on an open position) opens nothing more, and in
+  // one-way mode neither does a SELL, which would only reduce the LONG.
+  add_intent("BUY", "99.5", "101");
+  add_intent("SELL", "100.5", "99");
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"alert\":\"entry_refused\"", "one-way mode"}, kWaitMs).empty())
       << read_file(events_);
+  EXPECT_EQ(count_events("\"alert\":\"entry_refused\""), 2);
 
   breach(sl);
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
@@ -610,16 +615,84 @@ TEST_F(LiveLoopback, AnIntentFromRedisOpensAManagedPositionWhoseExitIsPublished)
   EXPECT_LT(std::stod(row["pnl"]), 0.0) << "a stop-loss exit loses money";
   const RedisReply levels =
       redis.command({"XRANGE", "quantum:stream:exitbrain.adaptive_levels", "-", "+"});
-  ASSERT_EQ(levels.value().size(), 2u);
+  ASSERT_EQ(levels.value().size(), 3u);
   const RedisReply meta =
       redis.command({"HGET", "quantum:ilf:metadata:TESTUSDT", "target_leverage"});
   EXPECT_EQ(meta.value().text(), "26");
   expect_clean_stop();
   const std::string log = read_file(dir_ + "/run.log");
-  // Both intents were fresh and handed over; the engine refused the second.
-  EXPECT_NE(log.find("intents: 2 read, 2 executed"), std::string::npos) << log;
-  EXPECT_NE(log.find("entries: 1 requested, 1 refused, 1 positions opened"), std::string::npos)
+  // All three intents were fresh and handed over; the engine refused the last two.
+  EXPECT_NE(log.find("intents: 3 read, 3 executed"), std::string::npos) << log;
+  EXPECT_NE(log.find("entries: 1 requested, 2 refused, 1 positions opened"), std::string::npos)
       << log;
+}
+
+// Redis is a side road: with it gone the exits go on, and what they closed reaches
+// trade.closed once it is back.
+TEST_F(LiveLoopback, WhileRedisIsDownExitsGoOnAndTradeClosedCatchesUp) {
+  Scenario sc;
+  sc.redis_toml = "block_ms = 50\nreconnect_min_ms = 50\nreconnect_max_ms = 200\n";
+  start("redis_outage", sc);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"redis\"", "connected"}, kWaitMs).empty())
+      << read_file(events_);
+  const double sl = wait_until_protected();
+  redis_.kill();
+  ASSERT_FALSE(wait_for_line(events_, {"\"alert\":\"redis_connection_lost\""}, kWaitMs).empty())
+      << read_file(events_);
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  check_single_exit(only(orders(), "POST /fapi/v1/order"), false);
+
+  ASSERT_EQ(redis_.restart(), "");  // an empty Redis: no persistence in this test
+  RedisOptions ro;
+  ro.url.port = redis_.port();
+  RedisConnection redis(ro);
+  ASSERT_EQ(redis.connect(), "");
+  long long published = 0;
+  for (int i = 0; i < 500 && published == 0; ++i) {
+    published = redis.command({"XLEN", "quantum:stream:trade.closed"}).value().integer();
+    if (published == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(published, 1) << read_file(events_);
+  expect_clean_stop();
+  const std::string log = read_file(dir_ + "/run.log");
+  EXPECT_NE(log.find("trade.closed: 1 published, 0 dropped"), std::string::npos) << log;
+}
+
+// An entry answered 503 may have executed: it is looked up by its id, never sent again.
+TEST_F(LiveLoopback, AnEntryWithAnUnknownOutcomeIsLookedUpAndNeverSentTwice) {
+  Scenario sc;
+  sc.open_position = false;
+  sc.redis_toml = "entries = \"execute\"\nmax_order_notional_usd = 5000\nblock_ms = 50\n";
+  start("intent_503", sc);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"redis\"", "connected"}, kWaitMs).empty())
+      << read_file(events_);
+  sim_post("/sim/faults", "unknown_503=1");
+  RedisOptions ro;
+  ro.url.port = redis_.port();
+  RedisConnection redis(ro);
+  ASSERT_EQ(redis.connect(), "");
+  const std::string now = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+  ASSERT_TRUE(
+      redis
+          .command({"XADD", "quantum:stream:trade.intent", "*", "symbol", "TESTUSDT", "side", "BUY",
+                    "confidence", "0.72", "entry_price", "100", "stop_loss", "99.5",
+                    "position_size_usd", "100", "volatility_factor", "0.5513", "timestamp", now})
+          .ok());
+  const std::string sent =
+      wait_for_line(events_, {"\"event\":\"entry_sent\"", "\"looked_up\":true"}, kWaitMs);
+  ASSERT_FALSE(sent.empty()) << read_file(events_);
+  EXPECT_NE(sent.find("\"status\":\"FILLED\""), std::string::npos) << sent;
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"position_opened\""}, kWaitMs).empty())
+      << read_file(events_);
+  const auto entries = only(orders(), "POST /fapi/v1/order");
+  ASSERT_EQ(entries.size(), 1u) << "the entry was sent again after a 503";
+  EXPECT_EQ(entries[0].http_status, 503);
+  EXPECT_EQ(entries[0].outcome, "FILLED");
+  expect_clean_stop();
 }
 
 }  // namespace

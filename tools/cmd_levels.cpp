@@ -11,6 +11,7 @@
 #include "core/decimal.hpp"
 #include "strategies/adaptive_levels.hpp"
 #include "tools/commands.hpp"
+#include "tools/number_text.hpp"
 
 namespace exitbrain::cli {
 namespace {
@@ -111,31 +112,6 @@ AdaptiveLevelsInput to_input(const LevelsArgs& a) {
   throw InputError(std::string(r.error_field) + ": " + r.error_reason);
 }
 
-// Shortest text that reads back as the same double: inputs echo as typed.
-std::string shortest(double v) {
-  std::array<char, 32> buf{};
-  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  return std::string(buf.data(), res.ptr);
-}
-
-// Prices and fractions at 8 decimals, the exchange's widest precision, as exact text.
-std::string eight_decimals(double v) {
-  const auto d = Decimal::from_double(v);
-  return d ? to_string(*d) : shortest(v);
-}
-
-std::string clamp_list(LevelClamps clamps) {
-  std::string out = "[";
-  for (LevelClamp c : kAllLevelClamps) {
-    if (!clamps.has(c)) continue;
-    if (out.size() > 1) out += ',';
-    out += '"';
-    out += to_string(c);
-    out += '"';
-  }
-  return out + "]";
-}
-
 std::string to_json(const AdaptiveLevelsInput& in, const AdaptiveLevels& l) {
   std::string j = "{";
   auto field = [&j](const char* key, const std::string& value) {
@@ -146,25 +122,26 @@ std::string to_json(const AdaptiveLevelsInput& in, const AdaptiveLevels& l) {
     j += value;
   };
   field("side", in.side == Side::kLong ? "\"BUY\"" : "\"SELL\"");
-  field("entry", shortest(in.entry_price));
-  field("confidence", shortest(in.confidence));
-  field("volatility_factor", shortest(in.volatility_factor));
+  field("entry", shortest_text(in.entry_price));
+  field("confidence", shortest_text(in.confidence));
+  field("volatility_factor", shortest_text(in.volatility_factor));
   field("regime", "\"" + std::string(to_string(in.regime)) + "\"");
-  field("funding_rate", shortest(in.funding_rate));
-  field("exchange_divergence", shortest(in.exchange_divergence));
-  field("stop_loss", in.stop_loss > 0 ? shortest(in.stop_loss) : "null");
-  field("maint_margin_rate", shortest(in.maint_margin_rate));
-  field("liquidation_buffer", shortest(in.liquidation_buffer));
+  field("funding_rate", shortest_text(in.funding_rate));
+  field("exchange_divergence", shortest_text(in.exchange_divergence));
+  field("stop_loss", in.stop_loss > 0 ? shortest_text(in.stop_loss) : "null");
+  field("maint_margin_rate", shortest_text(in.maint_margin_rate));
+  field("liquidation_buffer", shortest_text(in.liquidation_buffer));
   field("target_leverage", std::to_string(l.target_leverage));
   field("formula_leverage", std::to_string(l.formula_leverage));
-  field("raw_leverage", eight_decimals(l.raw_leverage));
-  field("dynamic_tp", eight_decimals(l.dynamic_tp));
-  field("dynamic_sl", eight_decimals(l.dynamic_sl));
-  field("tp_distance", eight_decimals(l.tp_distance));
-  field("sl_distance", eight_decimals(l.sl_distance));
-  field("guarded_stop", eight_decimals(l.guarded_stop));
-  field("liquidation_price", eight_decimals(l.liquidation_price));
-  field("clamped", clamp_list(l.clamps));
+  field("raw_leverage", eight_decimals_text(l.raw_leverage));
+  field("dynamic_tp", eight_decimals_text(l.dynamic_tp));
+  field("dynamic_sl", eight_decimals_text(l.dynamic_sl));
+  field("tp_distance", eight_decimals_text(l.tp_distance));
+  field("sl_distance", eight_decimals_text(l.sl_distance));
+  field("guarded_stop", eight_decimals_text(l.guarded_stop));
+  field("liquidation_price", eight_decimals_text(l.liquidation_price));
+  const std::string clamped = clamp_names(l.clamps, "\",\"");
+  field("clamped", clamped.empty() ? "[]" : "[\"" + clamped + "\"]");
   return j + "}";
 }
 

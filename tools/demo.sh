@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The exitbrain demo: installs what is missing, builds, then
 #  0. runs `exitbrain run` live against exitbrain-sim over TLS (tools/demo_live.sh): real
-#     recorded prices (or a synthetic market), adopted positions, exits as they happen;
+#     recorded prices (or a synthetic market), adopted positions, exits as they happen,
+#     and a Redis of trade intents: a stale backlog drained without opening anything, one
+#     fresh intent opened at its adaptive leverage, every exit published to trade.closed;
 # and replays
 #  1. seeded synthetic markPrice@1s data (made here by `exitbrain synth`) with 8 positions;
 #  2. when ../shared/data exists: real Binance data — NEARUSDT 1m klines (Feb 2026) with
@@ -17,7 +19,7 @@ out=out/demo
 mkdir -p "$out"
 
 echo
-echo "== 0. live: exitbrain run against exitbrain-sim =="
+echo "== 0. live: exitbrain run against exitbrain-sim and Redis =="
 tools/demo_live.sh
 
 echo

@@ -10,35 +10,13 @@
 #include "core/decimal.hpp"
 #include "tools/json_line.hpp"
 #include "tools/live_journal.hpp"
+#include "tools/number_text.hpp"
 
 namespace exitbrain {
 
 namespace {
 
 constexpr std::size_t kMaxPendingAlerts = 64;
-
-// Shortest text that reads back as the same double.
-std::string num(double v) {
-  std::array<char, 32> buf{};
-  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  return std::string(buf.data(), r.ptr);
-}
-
-// Prices at the exchange's 8 decimals, exactly.
-std::string price_text(double v) {
-  const auto d = Decimal::from_double(v);
-  return d ? to_string(*d) : num(v);
-}
-
-std::string clamp_list(LevelClamps clamps) {
-  std::string out;
-  for (LevelClamp c : kAllLevelClamps) {
-    if (!clamps.has(c)) continue;
-    if (!out.empty()) out += ',';
-    out += to_string(c);
-  }
-  return out;
-}
 
 // A command built from owned strings, passed as views.
 struct Args {
@@ -194,6 +172,18 @@ bool to_entry(RedisValue e, std::vector<std::string>& names, std::vector<std::st
 
 }  // namespace
 
+std::vector<IntentConsumer::Entry> IntentConsumer::entries_of(RedisValue entries) {
+  std::vector<Entry> batch;
+  batch.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    Entry e;
+    if (!to_entry(entries[i], e.names, e.values, e.id, e.deleted)) continue;
+    parse_stream_id(e.id, e.id_ms, e.id_seq);
+    batch.push_back(std::move(e));
+  }
+  return batch;
+}
+
 int IntentConsumer::read_batch(std::string_view start_id, bool block, TimeMs now_ms) {
   Args a;
   a << "XREADGROUP"
@@ -220,14 +210,7 @@ int IntentConsumer::read_batch(std::string_view start_id, bool block, TimeMs now
   if (r.value().is_null()) return 0;  // BLOCK timed out
   // [[stream, [entries...]]]
   const RedisValue entries = r.value()[0][1];
-  std::vector<Entry> batch;
-  batch.reserve(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    Entry e;
-    if (!to_entry(entries[i], e.names, e.values, e.id, e.deleted)) continue;
-    parse_stream_id(e.id, e.id_ms, e.id_seq);
-    batch.push_back(std::move(e));
-  }
+  std::vector<Entry> batch = entries_of(entries);
   if (batch.empty()) return 0;
   if (start_id != ">") pending_cursor_ = batch.back().id;
   if (!handle(batch, now_ms)) return -1;
@@ -254,13 +237,7 @@ int IntentConsumer::reclaim(TimeMs now_ms) {
   if (reclaim_cursor_ == "0-0")
     next_reclaim_ms_ = now_ms + std::max<std::int64_t>(1'000, settings_.claim_idle_ms / 2);
   const RedisValue entries = r.value()[1];
-  std::vector<Entry> batch;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    Entry e;
-    if (!to_entry(entries[i], e.names, e.values, e.id, e.deleted)) continue;
-    parse_stream_id(e.id, e.id_ms, e.id_seq);
-    batch.push_back(std::move(e));
-  }
+  std::vector<Entry> batch = entries_of(entries);
   if (batch.empty()) return 0;
   stats_.reclaimed += batch.size();
   journal(R"("event":"intents_reclaimed","count":)" + std::to_string(batch.size()) +
@@ -379,22 +356,23 @@ bool IntentConsumer::handle(std::vector<Entry>& batch, TimeMs now_ms) {
       f << "intent_id" << e.id << "symbol" << std::string(symbols_.name(t.symbol)) << "side"
         << (t.side == Side::kLong ? "BUY" : "SELL") << "status" << o.status << "reason"
         << (o.status == "replayed" ? "handed to the engine by an earlier attempt" : v.reason)
-        << "confidence" << num(t.confidence) << "volatility_factor" << num(t.volatility_factor)
-        << "entry_price" << price_text(t.entry_price) << "stop_loss"
-        << (t.stop_loss > 0 ? price_text(t.stop_loss) : "") << "take_profit"
-        << (t.take_profit > 0 ? price_text(t.take_profit) : "") << "regime"
-        << std::string(to_string(t.regime)) << "funding_rate" << num(v.input.funding_rate)
-        << "exchange_divergence" << num(v.input.exchange_divergence) << "cross_exchange"
-        << (v.live_cross_exchange ? "live" : "intent") << "input_leverage" << num(t.leverage)
-        << "position_size_usd" << num(t.position_size_usd) << "target_leverage"
-        << std::to_string(l.target_leverage) << "formula_leverage"
-        << std::to_string(l.formula_leverage) << "raw_leverage" << num(l.raw_leverage)
-        << "dynamic_tp" << price_text(l.dynamic_tp) << "dynamic_sl" << price_text(l.dynamic_sl)
-        << "guarded_stop" << price_text(l.guarded_stop) << "liquidation_price"
-        << price_text(l.liquidation_price) << "clamped" << clamp_list(l.clamps) << "qty"
-        << to_string(v.qty) << "notional" << num(v.notional) << "age_ms" << std::to_string(v.age_ms)
-        << "intent_timestamp" << std::to_string(t.timestamp_ms) << "timestamp"
-        << std::to_string(now_ms);
+        << "confidence" << shortest_text(t.confidence) << "volatility_factor"
+        << shortest_text(t.volatility_factor) << "entry_price" << eight_decimals_text(t.entry_price)
+        << "stop_loss" << (t.stop_loss > 0 ? eight_decimals_text(t.stop_loss) : "") << "take_profit"
+        << (t.take_profit > 0 ? eight_decimals_text(t.take_profit) : "") << "regime"
+        << std::string(to_string(t.regime)) << "funding_rate" << shortest_text(v.input.funding_rate)
+        << "exchange_divergence" << shortest_text(v.input.exchange_divergence) << "cross_exchange"
+        << (v.live_cross_exchange ? "live" : "intent") << "input_leverage"
+        << shortest_text(t.leverage) << "position_size_usd" << shortest_text(t.position_size_usd)
+        << "target_leverage" << std::to_string(l.target_leverage) << "formula_leverage"
+        << std::to_string(l.formula_leverage) << "raw_leverage" << shortest_text(l.raw_leverage)
+        << "dynamic_tp" << eight_decimals_text(l.dynamic_tp) << "dynamic_sl"
+        << eight_decimals_text(l.dynamic_sl) << "guarded_stop"
+        << eight_decimals_text(l.guarded_stop) << "liquidation_price"
+        << eight_decimals_text(l.liquidation_price) << "clamped" << clamp_names(l.clamps) << "qty"
+        << to_string(v.qty) << "notional" << shortest_text(v.notional) << "age_ms"
+        << std::to_string(v.age_ms) << "intent_timestamp" << std::to_string(t.timestamp_ms)
+        << "timestamp" << std::to_string(now_ms);
       Args x;
       x << "XADD" << settings_.levels_stream << "MAXLEN"
         << "~" << std::to_string(settings_.levels_maxlen) << "*";
@@ -423,6 +401,10 @@ bool IntentConsumer::handle(std::vector<Entry>& batch, TimeMs now_ms) {
       failed(last.ok() ? RedisReply(nullptr, "EXEC aborted") : std::move(last), "EXEC");
       continue;  // stays pending: re-read after a reconnect, its mark protects it
     }
+    // EXEC runs every queued command even if one fails (a key of the wrong type, say).
+    for (std::size_t k = 0; k < last.value().size(); ++k)
+      if (last.value()[k].is_error())
+        failed(RedisReply(nullptr, std::string(last.value()[k].text())), "EXEC item");
     stats_.last_intent_ms = now_ms;
     const Entry& e = batch[i];
     if (e.deleted || !o.publish) {
@@ -518,7 +500,8 @@ void IntentConsumer::poll_cross_exchange(TimeMs now_ms) {
       << "timestamp" << iso_utc(a->time_ms) << "type" << std::string(to_string(a->type)) << "reason"
       << std::string(a->reason_text()) << "fail_count" << std::to_string(a->fail_count)
       << "data_age_seconds"
-      << (a->data_age_ms < 0 ? std::string() : num(static_cast<double>(a->data_age_ms) / 1000))
+      << (a->data_age_ms < 0 ? std::string()
+                             : shortest_text(static_cast<double>(a->data_age_ms) / 1000))
       << "source"
       << "cross_exchange";
     journal(R"("event":"alert","alert":")" + std::string(to_string(a->type)) + R"(","reason":)" +
@@ -564,11 +547,13 @@ void IntentConsumer::publish_status(TimeMs now_ms) {
     << "~" << std::to_string(settings_.status_maxlen) << "*"
     << "timestamp" << iso_utc(now_ms) << "cross_exchange_active"
     << (a.local_mode ? "false" : "true") << "data_age_seconds"
-    << (a.data_age_ms < 0 ? std::string() : num(static_cast<double>(a.data_age_ms) / 1000))
-    << "volatility_factor" << num(a.volatility_factor) << "exchange_divergence"
-    << num(a.exchange_divergence) << "funding_delta" << num(a.funding_delta) << "atr_multiplier"
-    << num(a.atr_multiplier) << "tp_multiplier" << num(a.tp_multiplier) << "sl_multiplier"
-    << num(a.sl_multiplier) << "use_trailing" << (a.use_trailing ? "true" : "false") << "reasoning"
+    << (a.data_age_ms < 0 ? std::string()
+                          : shortest_text(static_cast<double>(a.data_age_ms) / 1000))
+    << "volatility_factor" << shortest_text(a.volatility_factor) << "exchange_divergence"
+    << shortest_text(a.exchange_divergence) << "funding_delta" << shortest_text(a.funding_delta)
+    << "atr_multiplier" << shortest_text(a.atr_multiplier) << "tp_multiplier"
+    << shortest_text(a.tp_multiplier) << "sl_multiplier" << shortest_text(a.sl_multiplier)
+    << "use_trailing" << (a.use_trailing ? "true" : "false") << "reasoning"
     << std::string(text.data()) << "total_reads" << std::to_string(st.total_reads) << "fail_count"
     << std::to_string(st.fail_count) << "consumer" << settings_.consumer << "intents_read"
     << std::to_string(stats_.read) << "intents_executed" << std::to_string(stats_.executed)
@@ -630,7 +615,7 @@ void IntentConsumer::publish_closed() {
                    "reason",
                    t.hard_stop ? "hard_stop" : to_string(t.reason),
                    "pnl",
-                   num(t.realized_pnl),
+                   shortest_text(t.realized_pnl),
                    "client_order_id",
                    t.client_id.data(),
                    "timestamp",

@@ -126,6 +126,8 @@ class IntentConsumer {
     bool deleted = false;  // still pending, but trimmed from the stream
   };
 
+  // The entries of an XREADGROUP / XAUTOCLAIM reply.
+  static std::vector<Entry> entries_of(RedisValue entries);
   int read_batch(std::string_view start_id, bool block, TimeMs now_ms);
   int reclaim(TimeMs now_ms);
   bool handle(std::vector<Entry>& batch, TimeMs now_ms);

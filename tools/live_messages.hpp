@@ -57,7 +57,7 @@ struct ClosedTrade {
   Side side = Side::kLong;  // of the position
   Qty qty{};                // filled
   Price price{};            // average fill price
-  double realized_pnl = 0;  // the exchange's figure when it reports one, else computed
+  double realized_pnl = 0;  // (price - entry) x qty, signed by side; fees not included
   bool hard_stop = false;   // the exchange-side stop fired, not an exitbrain exit
   ExitReason reason = ExitReason::kStopLoss;
   std::array<char, 40> client_id{};  // NUL-terminated

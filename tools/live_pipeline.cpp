@@ -220,6 +220,13 @@ struct LivePipeline::Impl {
     };
     if (pe.active || engine->find_open(e.symbol, e.side))
       return refuse("a position on this symbol and side is already open or opening");
+    // One-way mode nets both sides into one position: an entry against an open position
+    // would reduce or flip it instead of opening a new one.
+    const Side opposite = e.side == Side::kLong ? Side::kShort : Side::kLong;
+    if (mode == PositionMode::kOneWay &&
+        (pending_entries[e.symbol][static_cast<int>(opposite)].active ||
+         engine->find_open(e.symbol, opposite)))
+      return refuse("one-way mode: a position on the other side of this symbol is open or opening");
     double open_notional = e.notional;
     for (std::uint32_t i = 0; i < engine->position_count(); ++i) {
       const PositionState& pos = engine->position(i);
@@ -526,6 +533,7 @@ struct LivePipeline::Impl {
   std::atomic<std::uint64_t> entries_requested{0}, entries_refused{0}, positions_opened{0};
   std::uint64_t requests = 0;
   std::uint64_t closed_not_queued = 0;
+  PositionMode mode = PositionMode::kOneWay;  // set by run() before the threads start
 };
 
 LivePipeline::LivePipeline(const Config& config, SymbolTable& symbols, Journal& journal,
@@ -587,6 +595,7 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   gs.hard_stops = p.live.run.hard_stop;
   gs.hard_stop_policy = p.live.run.hard_stop_policy;
   gs.run_key = static_cast<std::uint64_t>(wall_clock_ms() / 1000) & 0xFFFFFFFFFFull;
+  p.mode = mode;
   OrderGateway gateway(p.symbols, order_rest, p.signer, clock, p.journal, gs, kMaxPositions);
   if (p.config.redis) gateway.publish_closed_to(&p.q_closed);
 

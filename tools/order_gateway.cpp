@@ -531,11 +531,13 @@ void OrderGateway::on_entry(const EntryOrder& e) {
   const RestReply& r = send(HttpMethod::kPost, "/fapi/v1/order", kOrderCost);
   OrderAnswer answer;
   if (r.outcome == RestReply::Outcome::kAnswered) {
-    if (classify(r, code) != ErrorAction::kNone) {
+    const ErrorAction action = classify(r, code);
+    // A 503 "unknown" may have executed: it is looked up below like a timeout.
+    if (action != ErrorAction::kNone && action != ErrorAction::kUnknownOutcome) {
       entry_alert(e, "entry_failed", r, code);
       return;
     }
-    if (parser_.parse_order(r.body, answer)) {
+    if (action == ErrorAction::kNone && parser_.parse_order(r.body, answer)) {
       journal_.text(R"("event":"entry_sent",)" + what + R"(,"status":")" +
                     std::string(to_string(answer.status)) + R"(","executed_qty":)" +
                     to_string(answer.executed_qty) + R"(,"avg_price":)" +

@@ -71,7 +71,7 @@ class ReplaySession {
   SymbolTable& symbols_;
   std::vector<PositionRecord> records_;
   std::vector<PositionResult> results_;
-  std::vector<int> max_price_places_;            // per symbol, for tick inference
+  std::vector<int> max_price_places_;  // per symbol, for tick inference
   std::unique_ptr<PriceStateEngine> state_;
   std::unique_ptr<ExitEngine> engine_;
   std::ostream* out_;

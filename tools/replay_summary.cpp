@@ -16,7 +16,8 @@ void print_replay_report(std::FILE* out, const ReplaySession& session, const Mar
     for (const std::string& e : s.first_errors) std::fprintf(out, "  skipped: %s\n", e.c_str());
   }
   const PriceStateCounters& c = session.state_engine().counters();
-  std::fprintf(out, "state: %llu events, %llu closed candles", static_cast<unsigned long long>(c.events),
+  std::fprintf(out, "state: %llu events, %llu closed candles",
+               static_cast<unsigned long long>(c.events),
                static_cast<unsigned long long>(c.candles));
   // Input the indicators could not use is reported, never dropped in silence.
   if (c.rejected_candles)
