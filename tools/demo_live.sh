@@ -153,8 +153,8 @@ echo "redis (the seeds' verification checklist):"
 $bin/exitbrain intents --redis "redis://127.0.0.1:$redis_port" --status | sed 's/^/  /'
 echo "  XLEN quantum:stream:exitbrain.adaptive_levels: $(rcli XLEN quantum:stream:exitbrain.adaptive_levels)" \
   "($(rcli XRANGE quantum:stream:exitbrain.adaptive_levels - + | grep -c '^expired$') expired, never executed)"
-echo "  HGETALL quantum:ilf:metadata:$intent_symbol: $(rcli --no-raw HGETALL "quantum:ilf:metadata:$intent_symbol" \
-  | awk 'NR % 2 == 1 { k = $2 } NR % 2 == 0 { v = $2; if (k ~ /^(status|target_leverage|dynamic_tp|dynamic_sl|qty)$/) printf "%s=%s ", k, v }' | tr -d '"')"
+echo "  HGETALL quantum:ilf:metadata:$intent_symbol: $(rcli HGETALL "quantum:ilf:metadata:$intent_symbol" \
+  | awk 'NR % 2 == 1 { k = $0 } NR % 2 == 0 { if (k ~ /^(status|target_leverage|dynamic_tp|dynamic_sl|qty)$/) printf "%s=%s ", k, $0 }')"
 echo "  XLEN quantum:stream:trade.intent.dead: $(rcli XLEN quantum:stream:trade.intent.dead)" \
   "(first: $(rcli XRANGE quantum:stream:trade.intent.dead - + COUNT 1 | sed -n '/^error.reason$/{n;p}'))"
 echo "  quantum:stream:trade.closed: $(rcli XLEN quantum:stream:trade.closed) exits"
