@@ -103,6 +103,15 @@ class IntentConsumerTest : public ::testing::Test {
     return std::string(r.value().text());
   }
   std::string add_intent(const Fields& f) { return xadd(settings_.intent_stream, f); }
+  // One reading of the cross-exchange aggregator, stamped `ts`.
+  void add_normalized(const char* divergence, const char* funding, const char* volatility,
+                      const char* exchanges, TimeMs ts) {
+    xadd(settings_.normalized_stream, {{"exchange_divergence", divergence},
+                                       {"funding_delta", funding},
+                                       {"volatility_factor", volatility},
+                                       {"num_exchanges", exchanges},
+                                       {"timestamp", std::to_string(ts)}});
+  }
 
   std::vector<Row> xrange(const std::string& stream) {
     const RedisReply r = client_->command({"XRANGE", stream, "-", "+"});
@@ -404,11 +413,7 @@ TEST_F(IntentConsumerTest, CrossExchangeDataFeedsLevelsAndFallsBackWithAlerts) {
   IntentConsumer c(settings_, symbols_, "", links);
   ASSERT_EQ(c.connect(), "");
 
-  xadd(settings_.normalized_stream, {{"exchange_divergence", "0.042"},
-                                     {"funding_delta", "0.0012"},
-                                     {"volatility_factor", "1.8"},
-                                     {"num_exchanges", "3"},
-                                     {"timestamp", std::to_string(now)}});
+  add_normalized("0.042", "0.0012", "1.8", "3", now);
   ASSERT_GE(c.step(now, false), 0);
   cross_exchange::Adjustments adj;
   ASSERT_TRUE(adjustments.try_pop(adj));
@@ -430,11 +435,7 @@ TEST_F(IntentConsumerTest, CrossExchangeDataFeedsLevelsAndFallsBackWithAlerts) {
   EXPECT_TRUE(adj.local_mode);
   EXPECT_DOUBLE_EQ(adj.atr_multiplier, 1.0);
   // Fresh data: RECOVERED.
-  xadd(settings_.normalized_stream, {{"exchange_divergence", "0.01"},
-                                     {"funding_delta", "0"},
-                                     {"volatility_factor", "0.5"},
-                                     {"num_exchanges", "2"},
-                                     {"timestamp", std::to_string(now + 62'000)}});
+  add_normalized("0.01", "0", "0.5", "2", now + 62'000);
   ASSERT_GE(c.step(now + 62'000, false), 0);
   ASSERT_TRUE(adjustments.try_pop(adj));
   EXPECT_FALSE(adj.local_mode);
@@ -457,11 +458,7 @@ TEST_F(IntentConsumerTest, ThreeUnreadableNormalizedEntriesFallBackToLocalMode) 
   const TimeMs now = wall_ms();
   IntentConsumer c(settings_, symbols_, "");
   ASSERT_EQ(c.connect(), "");
-  xadd(settings_.normalized_stream, {{"exchange_divergence", "0.042"},
-                                     {"funding_delta", "0.0012"},
-                                     {"volatility_factor", "1.8"},
-                                     {"num_exchanges", "3"},
-                                     {"timestamp", std::to_string(now)}});
+  add_normalized("0.042", "0.0012", "1.8", "3", now);
   ASSERT_GE(c.step(now, false), 0);
   EXPECT_FALSE(c.adapter().status().local_mode);
   xadd(settings_.normalized_stream, {{"exchange_divergence", "oops"}});

@@ -238,6 +238,19 @@ class LiveLoopback : public ::testing::Test {
     return out;
   }
 
+  // A client of the test's redis-server.
+  RedisOptions redis_options() const {
+    RedisOptions o;
+    o.url.port = redis_.port();
+    return o;
+  }
+  // The wall clock in epoch ms, as a producer stamps an intent.
+  static std::string now_ms_text() {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+  }
+
   void expect_clean_stop() { EXPECT_EQ(run_.stop(), 0) << read_file(dir_ + "/run.log"); }
 
   std::string dir_, events_, levels_line_;
@@ -529,13 +542,9 @@ TEST_F(LiveLoopback, AnIntentFromRedisOpensAManagedPositionWhoseExitIsPublished)
   start("intent_execute", sc);
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"redis\"", "connected"}, kWaitMs).empty())
       << read_file(dir_ + "/run.log") << read_file(events_);
-  RedisOptions ro;
-  ro.url.port = redis_.port();
-  RedisConnection redis(ro);
+  RedisConnection redis(redis_options());
   ASSERT_EQ(redis.connect(), "");
-  const std::string now = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
+  const std::string now = now_ms_text();
   auto add_intent = [&](const char* side, const char* stop, const char* target) {
     const std::vector<std::string_view> args = {"XADD",     "quantum:stream:trade.intent",
                                                 "*",        "symbol",
@@ -645,9 +654,7 @@ TEST_F(LiveLoopback, WhileRedisIsDownExitsGoOnAndTradeClosedCatchesUp) {
   check_single_exit(only(orders(), "POST /fapi/v1/order"), false);
 
   ASSERT_EQ(redis_.restart(), "");  // an empty Redis: no persistence in this test
-  RedisOptions ro;
-  ro.url.port = redis_.port();
-  RedisConnection redis(ro);
+  RedisConnection redis(redis_options());
   ASSERT_EQ(redis.connect(), "");
   long long published = 0;
   for (int i = 0; i < 500 && published == 0; ++i) {
@@ -669,13 +676,9 @@ TEST_F(LiveLoopback, AnEntryWithAnUnknownOutcomeIsLookedUpAndNeverSentTwice) {
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"redis\"", "connected"}, kWaitMs).empty())
       << read_file(events_);
   sim_post("/sim/faults", "unknown_503=1");
-  RedisOptions ro;
-  ro.url.port = redis_.port();
-  RedisConnection redis(ro);
+  RedisConnection redis(redis_options());
   ASSERT_EQ(redis.connect(), "");
-  const std::string now = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
+  const std::string now = now_ms_text();
   ASSERT_TRUE(
       redis
           .command({"XADD", "quantum:stream:trade.intent", "*", "symbol", "TESTUSDT", "side", "BUY",

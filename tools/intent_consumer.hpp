@@ -35,6 +35,7 @@
 #include "strategies/cross_exchange.hpp"
 #include "strategies/intent_policy.hpp"
 #include "tools/live_messages.hpp"
+#include "tools/redis_fields.hpp"
 #include "tools/redis_settings.hpp"
 
 namespace exitbrain {
@@ -118,19 +119,9 @@ class IntentConsumer {
   const RedisSettings& settings() const noexcept { return settings_; }
 
  private:
-  struct Entry {
-    std::string id;
-    TimeMs id_ms = 0;
-    std::uint64_t id_seq = 0;
-    std::vector<std::string> names, values;
-    bool deleted = false;  // still pending, but trimmed from the stream
-  };
-
-  // The entries of an XREADGROUP / XAUTOCLAIM reply.
-  static std::vector<Entry> entries_of(RedisValue entries);
   int read_batch(std::string_view start_id, bool block, TimeMs now_ms);
   int reclaim(TimeMs now_ms);
-  bool handle(std::vector<Entry>& batch, TimeMs now_ms);
+  bool handle(std::vector<StreamEntry>& batch, TimeMs now_ms);
   void poll_cross_exchange(TimeMs now_ms);
   void publish_alerts(TimeMs now_ms);
   void publish_status(TimeMs now_ms);
@@ -156,7 +147,6 @@ class IntentConsumer {
   TimeMs next_status_ms_ = 0;
   bool have_sent_adjustments_ = false;
   cross_exchange::Adjustments sent_adjustments_{};
-  std::string last_normalized_id_;
   std::deque<ClosedTrade> closed_buffer_;
   bool overflow_alerted_ = false;
   std::vector<std::string> pending_alerts_;  // alerts raised while Redis was away (capped)
@@ -164,10 +154,5 @@ class IntentConsumer {
 
 // The group of settings.intent_stream as Redis reports it, with the consumers' heartbeats.
 IntentGroupStatus read_group_status(RedisConnection& redis, const RedisSettings& settings);
-
-// "1735000000000-7" -> {ms, seq}; false if it is not a stream id.
-bool parse_stream_id(std::string_view id, TimeMs& ms, std::uint64_t& seq) noexcept;
-// 2025-12-21T03:15:42.123Z
-std::string iso_utc(TimeMs ms);
 
 }  // namespace exitbrain

@@ -200,15 +200,22 @@ struct LivePipeline::Impl {
     return std::to_string(e.intent_ms) + "-" + std::to_string(e.intent_seq);
   }
 
-  // A trade intent to execute: one position per symbol and side, within the total limit.
-  void on_entry(const EntryOrder& e) {
-    const TimeMs now = wall_clock_ms();
-    PendingEntry& pe = pending_entries[e.symbol][static_cast<int>(e.side)];
+  // The entry in flight on this symbol and side, if any. One older than kPendingEntryMs
+  // failed: it is dropped here, so it neither blocks new intents, nor counts toward the
+  // total limit, nor makes somebody else's later position look like ours.
+  PendingEntry* pending(SymbolId s, Side side, TimeMs now) {
+    PendingEntry& pe = pending_entries[s][static_cast<int>(side)];
     if (pe.active && now - pe.since > kPendingEntryMs) {
       pe.active = false;
       journal.text(R"("event":"entry_expired","intent_id":")" + intent_id(pe.order) +
                    R"(","note":"no position appeared within 60 s")");
     }
+    return pe.active ? &pe : nullptr;
+  }
+
+  // A trade intent to execute: one position per symbol and side, within the total limit.
+  void on_entry(const EntryOrder& e) {
+    const TimeMs now = wall_clock_ms();
     const std::string what = R"("intent_id":")" + intent_id(e) + R"(","symbol":")" +
                              std::string(symbols.name(e.symbol)) + R"(","side":")" +
                              std::string(to_string(e.side)) + R"(","notional":)" +
@@ -218,28 +225,28 @@ struct LivePipeline::Impl {
       journal.text(R"("event":"alert","alert":"entry_refused",)" + what + R"(,"reason":)" +
                    JsonLine::quote(reason));
     };
-    if (pe.active || engine->find_open(e.symbol, e.side))
+    if (pending(e.symbol, e.side, now) || engine->find_open(e.symbol, e.side))
       return refuse("a position on this symbol and side is already open or opening");
     // One-way mode nets both sides into one position: an entry against an open position
     // would reduce or flip it instead of opening a new one.
     const Side opposite = e.side == Side::kLong ? Side::kShort : Side::kLong;
     if (mode == PositionMode::kOneWay &&
-        (pending_entries[e.symbol][static_cast<int>(opposite)].active ||
-         engine->find_open(e.symbol, opposite)))
+        (pending(e.symbol, opposite, now) || engine->find_open(e.symbol, opposite)))
       return refuse("one-way mode: a position on the other side of this symbol is open or opening");
     double open_notional = e.notional;
     for (std::uint32_t i = 0; i < engine->position_count(); ++i) {
       const PositionState& pos = engine->position(i);
       if (!pos.closed) open_notional += pos.remaining.to_double() * pos.entry.to_double();
     }
-    for (const auto& sides : pending_entries)
-      for (const PendingEntry& other : sides)
-        if (other.active) open_notional += other.order.notional;
+    for (SymbolId s = 0; s < symbols.size(); ++s)
+      for (const Side side : {Side::kLong, Side::kShort})
+        if (const PendingEntry* other = pending(s, side, now))
+          open_notional += other->order.notional;
     const double limit = config.redis->max_total_notional_usd;
     if (open_notional > limit)
       return refuse("max_total_notional_usd " + std::to_string(limit) + " would be exceeded (" +
                     std::to_string(open_notional) + ")");
-    pe = PendingEntry{true, e, now};
+    pending_entries[e.symbol][static_cast<int>(e.side)] = PendingEntry{true, e, now};
     entries_requested.fetch_add(1);
     OrderWork w;
     w.kind = OrderWorkKind::kEntry;
@@ -320,7 +327,7 @@ struct LivePipeline::Impl {
     if (!c.amount.is_positive() || !c.side_known) return;
     // A state from before our own full exit filled: not a new position.
     if (waiting[static_cast<int>(c.side)]) return;
-    if (pending_entries[c.symbol][static_cast<int>(c.side)].active) {
+    if (pending(c.symbol, c.side, wall_clock_ms())) {
       if (!open_for_intent(c))  // ours all the same: managed with the profile's levels
         adopt(c.symbol, c.side, c.amount, c.entry, c.time, "intent", true);
       return;
