@@ -59,11 +59,8 @@ IntentGroupStatus read_group_status(RedisConnection& redis_, const RedisSettings
         redis_.command({"HMGET", settings_.heartbeat_prefix + settings_.group + ":" + hc.name,
                         "heartbeat_ms", "last_intent_ms"});
     if (hb.ok() && hb.value().size() == 2 && !hb.value()[0].is_null()) {
-      double hbv = 0, li = 0;
-      parse_finite(hb.value()[0].text(), hbv);
-      parse_finite(hb.value()[1].text(), li);
-      hc.heartbeat_ms = static_cast<TimeMs>(hbv);
-      hc.last_intent_ms = static_cast<TimeMs>(li);
+      hc.heartbeat_ms = parse_epoch_ms(hb.value()[0].text());
+      hc.last_intent_ms = parse_epoch_ms(hb.value()[1].text());
       hc.alive = true;  // the hash expires 3 status intervals after the last heartbeat
     }
     s.heartbeats.push_back(std::move(hc));

@@ -38,7 +38,9 @@ void IntentConsumer::poll_cross_exchange(TimeMs now_ms) {
     ok = ok && parse_finite(e.field("funding_delta"), in.funding_delta);
     ok = ok && parse_finite(e.field("volatility_factor"), in.volatility_factor);
     ok = ok && parse_finite(e.field("num_exchanges"), n);
-    in.num_exchanges = static_cast<int>(n);
+    // Out of range is invalid (the adapter counts num_exchanges < 1 as a failed read), and
+    // keeps the conversion to int defined.
+    in.num_exchanges = n >= 1 && n <= 1000 ? static_cast<int>(n) : 0;
     // The aggregator's own stamp when it gives one (ISO or epoch), else when Redis took it.
     const std::string_view ts = e.field("timestamp");
     in.timestamp_ms = e.id_ms;

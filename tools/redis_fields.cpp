@@ -64,4 +64,10 @@ bool parse_finite(std::string_view s, double& out) noexcept {
   return ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
 }
 
+TimeMs parse_epoch_ms(std::string_view s) noexcept {
+  TimeMs v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size() && v > 0 ? v : 0;
+}
+
 }  // namespace exitbrain

@@ -45,5 +45,7 @@ bool parse_stream_id(std::string_view id, TimeMs& ms, std::uint64_t& seq) noexce
 std::string iso_utc(TimeMs ms);
 // A whole-text finite number.
 bool parse_finite(std::string_view s, double& out) noexcept;
+// A whole-text integer count of epoch milliseconds; 0 when it is not one.
+TimeMs parse_epoch_ms(std::string_view s) noexcept;
 
 }  // namespace exitbrain
