@@ -1,5 +1,7 @@
-// Frame in -> parse -> state -> decision allocates nothing once warm: the stage objects
-// are the ones the live threads will run, fed here synchronously with 100,000 frames.
+// Frame in -> parse -> state -> decision -> order bytes allocates nothing once warm: the
+// stage objects are the ones the live threads will run, fed here synchronously with
+// 100,000 frames; every decision is turned into the signed query the order sender would
+// write (an exit order, or the hard stop behind a new stop).
 #include <gtest/gtest.h>
 
 #include <array>
@@ -9,6 +11,8 @@
 
 #include "core/price_state_engine.hpp"
 #include "net/binance_message_parser.hpp"
+#include "net/hmac_signer.hpp"
+#include "net/order_format.hpp"
 #include "strategies/exit_engine.hpp"
 #include "tests/support/counting_new.inc"
 #include "tests/support/engine_harness.hpp"
@@ -53,7 +57,7 @@ std::vector<std::string> make_frames(std::size_t n) {
   return frames;
 }
 
-TEST(HotPath, ParseStateDecideAllocatesNothingOnceWarm) {
+TEST(HotPath, ParseStateDecideAndOrderBytesAllocateNothingOnceWarm) {
   SymbolTable symbols;
   const SymbolId btc = *symbols.intern("BTCUSDT");
   const SymbolId eth = *symbols.intern("ETHUSDT");
@@ -68,16 +72,35 @@ TEST(HotPath, ParseStateDecideAllocatesNothingOnceWarm) {
   ExitEngine engine(profiles, std::vector<std::uint8_t>(profiles.size(), 0), symbols, 64);
   BinanceMessageParser parser(symbols);
   std::array<Decision, 256> ring{};
-  std::size_t decisions = 0;
-  auto sink = [&](const Decision& d) { ring[decisions++ % ring.size()] = d; };
-  // 10 positions on BTC and 10 on ETH, both sides, all profiles; wide enough to live long.
-  for (int i = 0; i < 20; ++i) {
+  std::size_t decisions = 0, exit_orders = 0, stop_orders = 0;
+  const HmacSha256Signer signer("hot-path-test-secret-0123456789abcdef0123456789abcdef012345");
+  QueryWriter query;
+  std::int64_t clock = 1'771'000'000'000;
+  auto sink = [&](const Decision& d) {
+    ring[decisions++ % ring.size()] = d;
+    query.clear();
+    const RequestTiming timing{clock++, 5000};
+    if (d.kind == DecisionKind::kExit) {
+      write_exit_order(query, symbols.name(d.symbol), d.side, d.qty,
+                       ClientId::for_exit(d.position, d.exit_seq), PositionMode::kOneWay, timing);
+      ++exit_orders;
+    } else {
+      write_hard_stop(query, symbols.name(d.symbol), d.side, d.sl,
+                      ClientId::for_hard_stop(d.position, 1), PositionMode::kOneWay, timing);
+      ++stop_orders;
+    }
+    query.sign(signer);
+  };
+  // 10 positions on BTC and 10 on ETH, both sides, all profiles; and as many again that
+  // open after the warm-up, so levels, stop moves and exits are decided (and their orders
+  // written) while allocations are counted.
+  for (int i = 0; i < 40; ++i) {
     NewPosition np;
-    np.symbol = i < 10 ? btc : eth;
+    np.symbol = i % 20 < 10 ? btc : eth;
     np.side = i % 2 ? Side::kShort : Side::kLong;
     np.qty = dec("10");
-    np.entry = i < 10 ? dec("65000") : dec("3400");
-    np.opened_at = 1'771'000'000'000LL;
+    np.entry = i % 20 < 10 ? dec("65000") : dec("3400");
+    np.opened_at = 1'771'000'000'000LL + (i < 20 ? 0 : 6'000'000);
     np.profile = static_cast<std::uint16_t>(i % profiles.size());
     ASSERT_FALSE(engine.add_position(np, sink));
   }
@@ -99,6 +122,7 @@ TEST(HotPath, ParseStateDecideAllocatesNothingOnceWarm) {
     }
   };
   run(0, 10'000);  // warm-up: parser buffers sized, ATR warm, levels set
+  const std::size_t exits_before = exit_orders, stops_before = stop_orders;
   const long before = g_allocations.load();
   ASSERT_GT(before, 0) << "the counter must see the set-up's allocations, or a zero proves nothing";
   run(10'000, frames.size());
@@ -107,6 +131,9 @@ TEST(HotPath, ParseStateDecideAllocatesNothingOnceWarm) {
   EXPECT_GE(events, 100'000u);
   EXPECT_GT(states, 100'000u);
   EXPECT_GT(decisions, 20u) << "the engine must have been deciding, not idle";
+  EXPECT_GT(exit_orders, exits_before) << "exit orders must have been written while counting";
+  EXPECT_GT(stop_orders, stops_before) << "stop orders must have been written while counting";
+  EXPECT_TRUE(query.ok());
 }
 
 }  // namespace
