@@ -1,0 +1,25 @@
+// exitbrain-bench: end-to-end latency figures (see BENCHMARKS.md). Modes live in
+// bench/e2e/cmd_*.cpp.
+#include <cstdio>
+#include <exception>
+
+#include "bench/e2e/bench_commands.hpp"
+#include "tools/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"exitbrain-bench: end-to-end latency of the exitbrain pipeline"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const exitbrain::cli::InputError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return exit_code;
+}
