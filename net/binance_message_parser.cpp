@@ -50,8 +50,9 @@ enum class Field : std::uint8_t {
 };
 constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::kCount);
 
-constexpr const char* kFieldKeys[kFieldCount] = {"e", "E", "s", "p", "r", "b", "a", "T",
-                                                 "k", "t", "i", "o", "h", "l", "c", "x"};
+// string_views: simdjson takes keys as views, and a const char* would cost a strlen per field.
+constexpr std::string_view kFieldKeys[kFieldCount] = {"e", "E", "s", "p", "r", "b", "a", "T",
+                                                      "k", "t", "i", "o", "h", "l", "c", "x"};
 constexpr const char* kFieldNames[4][kFieldCount] = {
     {"e", "E", "s", "p", "r", "b", "a", "T", "k", "k.t", "k.i", "k.o", "k.h", "k.l", "k.c", "k.x"},
     {"data.e", "data.E", "data.s", "data.p", "data.r", "data.b", "data.a", "data.T", "data.k",
@@ -63,7 +64,7 @@ constexpr const char* kFieldNames[4][kFieldCount] = {
      "data[].k.x"},
 };
 
-constexpr const char* key_of(Field f) noexcept {
+constexpr std::string_view key_of(Field f) noexcept {
   return kFieldKeys[static_cast<std::size_t>(f)];
 }
 

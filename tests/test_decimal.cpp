@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <limits>
+#include <string>
+
 #include "core/decimal.hpp"
 
 namespace exitbrain {
@@ -73,6 +77,54 @@ TEST(Decimal, CountsDecimalPlaces) {
   EXPECT_EQ(decimal_places(D("0.0010")), 3);
   EXPECT_EQ(decimal_places(D("5")), 0);
   EXPECT_EQ(decimal_places(D("28147.27373413")), 8);
+}
+
+// The 64-bit fast path (plain text, <= 18 digits, <= 8 decimals) and the general path must
+// agree: every value written as text with trailing zeros, leading zeros, signs and every
+// number of decimals parses to the same units, and the edges fall back correctly.
+TEST(Decimal, FastAndGeneralPathsAgree) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int n = 0; n < 20000; ++n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const auto units = static_cast<std::int64_t>(x % 100'000'000'000'000'000ull) *
+                       (n % 2 ? -1 : 1) / static_cast<std::int64_t>(1 + n % 1000);
+    char buf[64];
+    const std::size_t len = format_decimal(Decimal::from_units(units), buf);
+    const std::string text(buf, len);
+    Decimal d;
+    ASSERT_EQ(parse_decimal(text, d), DecimalError::kOk) << text;
+    EXPECT_EQ(d.units(), units) << text;
+    // The same value with 8 decimals written out (the exchange's form) and an exponent
+    // (the general path).
+    const std::int64_t whole = units / Decimal::kOne, frac = units % Decimal::kOne;
+    std::snprintf(buf, sizeof buf, "%s%lld.%08lld", units < 0 ? "-" : "",
+                  static_cast<long long>(whole < 0 ? -whole : whole),
+                  static_cast<long long>(frac < 0 ? -frac : frac));
+    ASSERT_EQ(parse_decimal(buf, d), DecimalError::kOk) << buf;
+    EXPECT_EQ(d.units(), units) << buf;
+    std::snprintf(buf, sizeof buf, "%llde-8", static_cast<long long>(units));
+    ASSERT_EQ(parse_decimal(buf, d), DecimalError::kOk) << buf;
+    EXPECT_EQ(d.units(), units) << buf;
+  }
+  Decimal d;
+  EXPECT_EQ(parse_decimal("92233720368.54775807", d), DecimalError::kOk);  // INT64_MAX units
+  EXPECT_EQ(d.units(), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(parse_decimal("92233720368.54775808", d), DecimalError::kRange);
+  EXPECT_EQ(parse_decimal("999999999999999999", d), DecimalError::kRange);  // 18 digits, too big
+  EXPECT_EQ(parse_decimal("0.000000001", d), DecimalError::kPrecision);     // 9 decimals
+  EXPECT_EQ(parse_decimal("0.000000010", d), DecimalError::kOk);            // 9, trailing zero
+  EXPECT_EQ(d.units(), 1);
+  EXPECT_EQ(parse_decimal("000000000000000000001.5", d), DecimalError::kOk);  // 22 digits
+  EXPECT_EQ(d.units(), 150'000'000);
+  EXPECT_EQ(parse_decimal("1.", d), DecimalError::kOk);
+  EXPECT_EQ(d.units(), Decimal::kOne);
+  EXPECT_EQ(parse_decimal(".5", d), DecimalError::kOk);
+  EXPECT_EQ(d.units(), Decimal::kOne / 2);
+  EXPECT_EQ(parse_decimal("-", d), DecimalError::kSyntax);
+  EXPECT_EQ(parse_decimal(".", d), DecimalError::kSyntax);
+  EXPECT_EQ(parse_decimal("1.2.3", d), DecimalError::kSyntax);
 }
 
 }  // namespace
