@@ -9,6 +9,7 @@ packages=(
   libreaderwriterqueue-dev libconcurrentqueue-dev libfmt-dev libboost1.81-dev
   libhiredis-dev
   libgtest-dev libbenchmark-dev redis-server
+  rapidjson-dev nlohmann-json3-dev valgrind
   gnuplot-nox curl
 )
 

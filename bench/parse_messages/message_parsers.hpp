@@ -1,0 +1,59 @@
+#pragma once
+// The three parsers the benchmark compares, behind one interface:
+//   explicit P(SymbolTable&);  bool extract(const std::string& frame, MarketEvent& out);
+// `frame` is a combined-stream message with simdjson's padding readable past its end.
+// Each does the whole job: parse, find "data", read and convert the fields.
+#include <string>
+
+#include "core/events.hpp"
+#include "core/symbol_table.hpp"
+#include "net/binance_message_parser.hpp"
+
+namespace exitbrain::bench {
+
+// exitbrain's own: simdjson On-Demand, reading only the fields it needs.
+class SimdjsonMessageParser {
+ public:
+  // `intern`: add unknown symbols (for the reference pass that fills the table).
+  explicit SimdjsonMessageParser(SymbolTable& symbols, bool intern = false)
+      : parser_(symbols, intern) {}
+  bool extract(const std::string& frame, MarketEvent& out) {
+    bool got = false;
+    const ParseStatus s =
+        parser_.parse(frame.data(), frame.size(), frame.capacity(), [&](const MarketEvent& ev) {
+          out = ev;
+          got = true;
+        });
+    return s == ParseStatus::kOk && got;
+  }
+  static constexpr const char* kName = "simdjson_ondemand";
+
+ private:
+  BinanceMessageParser parser_;
+};
+
+// RapidJSON: a full DOM in pool allocators over fixed buffers (its fastest documented use).
+class RapidJsonMessageParser {
+ public:
+  explicit RapidJsonMessageParser(SymbolTable& symbols) : symbols_(symbols) {}
+  bool extract(const std::string& frame, MarketEvent& out);
+  static constexpr const char* kName = "rapidjson_dom";
+
+ private:
+  SymbolTable& symbols_;
+  alignas(16) char values_[64 * 1024];
+  alignas(16) char stack_[16 * 1024];
+};
+
+// nlohmann::json: json::parse into its tree, as most C++ code does.
+class NlohmannMessageParser {
+ public:
+  explicit NlohmannMessageParser(SymbolTable& symbols) : symbols_(symbols) {}
+  bool extract(const std::string& frame, MarketEvent& out);
+  static constexpr const char* kName = "nlohmann_json";
+
+ private:
+  SymbolTable& symbols_;
+};
+
+}  // namespace exitbrain::bench
