@@ -3,4 +3,11 @@
 // subcommand on the root; its callback sets `exit_code`.
 #include <CLI/CLI.hpp>
 
-namespace exitbrain::bench {}  // namespace exitbrain::bench
+namespace exitbrain::bench {
+
+// In-process pipeline over recorded frames: tick-to-order percentiles per hop.
+void add_pipeline_command(CLI::App& root, int& exit_code);
+// Instructions per markPrice tick, parse + state + decision, under callgrind.
+void add_instructions_command(CLI::App& root, int& exit_code);
+
+}  // namespace exitbrain::bench
