@@ -9,5 +9,7 @@ namespace exitbrain::bench {
 void add_pipeline_command(CLI::App& root, int& exit_code);
 // Instructions per markPrice tick, parse + state + decision, under callgrind.
 void add_instructions_command(CLI::App& root, int& exit_code);
+// BENCHMARKS.md's results section from the JSON tools/bench.sh collected.
+void add_report_command(CLI::App& root, int& exit_code);
 
 }  // namespace exitbrain::bench

@@ -13,8 +13,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/e2e/bench_commands.hpp"
 #include "bench/bench_paths.hpp"
+#include "bench/e2e/bench_commands.hpp"
 #include "bench/e2e/tick_workload.hpp"
 #include "tools/commands.hpp"
 

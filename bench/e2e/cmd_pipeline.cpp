@@ -3,8 +3,8 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "bench/e2e/bench_commands.hpp"
 #include "bench/bench_paths.hpp"
+#include "bench/e2e/bench_commands.hpp"
 #include "bench/e2e/latency_report.hpp"
 #include "bench/e2e/pipeline_bench.hpp"
 #include "strategies/profile.hpp"

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   exitbrain::bench::add_pipeline_command(app, exit_code);
   exitbrain::bench::add_instructions_command(app, exit_code);
+  exitbrain::bench::add_report_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

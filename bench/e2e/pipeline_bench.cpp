@@ -193,7 +193,7 @@ struct Bench {
             ev.stamps.frame_in = scheduled;
             ev.stamps.parsed = mono_now_ns();
             if (scheduled) r->hops[static_cast<int>(Hop::kParse)].record(ev.stamps.parsed - in);
-            ++r->events;
+            if (scheduled) ++r->events;
             q_md.push(ev);
           });
       if (ps == ParseStatus::kMalformed) ++r->malformed;

@@ -36,7 +36,7 @@ struct PipelineOptions {
   int positions_per_symbol = 10;
   // Each position's stop and target sit this far from its entry; a position that closes is
   // replaced by a new one at the current price, so exits keep coming at any rate.
-  double level_bps = 5;
+  double level_bps = 3;
   TriggerSource trigger = TriggerSource::kMid;
 };
 

@@ -1,0 +1,302 @@
+// exitbrain-bench report: turns the JSON that tools/bench.sh collected into the results
+// section of BENCHMARKS.md (between its "bench:begin" and "bench:end" markers), with the
+// competitors side by side as ratios. Sections whose file is missing say "not run".
+#include <simdjson.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "bench/e2e/bench_commands.hpp"
+#include "tools/commands.hpp"
+
+namespace exitbrain::bench {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReportArgs {
+  std::string dir;
+  std::string out = "BENCHMARKS.md";
+  std::string commit;
+};
+
+// A field's value into `out` (left as it was when missing or of another type).
+template <class T>
+bool read(simdjson::simdjson_result<simdjson::dom::element> field, T& out) {
+  return field.get(out) == simdjson::SUCCESS;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+// "184 ns", "1.81 µs", "2.3 ms": three significant digits.
+std::string duration(double ns) {
+  if (ns < 1000) return fmt(ns < 10 ? "%.2f ns" : ns < 100 ? "%.1f ns" : "%.0f ns", ns);
+  if (ns < 1e6) return fmt(ns < 1e4 ? "%.2f µs" : ns < 1e5 ? "%.1f µs" : "%.0f µs", ns / 1e3);
+  return fmt(ns < 1e7 ? "%.2f ms" : ns < 1e8 ? "%.1f ms" : "%.0f ms", ns / 1e6);
+}
+
+std::string ratio(double x) {
+  return fmt(x < 10 ? "%.1f×" : "%.0f×", x);
+}
+
+std::string first_line_of(const std::string& path, const std::string& key) {
+  std::ifstream f(path);
+  std::string line;
+  while (std::getline(f, line))
+    if (line.starts_with(key)) {
+      const std::size_t colon = line.find(':');
+      return colon == std::string::npos ? line : line.substr(colon + 2);
+    }
+  return "";
+}
+
+// Google Benchmark's JSON: name -> ns per item (real time), and items per second.
+struct MicroResult {
+  double ns = 0;
+  double items_per_second = 0;
+};
+std::map<std::string, MicroResult> read_micro(const std::string& path, std::string& error) {
+  std::map<std::string, MicroResult> out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (auto err = parser.load(path).get(doc)) {
+    error = path + ": " + simdjson::error_message(err);
+    return out;
+  }
+  simdjson::dom::array list;
+  if (doc["benchmarks"].get(list)) {
+    error = path + ": no \"benchmarks\" array";
+    return out;
+  }
+  for (simdjson::dom::element b : list) {
+    std::string_view name, unit;
+    double t = 0;
+    if (b["name"].get(name) || b["real_time"].get(t) || b["time_unit"].get(unit)) continue;
+    const double scale = unit == "us" ? 1e3 : unit == "ms" ? 1e6 : unit == "s" ? 1e9 : 1.0;
+    MicroResult r{t * scale, 0};
+    (void)read(b["items_per_second"], r.items_per_second);
+    out[std::string(name)] = r;
+  }
+  return out;
+}
+
+std::string micro_sections(const std::string& dir) {
+  std::string error;
+  const auto m = read_micro(dir + "/micro.json", error);
+  if (!error.empty() || m.empty())
+    return "### Micro-benchmarks\nnot run (" + (error.empty() ? "no results" : error) + ")\n\n";
+  auto ns = [&](const std::string& name) {
+    const auto it = m.find(name);
+    return it == m.end() ? NAN : it->second.ns;
+  };
+  std::string s;
+  s += "### Parse + extract, real messages (time per message; × = how much slower than "
+       "exitbrain)\n\n| message | exitbrain (simdjson On-Demand) | RapidJSON (DOM) | "
+       "nlohmann::json |\n|---|---|---|---|\n";
+  for (const char* type : {"markPriceUpdate", "bookTicker", "aggTrade", "kline"}) {
+    const std::string base = std::string("ParseExtract/") + type + "/";
+    const double ours = ns(base + "simdjson_ondemand"), rj = ns(base + "rapidjson_dom"),
+                 nl = ns(base + "nlohmann_json");
+    if (std::isnan(ours)) {
+      s += std::string("| ") + type + " | not run (no recorded data) | | |\n";
+      continue;
+    }
+    s += std::string("| ") + type + " | " + duration(ours) + " | " + duration(rj) + " (" +
+         ratio(rj / ours) + ") | " + duration(nl) + " (" + ratio(nl / ours) + ") |\n";
+  }
+  s += "\n### SPSC hop between two pinned threads (× = the competitor's figure over exitbrain's: "
+       "above 1 is slower for time, below 1 is slower for throughput)\n\n"
+       "| | exitbrain ring (moodycamel) | boost::lockfree::spsc_queue | mutex + condvar |\n"
+       "|---|---|---|---|\n";
+  const double rt[3] = {ns("BM_HopRoundTrip<OurRing>/real_time"),
+                        ns("BM_HopRoundTrip<BoostRing>/real_time"),
+                        ns("BM_HopRoundTrip<MutexQueue>/real_time")};
+  s += "| one way (round trip / 2) | " + duration(rt[0] / 2) + " | " + duration(rt[1] / 2) + " (" +
+       ratio(rt[1] / rt[0]) + ") | " + duration(rt[2] / 2) + " (" + ratio(rt[2] / rt[0]) + ") |\n";
+  double tp[3] = {0, 0, 0};
+  const char* names[3] = {"OurRing", "BoostRing", "MutexQueue"};
+  for (int i = 0; i < 3; ++i) {
+    const auto it = m.find(std::string("BM_HopThroughput<") + names[i] + ">/real_time");
+    if (it != m.end()) tp[i] = it->second.items_per_second;
+  }
+  s += "| throughput | " + fmt("%.0f M/s", tp[0] / 1e6) + " | " + fmt("%.0f M/s", tp[1] / 1e6) +
+       " (" + ratio(tp[1] / tp[0]) + ") | " + fmt("%.1f M/s", tp[2] / 1e6) + " (" +
+       ratio(tp[2] / tp[0]) + ") |\n";
+  s += "\n### Stage steps (time per call)\n\n| step | time |\n|---|---|\n";
+  const std::pair<const char*, const char*> steps[] = {
+      {"BM_AtrUpdate/0", "ATR update, SMA (one closed candle)"},
+      {"BM_AtrUpdate/1", "ATR update, Wilder"},
+      {"BM_RegimeUpdate", "regime update"},
+      {"BM_DecisionStep/1/0", "decision step, 1 position on the symbol"},
+      {"BM_DecisionStep/10/0", "decision step, 10 positions on the symbol"},
+      {"BM_DecisionStep/1000/0", "decision step, 1,000 positions on the symbol"},
+      {"BM_DecisionStep/20/0", "decision step, 20 positions on the symbol, none elsewhere"},
+      {"BM_DecisionStep/20/9980",
+       "decision step, 20 on the symbol + 9,980 on 499 others (10,000 over 500 symbols)"},
+      {"BM_SignExitQuery", "HMAC-SHA256 signature of an exit query"},
+      {"BM_WriteAndSignExitOrder", "exit order query written and signed"},
+  };
+  for (const auto& [name, what] : steps) {
+    const double v = ns(name);
+    s += std::string("| ") + what + " | " + (std::isnan(v) ? "not run" : duration(v)) + " |\n";
+  }
+  const double alone = ns("BM_DecisionStep/20/0"), crowded = ns("BM_DecisionStep/20/9980");
+  if (!std::isnan(alone) && !std::isnan(crowded))
+    s += "\nA tick's cost with 9,980 positions on other symbols is " + ratio(crowded / alone) +
+         " its cost without them: it does not grow with positions elsewhere.\n";
+  return s + "\n";
+}
+
+// Loads a JSON file; false when it is missing or not JSON.
+bool load_json(simdjson::dom::parser& p, const std::string& path, simdjson::dom::element& out) {
+  return fs::exists(path) && !p.load(path).get(out);
+}
+
+std::string pipeline_section(const std::string& dir) {
+  std::string s =
+      "### End to end, in process: `exitbrain-bench pipeline` (recorded BTC/ETH trades and book "
+      "tickers, latency from each frame's scheduled time: coordinated omission corrected)\n\n"
+      "| configuration | frames/s | orders | tick→order p50 | p90 | p99 | p99.9 | max | "
+      "tick→decision p50 | p99 |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  bool any = false;
+  std::vector<fs::path> files;
+  if (fs::exists(dir))
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().filename().string().starts_with("pipeline-") && e.path().extension() == ".json")
+        files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    simdjson::dom::parser p;
+    simdjson::dom::element doc;
+    if (!load_json(p, f.string(), doc)) continue;
+    std::map<std::string, simdjson::dom::element> hops;
+    simdjson::dom::array list;
+    if (doc["hops"].get(list)) continue;
+    for (simdjson::dom::element h : list) {
+      std::string_view name;
+      if (!h["name"].get(name)) hops[std::string(name)] = h;
+    }
+    auto us = [&](const char* hop, const char* key) {
+      double v = NAN;
+      if (hops.count(hop)) (void)read(hops[hop][key], v);
+      return fmt("%.1f µs", v);
+    };
+    double rate = 0;
+    bool fused = false;
+    std::string_view md, st, de, od;
+    int64_t orders = 0;
+    (void)read(doc["options"]["rate_per_s"], rate);
+    (void)read(doc["options"]["fused"], fused);
+    (void)read(doc["options"]["wait"]["md"], md);
+    (void)read(doc["options"]["wait"]["state"], st);
+    (void)read(doc["options"]["wait"]["decide"], de);
+    (void)read(doc["options"]["wait"]["orders"], od);
+    (void)read(doc["exit_orders"], orders);
+    const std::string config = std::string(fused ? "fused" : "split") + ", wait " +
+                               std::string(md) + "/" + std::string(st) + "/" + std::string(de) +
+                               "/" + std::string(od);
+    s += "| " + config + " | " + fmt("%.0f", rate) + " | " + std::to_string(orders) + " | " +
+         us("tick->order", "p50_us") + " | " + us("tick->order", "p90_us") + " | " +
+         us("tick->order", "p99_us") + " | " + us("tick->order", "p99_9_us") + " | " +
+         us("tick->order", "max_us") + " | " + us("tick->decision", "p50_us") + " | " +
+         us("tick->decision", "p99_us") + " |\n";
+    any = true;
+  }
+  if (!any) return "### End to end, in process\nnot run\n\n";
+  return s +
+         "\nWait strategies are md/state/decide/orders. Per-hop figures (parse, md→state, "
+         "state→decide, decide→order) and the percentile plots are in the JSON and PNG files "
+         "beside them.\n\n";
+}
+
+std::string instructions_section(const std::string& dir) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  if (!load_json(p, dir + "/instructions.json", doc))
+    return "### Instructions per markPrice tick\nnot run (valgrind)\n\n";
+  double parse = 0, state = 0, total = 0, target = 0;
+  int64_t ticks = 0, positions = 0;
+  (void)read(doc["per_tick"]["parse"], parse);
+  (void)read(doc["per_tick"]["parse_state"], state);
+  (void)read(doc["per_tick"]["parse_state_decision"], total);
+  (void)read(doc["target_per_tick"], target);
+  (void)read(doc["ticks"], ticks);
+  (void)read(doc["positions"], positions);
+  return "### Instructions per markPrice tick (callgrind, " + std::to_string(ticks) +
+         " recorded BTCUSDT markPrice@1s messages, " + std::to_string(positions) +
+         " positions on the symbol, haswell build)\n\n| stage | instructions per tick "
+         "|\n|---|---|\n"
+         "| parse | " +
+         fmt("%.0f", parse) + " |\n| + state (ATR, regime) | " + fmt("%.0f", state) +
+         " (state alone " + fmt("%.0f", state - parse) + ") |\n| + decision | " +
+         fmt("%.0f", total) + " (decision alone " + fmt("%.0f", total - state) +
+         ") |\n| target | ≤ " + fmt("%.0f", target) + " — " +
+         (total <= target ? "met" : "**not met**") + " |\n\n";
+}
+
+std::string machine_section(const ReportArgs& a) {
+  utsname u{};
+  uname(&u);
+  std::string cpu = first_line_of("/proc/cpuinfo", "model name");
+  return "### Machine\n\n- CPU: " + cpu + ", " +
+         std::to_string(std::thread::hardware_concurrency()) +
+         " logical CPUs\n- Kernel: " + u.sysname + " " + u.release + "\n- Compiler: GCC " +
+         __VERSION__ +
+         ", Release (-O3 -march=native)\n- Commit: " + (a.commit.empty() ? "?" : a.commit) + "\n\n";
+}
+
+void run(const ReportArgs& a, int& exit_code) {
+  std::ifstream in(a.out);
+  if (!in) throw cli::InputError("--out: cannot read " + a.out);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  const std::string begin = "<!-- bench:begin -->", end = "<!-- bench:end -->";
+  const std::size_t b = text.find(begin), e = text.find(end);
+  if (b == std::string::npos || e == std::string::npos || e < b)
+    throw cli::InputError("--out: " + a.out + " has no " + begin + " ... " + end + " section");
+  std::string section = "\n" + machine_section(a) + micro_sections(a.dir) +
+                        pipeline_section(a.dir) + instructions_section(a.dir);
+  std::string extra;
+  for (const char* name : {"loopback.md", "at-rest.md"}) {
+    std::ifstream f(a.dir + "/" + name);
+    if (f) {
+      std::stringstream t;
+      t << f.rdbuf();
+      extra += t.str() + "\n";
+    }
+  }
+  section += extra;
+  const std::string updated = text.substr(0, b + begin.size()) + section + text.substr(e);
+  std::ofstream out(a.out);
+  out << updated;
+  if (!out) throw cli::InputError("--out: cannot write " + a.out);
+  std::printf("rewrote the results section of %s\n", a.out.c_str());
+  exit_code = 0;
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& root, int& exit_code) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* c = root.add_subcommand(
+      "report", "rewrite BENCHMARKS.md's results section from the JSON tools/bench.sh collected");
+  c->add_option("--dir", args->dir, "folder with micro.json, pipeline-*.json, ...")->required();
+  c->add_option("--out", args->out, "the markdown file to update")->capture_default_str();
+  c->add_option("--commit", args->commit, "commit the figures were measured at");
+  c->callback([args, &exit_code] { run(*args, exit_code); });
+}
+
+}  // namespace exitbrain::bench
