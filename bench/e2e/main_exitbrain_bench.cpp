@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   CLI::App app{"exitbrain-bench: end-to-end latency of the exitbrain pipeline"};
   app.require_subcommand(1);
   int exit_code = 0;
+  exitbrain::bench::add_loopback_command(app, exit_code);
+  exitbrain::bench::add_at_rest_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
