@@ -2,8 +2,9 @@
 // price through a managed position's stop and stamps, on its own monotonic clock, when that
 // markPrice frame went to exitbrain's socket (/sim/mark's sent_ns) and when exitbrain's
 // reduce-only exit request had been read (/sim/orders' received_ns). One breach at a time:
-// each sample waits until the previous position is flat and its hard stop cancelled, so
-// every figure is taken below saturation and no request waits behind another sample's.
+// each sample waits until the previous position is flat and its hard stop cancelled, and
+// samples start no faster than the exchange's order-rate limits allow, so every figure is
+// taken below saturation: no request waits behind another sample's or for the limiter.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "bench/e2e/bench_commands.hpp"
 #include "bench/e2e/live_session.hpp"
 #include "bench/e2e/sample_stats.hpp"
+#include "core/clock.hpp"
 #include "tools/json_line.hpp"
 
 namespace exitbrain::bench {
@@ -29,6 +31,12 @@ constexpr const char* kQty = "0.01";
 // for the next cycle, uniformly over 0..10 s, before that cycle's own work even starts.
 constexpr double kPollingCycleS = 10.0;
 constexpr int kMaxSamples = 4000;  // exitbrain's position table holds 4096, never reused
+// Each sample sends two orders (the hard stop and the exit). Binance allows 1200 orders a
+// minute (and 300 per 10 s); exitbrain defers orders that would go over, so samples taken
+// faster would time its rate limiter (seen: a 2.1 s exit). 125 ms a sample uses 80 %.
+constexpr int kOrdersPerSample = 2;
+constexpr int kOrdersPerMinute = 1200;
+constexpr int kDefaultIntervalMs = 125;
 
 struct LoopbackOptions {
   int samples = 200;
@@ -36,7 +44,7 @@ struct LoopbackOptions {
   bool fused = false;
   std::string cpus;
   bool tls = false;
-  int gap_ms = 20;
+  int interval_ms = kDefaultIntervalMs;  // from one sample's start to the next
   int timeout_s = 30;
   std::string sim_path, exitbrain_path, dir, json;
   bool keep = false;
@@ -78,6 +86,7 @@ class BreachSampler {
     const std::string side = long_side ? "LONG" : "SHORT";
     const std::string label = "sample " + std::to_string(n + 1) + " (" + side + ")";
     const int timeout_ms = o_.timeout_s * 1000;
+    back_to_market();
     s_.control(true, "/sim/open",
                std::string("symbol=") + kSymbol + "&side=" + side + "&qty=" + kQty);
     const std::size_t adopted = s_.wait_for_event(
@@ -128,9 +137,7 @@ class BreachSampler {
     const double through = std::min(sl * 2e-4, std::fabs(hard - sl) / 4);
     out.breach_price = long_side ? sl - through : sl + through;
 
-    const std::string answer =
-        s_.control(true, "/sim/mark",
-                   std::string("symbol=") + kSymbol + "&price=" + price_text(out.breach_price));
+    const std::string answer = mark(out.breach_price);
     const std::int64_t sent_ns = std::stoll("0" + json_field(answer, "sent_ns"));
     if (sent_ns <= 0 || json_field(answer, "receivers") == "0")
       throw std::runtime_error(label + ": no socket was subscribed to the mark price (" + answer +
@@ -149,6 +156,11 @@ class BreachSampler {
     // The market's own tick may come through the stop first: then the exit is not ours to
     // time, and the sample is left out (counted).
     out.skipped = std::fabs(trigger - out.breach_price) > 1e-6 * out.breach_price;
+    if (out.skipped)
+      std::fprintf(stderr,
+                   "  %s left out: the exit was decided on %s, not on the breach at %s (%s)\n",
+                   label.c_str(), price_text(trigger).c_str(), price_text(out.breach_price).c_str(),
+                   json_field(s_.journal().lines()[decided], "reason").c_str());
     const std::size_t sent = s_.wait_for_event(
         cursor_, [&](std::string_view l) { return of_position(l, "exit_sent"); }, "exit_sent",
         timeout_ms);
@@ -171,6 +183,25 @@ class BreachSampler {
   }
 
  private:
+  std::string mark(double price) {
+    last_injected_ = price;
+    return s_.control(true, "/sim/mark",
+                      std::string("symbol=") + kSymbol + "&price=" + price_text(price));
+  }
+
+  // The mark back at the market's own last price (the synthetic walk's, learnt whenever the
+  // exchange's mark is not the one injected last). Otherwise a position would open at the
+  // last breach's price, a stop's distance from the market, and the market's next tick
+  // would cross its stop instead of the breach.
+  void back_to_market() {
+    const std::string index =
+        s_.control(false, "/fapi/v1/premiumIndex", std::string("symbol=") + kSymbol);
+    const double now = std::stod("0" + json_field(index, "markPrice"));
+    const auto same = [](double a, double b) { return std::fabs(a - b) <= 1e-9 * std::fabs(b); };
+    if (!same(now, last_injected_)) market_ = now;
+    if (market_ > 0 && !same(now, market_)) mark(market_);
+  }
+
   // received_ns of the first reduce-only exit on the symbol logged after the last sample's.
   std::int64_t order_received_ns(const std::string& label) {
     const std::string body = s_.control(false, "/sim/orders");
@@ -216,6 +247,8 @@ class BreachSampler {
   const LoopbackOptions& o_;
   simdjson::dom::parser parser_;
   std::size_t cursor_ = 0;  // journal lines before this belong to earlier samples
+  double market_ = 0;       // the market's own last mark
+  double last_injected_ = 0;
   std::int64_t last_seq_ = 0;
 };
 
@@ -282,7 +315,13 @@ void run_loopback(const LoopbackOptions& o) {
   so.dir = make_work_dir(o.dir);
   so.tls = o.tls;
   so.symbols = {{kSymbol, kStartPrice}};
-  std::printf("exitbrain-bench loopback: %d samples, files in %s\n", o.samples, so.dir.c_str());
+  std::printf("exitbrain-bench loopback: %d samples, one every %d ms, files in %s\n", o.samples,
+              o.interval_ms, so.dir.c_str());
+  if (o.interval_ms * kOrdersPerMinute < kOrdersPerSample * 60'000)
+    std::printf(
+        "warning: %d orders a minute is above the exchange's %d: exits will wait for "
+        "exitbrain's rate limiter\n",
+        kOrdersPerSample * 60'000 / std::max(o.interval_ms, 1), kOrdersPerMinute);
   std::fflush(stdout);
 
   std::vector<Sample> samples;
@@ -292,7 +331,11 @@ void run_loopback(const LoopbackOptions& o) {
     try {
       session.start();
       BreachSampler sampler(session, o);
+      MonoNs next_start = mono_now_ns();
       for (int i = 0; i < o.samples; ++i) {
+        sleep_checked(
+            static_cast<int>(std::max<MonoNs>(0, next_start - mono_now_ns()) / 1'000'000));
+        next_start = mono_now_ns() + static_cast<MonoNs>(o.interval_ms) * 1'000'000;
         const Sample sample = sampler.take(i, i % 2 == 0);
         if (sample.skipped)
           ++skipped;
@@ -302,8 +345,9 @@ void run_loopback(const LoopbackOptions& o) {
           std::printf("  %d/%d\n", i + 1, o.samples);
           std::fflush(stdout);
         }
-        sleep_checked(o.gap_ms);
       }
+      // The exchange's record of every request (with received_ns), for a look at outliers.
+      write_text_file(so.dir + "/sim_orders.json", session.control(false, "/sim/orders"));
       if (const int code = session.stop(); code != 0)
         throw std::runtime_error("exitbrain run " + session.exitbrain().exit_text() +
                                  " on SIGTERM (log: " + so.dir + "/run.log)");
@@ -331,7 +375,7 @@ void run_loopback(const LoopbackOptions& o) {
   if (!o.json.empty()) {
     JsonLine opts;
     opts.num("samples", o.samples).str("wait", o.wait).boolean("fused", o.fused);
-    opts.str("cpus", o.cpus).boolean("tls", o.tls).num("gap_ms", o.gap_ms);
+    opts.str("cpus", o.cpus).boolean("tls", o.tls).num("interval_ms", o.interval_ms);
     opts.str("symbol", kSymbol).str("qty", kQty);
     std::string opts_text = opts.finish();
     opts_text.pop_back();
@@ -378,7 +422,9 @@ void add_loopback_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--cpus", o->cpus,
                   "pin exitbrain's threads: md,state,decide,orders,user CPUs (-1: not pinned)");
   cmd->add_flag("--tls", o->tls, "wss:// and https:// with a test CA (default plain ws/http)");
-  cmd->add_option("--gap-ms", o->gap_ms, "pause between samples")
+  cmd->add_option("--interval-ms", o->interval_ms,
+                  "from one sample's start to the next (each sends 2 orders: the default keeps "
+                  "them under the exchange's 1200 a minute)")
       ->check(CLI::Range(0, 60'000))
       ->capture_default_str();
   cmd->add_option("--timeout-s", o->timeout_s, "longest wait for any one step")
