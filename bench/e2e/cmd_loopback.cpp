@@ -6,6 +6,7 @@
 // samples start no faster than the exchange's order-rate limits allow, so every figure is
 // taken below saturation: no request waits behind another sample's or for the limiter.
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -274,6 +275,13 @@ void print_report(const LoopbackOptions& o, const SampleStats& wire, const Sampl
                 skipped);
   std::printf("exitbrain run: wait=%s fused=%s cpus=%s\n", o.wait.c_str(), o.fused ? "yes" : "no",
               o.cpus.empty() ? "not pinned" : o.cpus.c_str());
+  // Spinning threads each want a core of their own: with fewer, they take turns by the
+  // scheduler's time slices and the figure is the machine's, not exitbrain's.
+  const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  const int spinning = o.fused ? 4 : 5;  // md, state, decide, orders, user
+  if (o.wait != "block" && spinning > cpus)
+    std::printf("note: %s with %d pipeline threads on %ld CPUs: they take turns in time slices\n",
+                o.wait.c_str(), spinning, cpus);
   std::printf(
       "clock: the simulator's CLOCK_MONOTONIC, markPrice frame written -> exit order read\n\n");
   std::printf("  %-7s %16s %22s\n", "", "breach-to-order", "inside exitbrain *");
