@@ -299,7 +299,9 @@ void print_report(const LoopbackOptions& o, const SampleStats& wire, const Sampl
   row("max", wire.max, inside.max);
   row("mean", wire.mean, inside.mean);
   std::printf(
-      "  * exitbrain's own stamps (frame received -> order bytes written), for the split\n\n");
+      "  * exitbrain's own tick_to_order_ns (frame received -> order written), for the split;\n"
+      "    its end stamp is taken once the write has completed, so one sample can exceed the\n"
+      "    simulator's figure when exitbrain's thread is preempted in between\n\n");
   const double mean_us = kPollingCycleS / 2 * 1e6, worst_us = kPollingCycleS * 1e6;
   std::printf("the polling design it replaces (seeds: exits checked every %.0f s):\n",
               kPollingCycleS);
