@@ -163,8 +163,12 @@ void wait_until_managed(LiveSession& s) {
   }
 }
 
-std::string open_spec(int i) {
-  return std::string(kMarket[i].name) + (i % 2 ? ":SHORT:" : ":LONG:") + kMarket[i].qty;
+const char* side_of(int i) {
+  return i % 2 ? "SHORT" : "LONG";  // both sides, as a trader's book has
+}
+
+std::string open_spec(int i) {  // exitbrain-sim --open
+  return std::string(kMarket[i].name) + ":" + side_of(i) + ":" + kMarket[i].qty;
 }
 
 // Symbols whose position is open on the exchange.
@@ -187,11 +191,9 @@ int reopen_closed(LiveSession& s) {
   int reopened = 0;
   for (int i = 0; i < kPositions; ++i) {
     if (open[static_cast<std::size_t>(i)]) continue;
-    const std::string spec = open_spec(i);
-    const auto first = spec.find(':'), second = spec.find(':', first + 1);
     s.control(true, "/sim/open",
-              "symbol=" + spec.substr(0, first) + "&side=" +
-                  spec.substr(first + 1, second - first - 1) + "&qty=" + spec.substr(second + 1));
+              std::string("symbol=") + kMarket[i].name + "&side=" + side_of(i) +
+                  "&qty=" + kMarket[i].qty);
     ++reopened;
   }
   return reopened;
