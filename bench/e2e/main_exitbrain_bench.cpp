@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   exitbrain::bench::add_pipeline_command(app, exit_code);
   exitbrain::bench::add_instructions_command(app, exit_code);
   exitbrain::bench::add_report_command(app, exit_code);
+  exitbrain::bench::add_loopback_command(app, exit_code);
+  exitbrain::bench::add_at_rest_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -341,14 +341,14 @@ void SimExchange::log_request(const Ctx& c, const HttpAnswer& a) {
   const bool done = a.status == 200 || a.status == 503;
   log_entry(c.server, std::string(c.req.method) + " " + std::string(c.req.path), params, a.status,
             code, msg, done ? std::string_view(c.outcome) : std::string_view("REJECTED"),
-            c.executed, c.id_key, c.id_value);
+            c.executed, c.id_key, c.id_value, c.req.received_ns);
 }
 
 void SimExchange::log_entry(TimeMs t, std::string_view endpoint,
                             const std::vector<std::pair<std::string, std::string>>& params,
                             int http_status, int code, std::string_view msg,
                             std::string_view outcome, Decimal executed, std::string_view id_key,
-                            std::int64_t id_value) {
+                            std::int64_t id_value, std::int64_t received_ns) {
   JsonWriter w;
   w.obj().i("seq", static_cast<std::int64_t>(log_.size() + 1)).i("time", t).s("endpoint", endpoint);
   w.key("params").obj();
@@ -357,6 +357,7 @@ void SimExchange::log_entry(TimeMs t, std::string_view endpoint,
   w.i("http_status", http_status).i("code", code).s("msg", msg).s("outcome", outcome);
   w.d("executed_qty", executed);
   if (!id_key.empty()) w.i(id_key, id_value);
+  if (received_ns > 0) w.i("received_ns", received_ns);
   w.end_obj();
   log_.push_back(w.take());
 }

@@ -47,6 +47,10 @@ struct HttpRequestView {     // what the server parsed off the wire
   std::string_view query;    // raw text after '?', may be empty
   std::string_view body;     // application/x-www-form-urlencoded, may be empty
   std::string_view api_key;  // X-MBX-APIKEY header, empty if absent
+  // CLOCK_MONOTONIC ns (mono_now_ns) when the server had read the request off the socket;
+  // 0: not taken. Logged as received_ns in orders_json() so that exitbrain-bench can
+  // measure breach-to-order on the simulator's one clock (with /sim/mark's sent_ns).
+  std::int64_t received_ns = 0;
 };
 
 struct HttpAnswer {
@@ -89,7 +93,8 @@ class SimExchange {
   // Inspection. Every order-endpoint request received, in arrival order (plus "TRIGGER
   // algoOrder" entries for fired conditional orders and "SIM open" for open_position):
   // [{"seq","time","endpoint","params":{..no signature..},"http_status","code","msg",
-  //   "outcome","executed_qty","order_id"|"algo_id"}].
+  //   "outcome","executed_qty","order_id"|"algo_id","received_ns"}] (received_ns only for
+  //   requests that carried one, see HttpRequestView).
   std::string orders_json() const;
   // {"walletBalance","totalRealizedPnl","totalFees","positions":[{"symbol","positionSide",
   //  "positionAmt","entryPrice","markPrice","unRealizedProfit","realizedPnl","fees"}]}.
@@ -187,7 +192,7 @@ class SimExchange {
   void log_entry(TimeMs t, std::string_view endpoint,
                  const std::vector<std::pair<std::string, std::string>>& params, int http_status,
                  int code, std::string_view msg, std::string_view outcome, Decimal executed,
-                 std::string_view id_key, std::int64_t id_value);
+                 std::string_view id_key, std::int64_t id_value, std::int64_t received_ns = 0);
   std::string next_web_id();
   std::string next_auto_id();
 

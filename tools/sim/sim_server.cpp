@@ -17,6 +17,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "core/clock.hpp"
 #include "core/decimal.hpp"
 #include "tools/live_journal.hpp"  // wall_clock_ms
 
@@ -150,7 +151,10 @@ struct SimServer::Impl {
   void on_client_message(WsPeer& peer, std::string_view text);
   void pump();
   void feed_exchange(FeedMessage& m);
-  void broadcast(const std::string& stream, const std::string& payload, Route route);
+  // `first_send_ns`: when given, set to mono_now_ns() just before the first socket gets the
+  // frame (left alone when no socket is subscribed). Returns the number of sockets.
+  int broadcast(const std::string& stream, const std::string& payload, Route route,
+                MonoNs* first_send_ns = nullptr);
   void flush_user_events();
   void housekeeping();
   void apply_faults();
@@ -259,6 +263,8 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
 
  private:
   void on_request() {
+    // First thing once the request is read: the arrival stamp of an order (received_ns).
+    const MonoNs received_ns = mono_now_ns();
     http::request<http::string_body> req = parser_->release();
     const std::string target(req.target());
     const auto qmark = target.find('?');
@@ -287,6 +293,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     view.query = query;
     view.body = req.body();
     view.api_key = api_key;
+    view.received_ns = received_ns;
     HttpAnswer answer = srv_.ex.handle(view, wall_clock_ms());
     srv_.flush_user_events();
     srv_.apply_faults();
@@ -525,7 +532,10 @@ void SimServer::Impl::open_start_positions(TimeMs now) {
 }
 
 // POST /sim/mark?symbol=X&price=P: a mark price now, streamed and applied like a feed
-// message (tests and demos use it to breach a stop at a known price).
+// message (tests and demos use it to breach a stop at a known price). The answer carries
+// sent_ns, the CLOCK_MONOTONIC ns at which the markPrice frame went to the first subscribed
+// socket (0 with no subscriber), and receivers: exitbrain-bench's breach-to-order start
+// stamp, on the same clock as the orders' received_ns.
 HttpAnswer SimServer::Impl::inject_mark(std::string_view query) {
   const std::string symbol(query_value(query, "symbol"));
   Decimal price;
@@ -539,16 +549,25 @@ HttpAnswer SimServer::Impl::inject_mark(std::string_view query) {
   m.is_mark = true;
   m.mark = price;
   m.payload = mark_price_payload(symbol, m.time, price, price);
-  feed_exchange(m);
   const std::string base = lower_symbol(symbol) + "@markPrice";
   const auto saved = silent_until;
   silent_until = {};  // an injected price is delivered even during a silence fault
-  broadcast(base + "@1s", m.payload, Route::kMarket);
-  broadcast(base, m.payload, Route::kMarket);
+  // The mark frame goes out before feed_exchange() streams the kline it updates: a socket
+  // with no write pending writes the frame inside send() (Asio writes speculatively), so
+  // sent_ns is the write's time; behind the kline's write it would wait for that write's
+  // completion. The exchange applies the mark in this same handler, before any request
+  // that the frame provokes can be read.
+  MonoNs sent_ns = 0;
+  int receivers = broadcast(base + "@1s", m.payload, Route::kMarket, &sent_ns);
+  receivers += broadcast(base, m.payload, Route::kMarket, sent_ns ? nullptr : &sent_ns);
   silent_until = saved;
+  feed_exchange(m);
   flush_user_events();
-  return HttpAnswer{
-      200, R"({"symbol":")" + symbol + R"(","markPrice":")" + to_string(price) + "\"}", {}};
+  return HttpAnswer{200,
+                    R"({"symbol":")" + symbol + R"(","markPrice":")" + to_string(price) +
+                        R"(","sent_ns":)" + std::to_string(sent_ns) + R"(,"receivers":)" +
+                        std::to_string(receivers) + "}",
+                    {}};
 }
 
 void SimServer::Impl::feed_exchange(FeedMessage& m) {
@@ -572,9 +591,10 @@ void SimServer::Impl::feed_exchange(FeedMessage& m) {
   broadcast(stream, kline_payload(m.symbol, k, m.time, false), Route::kMarket);
 }
 
-void SimServer::Impl::broadcast(const std::string& stream, const std::string& payload,
-                                Route route) {
-  if (std::chrono::steady_clock::now() < silent_until) return;
+int SimServer::Impl::broadcast(const std::string& stream, const std::string& payload, Route route,
+                               MonoNs* first_send_ns) {
+  if (std::chrono::steady_clock::now() < silent_until) return 0;
+  int receivers = 0;
   std::shared_ptr<const std::string> raw, wrapped;
   for (auto it = peers.begin(); it != peers.end();) {
     auto peer = it->lock();
@@ -586,14 +606,15 @@ void SimServer::Impl::broadcast(const std::string& stream, const std::string& pa
     const bool route_ok =
         peer->route == route || (peer->route == Route::kUnrouted && route == Route::kPublic);
     if (!route_ok || !peer->streams.count(stream)) continue;
-    if (peer->combined) {
-      if (!wrapped) wrapped = std::make_shared<const std::string>(wrap_combined(stream, payload));
-      peer->send(wrapped);
-    } else {
-      if (!raw) raw = std::make_shared<const std::string>(payload);
-      peer->send(raw);
-    }
+    std::shared_ptr<const std::string>& frame = peer->combined ? wrapped : raw;
+    if (!frame)
+      frame = std::make_shared<const std::string>(peer->combined ? wrap_combined(stream, payload)
+                                                                 : payload);
+    if (first_send_ns && receivers == 0) *first_send_ns = mono_now_ns();
+    ++receivers;
+    peer->send(frame);
   }
+  return receivers;
 }
 
 void SimServer::Impl::flush_user_events() {
