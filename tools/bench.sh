@@ -29,8 +29,8 @@ cmake --build --preset callgrind -j "$(nproc)" --target exitbrain-bench >/dev/nu
 out=bench/results
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.png "$out"/*.md
-min_time=0.5; seconds=10
-[ "$quick" = 1 ] && { min_time=0.05; seconds=2; }
+min_time=0.5; seconds=10; samples=1000; rest_seconds=30
+[ "$quick" = 1 ] && { min_time=0.05; seconds=2; samples=30; rest_seconds=5; }
 
 echo "== micro-benchmarks"
 build/bin/exitbrain-micro-bench --cpus="$cpus" --benchmark_min_time="$min_time" \
@@ -47,6 +47,12 @@ pipeline() {
 pipeline 1-split-block --wait block
 pipeline 2-fused-block --fused --wait block
 pipeline 3-fused-spin --fused --wait spin,spin,spin,block --cpus "$a,$b,-1,-1"
+
+echo "== exitbrain-bench loopback (exitbrain run against exitbrain-sim, real sockets)"
+build/bin/exitbrain-bench loopback --samples "$samples" --json "$out/loopback.json"
+
+echo "== exitbrain-bench at-rest (CPU of exitbrain run, 9 positions, markPrice@1s)"
+build/bin/exitbrain-bench at-rest --seconds "$rest_seconds" --json "$out/at-rest.json"
 
 echo "== exitbrain-bench instructions (valgrind)"
 build-callgrind/bin/exitbrain-bench instructions --json "$out/instructions.json"

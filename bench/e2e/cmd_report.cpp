@@ -246,6 +246,68 @@ std::string instructions_section(const std::string& dir) {
          (total <= target ? "met" : "**not met**") + " |\n\n";
 }
 
+std::string loopback_section(const std::string& dir) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  if (!load_json(p, dir + "/loopback.json", doc))
+    return "### Breach to order over loopback sockets\nnot run\n\n";
+  double v[5] = {NAN, NAN, NAN, NAN, NAN}, mean_over_p50 = NAN, worst_over_p99 = NAN;
+  const char* keys[5] = {"min", "p50", "p90", "p99", "max"};
+  for (int i = 0; i < 5; ++i) (void)read(doc["breach_to_order_us"][keys[i]], v[i]);
+  (void)read(doc["ratio"]["polling_mean_over_p50"], mean_over_p50);
+  (void)read(doc["ratio"]["polling_worst_over_p99"], worst_over_p99);
+  int64_t count = 0;
+  std::string_view wait;
+  (void)read(doc["count"], count);
+  (void)read(doc["options"]["wait"], wait);
+  return "### Breach to order over loopback sockets: `exitbrain-bench loopback` (" +
+         std::to_string(count) + " breaches, wait " + std::string(wait) +
+         ", plain ws/http)\n\nexitbrain-sim writes a markPrice frame beyond a position's stop; the "
+         "figure runs, on the simulator's clock, from that write to the moment it has read "
+         "exitbrain's reduce-only exit request.\n\n| | min | p50 | p90 | p99 | max |\n"
+         "|---|---|---|---|---|---|\n| exitbrain | " +
+         fmt("%.0f µs", v[0]) + " | " + fmt("%.0f µs", v[1]) + " | " + fmt("%.0f µs", v[2]) +
+         " | " + fmt("%.0f µs", v[3]) + " | " + fmt("%.0f µs", v[4]) +
+         " |\n| the 10 s polling it replaces | 0 | 5 s | 9 s | 9.9 s | 10 s |\n\nPolling's mean "
+         "over exitbrain's p50: " +
+         ratio(mean_over_p50) +
+         "; polling's worst over exitbrain's "
+         "p99: " +
+         ratio(worst_over_p99) +
+         " (the seeds' cycle also spent seconds on its own "
+         "work, not counted).\n\n";
+}
+
+std::string at_rest_section(const std::string& dir) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  simdjson::dom::array runs;
+  if (!load_json(p, dir + "/at-rest.json", doc) || doc["runs"].get(runs))
+    return "### CPU at rest\nnot run\n\n";
+  std::map<std::string, double> cpu;
+  for (simdjson::dom::element r : runs) {
+    std::string_view wait;
+    double v = NAN;
+    if (read(r["wait"], wait) && read(r["exitbrain_cpu_percent"], v)) cpu[std::string(wait)] = v;
+  }
+  double target = NAN, seconds = NAN;
+  (void)read(doc["target_percent"], target);
+  (void)read(doc["options"]["seconds"], seconds);
+  std::string s =
+      "### CPU at rest: `exitbrain-bench at-rest` (`exitbrain run` against "
+      "exitbrain-sim, 9 positions, 9 × markPrice@1s + kline_1m at real speed, " +
+      fmt("%.0f s", seconds) +
+      " measured)\n\n| wait strategy | exitbrain, % of one core |\n"
+      "|---|---|\n";
+  for (const auto& [wait, v] : cpu) s += "| " + wait + " | " + fmt("%.2f %%", v) + " |\n";
+  if (cpu.count("block") && cpu.count("spin"))
+    s += "\n`spin` costs " + ratio(cpu["spin"] / cpu["block"]) +
+         " the CPU of `block` (every pipeline thread wants a whole core). Target for `block`: "
+         "under " +
+         fmt("%.0f %%", target) + " — " + (cpu["block"] < target ? "met" : "**not met**") + ".\n";
+  return s + "\n";
+}
+
 std::string machine_section(const ReportArgs& a) {
   utsname u{};
   uname(&u);
@@ -268,17 +330,8 @@ void run(const ReportArgs& a, int& exit_code) {
   if (b == std::string::npos || e == std::string::npos || e < b)
     throw cli::InputError("--out: " + a.out + " has no " + begin + " ... " + end + " section");
   std::string section = "\n" + machine_section(a) + micro_sections(a.dir) +
-                        pipeline_section(a.dir) + instructions_section(a.dir);
-  std::string extra;
-  for (const char* name : {"loopback.md", "at-rest.md"}) {
-    std::ifstream f(a.dir + "/" + name);
-    if (f) {
-      std::stringstream t;
-      t << f.rdbuf();
-      extra += t.str() + "\n";
-    }
-  }
-  section += extra;
+                        pipeline_section(a.dir) + loopback_section(a.dir) + at_rest_section(a.dir) +
+                        instructions_section(a.dir);
   const std::string updated = text.substr(0, b + begin.size()) + section + text.substr(e);
   std::ofstream out(a.out);
   out << updated;
