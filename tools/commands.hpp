@@ -12,6 +12,10 @@ struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Parses and runs `app` (its subcommands registered): the chosen callback's exit code, 2
+// for bad usage or an InputError, 1 for anything else thrown; errors go to stderr.
+int run_app(CLI::App& app, int argc, char** argv, const int& exit_code);
+
 void add_replay_command(CLI::App& root, int& exit_code);
 void add_backtest_command(CLI::App& root, int& exit_code);
 void add_levels_command(CLI::App& root, int& exit_code);

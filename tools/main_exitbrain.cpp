@@ -1,7 +1,4 @@
 // exitbrain: the command-line entry point. Subcommands live in tools/cmd_*.cpp.
-#include <cstdio>
-#include <exception>
-
 #include "tools/commands.hpp"
 
 int main(int argc, char** argv) {
@@ -16,16 +13,5 @@ int main(int argc, char** argv) {
   exitbrain::cli::add_sign_command(app, exit_code);
   exitbrain::cli::add_run_command(app, exit_code);
   exitbrain::cli::add_intents_command(app, exit_code);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  } catch (const exitbrain::cli::InputError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
-  }
-  return exit_code;
+  return exitbrain::cli::run_app(app, argc, argv, exit_code);
 }

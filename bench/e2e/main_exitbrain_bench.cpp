@@ -1,8 +1,5 @@
 // exitbrain-bench: end-to-end latency figures (see BENCHMARKS.md). Modes live in
 // bench/e2e/cmd_*.cpp.
-#include <cstdio>
-#include <exception>
-
 #include "bench/e2e/bench_commands.hpp"
 #include "tools/commands.hpp"
 
@@ -15,16 +12,5 @@ int main(int argc, char** argv) {
   exitbrain::bench::add_report_command(app, exit_code);
   exitbrain::bench::add_loopback_command(app, exit_code);
   exitbrain::bench::add_at_rest_command(app, exit_code);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  } catch (const exitbrain::cli::InputError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
-  }
-  return exit_code;
+  return exitbrain::cli::run_app(app, argc, argv, exit_code);
 }
