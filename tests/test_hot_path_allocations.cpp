@@ -1,11 +1,13 @@
 // Frame in -> parse -> state -> decision -> order bytes allocates nothing once warm: the
-// stage objects are the ones the live threads will run, fed here synchronously with
-// 100,000 frames; every decision is turned into the signed query the order sender would
-// write (an exit order, or the hard stop behind a new stop).
+// stage objects are the ones the live threads run, fed here synchronously with 100,000
+// frames, synthetic ones and (when ../shared/data is there) recorded ones; every decision is
+// turned into the signed query the order sender would write (an exit order, or the hard stop
+// behind a new stop).
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,11 +18,44 @@
 #include "strategies/exit_engine.hpp"
 #include "tests/support/counting_new.inc"
 #include "tests/support/engine_harness.hpp"
+#include "tests/support/paths.hpp"
+#include "tools/market_reader.hpp"
 
 namespace exitbrain {
 namespace {
 
 using testing::dec;
+
+// Every decision turned into the signed query the order sender would write: an exit order,
+// or the hard stop behind a new stop.
+struct OrderBytes {
+  explicit OrderBytes(const SymbolTable& s) : symbols(s) {}
+  auto sink() {
+    return [this](const Decision& d) { on(d); };
+  }
+  void on(const Decision& d) {
+    ring[decisions++ % ring.size()] = d;
+    query.clear();
+    const RequestTiming timing{clock++, 5000};
+    if (d.kind == DecisionKind::kExit) {
+      write_exit_order(query, symbols.name(d.symbol), d.side, d.qty,
+                       ClientId::for_exit(d.position, d.exit_seq), PositionMode::kOneWay, timing);
+      ++exit_orders;
+    } else {
+      write_hard_stop(query, symbols.name(d.symbol), d.side, d.sl,
+                      ClientId::for_hard_stop(d.position, 1), PositionMode::kOneWay, timing);
+      ++stop_orders;
+    }
+    query.sign(signer);
+  }
+
+  const SymbolTable& symbols;
+  const HmacSha256Signer signer{"hot-path-test-secret-0123456789abcdef0123456789abcdef012345"};
+  QueryWriter query;
+  std::array<Decision, 256> ring{};
+  std::int64_t clock = 1'771'000'000'000;
+  std::size_t decisions = 0, exit_orders = 0, stop_orders = 0;
+};
 
 // Frames as they arrive: combined-stream markPrice@1s and aggTrade for two symbols, with
 // closed 1m klines, built (and padded) before anything is counted.
@@ -71,26 +106,7 @@ TEST(HotPath, ParseStateDecideAndOrderBytesAllocateNothingOnceWarm) {
   PriceStateEngine state(symbols.size(), {&spec, 1}, RegimeParams{});
   ExitEngine engine(profiles, std::vector<std::uint8_t>(profiles.size(), 0), symbols, 64);
   BinanceMessageParser parser(symbols);
-  std::array<Decision, 256> ring{};
-  std::size_t decisions = 0, exit_orders = 0, stop_orders = 0;
-  const HmacSha256Signer signer("hot-path-test-secret-0123456789abcdef0123456789abcdef012345");
-  QueryWriter query;
-  std::int64_t clock = 1'771'000'000'000;
-  auto sink = [&](const Decision& d) {
-    ring[decisions++ % ring.size()] = d;
-    query.clear();
-    const RequestTiming timing{clock++, 5000};
-    if (d.kind == DecisionKind::kExit) {
-      write_exit_order(query, symbols.name(d.symbol), d.side, d.qty,
-                       ClientId::for_exit(d.position, d.exit_seq), PositionMode::kOneWay, timing);
-      ++exit_orders;
-    } else {
-      write_hard_stop(query, symbols.name(d.symbol), d.side, d.sl,
-                      ClientId::for_hard_stop(d.position, 1), PositionMode::kOneWay, timing);
-      ++stop_orders;
-    }
-    query.sign(signer);
-  };
+  OrderBytes orders(symbols);
   // 10 positions on BTC and 10 on ETH, both sides, all profiles; and as many again that
   // open after the warm-up, so levels, stop moves and exits are decided (and their orders
   // written) while allocations are counted.
@@ -102,7 +118,7 @@ TEST(HotPath, ParseStateDecideAndOrderBytesAllocateNothingOnceWarm) {
     np.entry = i % 20 < 10 ? dec("65000") : dec("3400");
     np.opened_at = 1'771'000'000'000LL + (i < 20 ? 0 : 6'000'000);
     np.profile = static_cast<std::uint16_t>(i % profiles.size());
-    ASSERT_FALSE(engine.add_position(np, sink));
+    ASSERT_FALSE(engine.add_position(np, orders.sink()));
   }
 
   const std::vector<std::string> frames = make_frames(110'000);
@@ -116,13 +132,13 @@ TEST(HotPath, ParseStateDecideAndOrderBytesAllocateNothingOnceWarm) {
             PriceState ps;
             if (!state.on_event(ev, ps)) return;
             ++states;
-            engine.on_price(ps, sink);
+            engine.on_price(ps, orders.sink());
           });
       ASSERT_EQ(st, ParseStatus::kOk) << f;
     }
   };
   run(0, 10'000);  // warm-up: parser buffers sized, ATR warm, levels set
-  const std::size_t exits_before = exit_orders, stops_before = stop_orders;
+  const std::size_t exits_before = orders.exit_orders, stops_before = orders.stop_orders;
   const long before = g_allocations.load();
   ASSERT_GT(before, 0) << "the counter must see the set-up's allocations, or a zero proves nothing";
   run(10'000, frames.size());
@@ -130,10 +146,144 @@ TEST(HotPath, ParseStateDecideAndOrderBytesAllocateNothingOnceWarm) {
   EXPECT_EQ(allocations, 0) << "the hot path allocated";
   EXPECT_GE(events, 100'000u);
   EXPECT_GT(states, 100'000u);
-  EXPECT_GT(decisions, 20u) << "the engine must have been deciding, not idle";
-  EXPECT_GT(exit_orders, exits_before) << "exit orders must have been written while counting";
-  EXPECT_GT(stop_orders, stops_before) << "stop orders must have been written while counting";
-  EXPECT_TRUE(query.ok());
+  EXPECT_GT(orders.decisions, 20u) << "the engine must have been deciding, not idle";
+  EXPECT_GT(orders.exit_orders, exits_before)
+      << "exit orders must have been written while counting";
+  EXPECT_GT(orders.stop_orders, stops_before)
+      << "stop orders must have been written while counting";
+  EXPECT_TRUE(orders.query.ok());
+}
+
+// The same through 100,000 real frames: the recorded BTCUSDT and ETHUSDT trades and book
+// tickers of 2024-08-08 (../shared/data/ws/usdm), interleaved as one combined stream would
+// deliver them. Positions follow the mid and the last trade, with levels a few basis points
+// away and a tight trailing stop, so the real price path moves stops and triggers exits
+// while allocations are counted.
+std::vector<std::string> recorded_frames(const std::filesystem::path& dir, std::size_t n) {
+  GzLineReader btc((dir / "btcusdt_20240808.gz").string());
+  GzLineReader eth((dir / "ethusdt_20240808.gz").string());
+  std::vector<std::string> frames;
+  frames.reserve(n);
+  bool more = true;
+  while (more && frames.size() < n) {
+    more = false;
+    for (GzLineReader* r : {&btc, &eth}) {
+      std::string_view line;
+      if (!r->next(line)) continue;
+      more = true;
+      const CaptureLine c = classify_capture_line(line);
+      // Combined-stream messages only, without depth (exitbrain never subscribes to it);
+      // the captures also hold REST depth snapshots taken at connect time.
+      if (c.kind != CaptureLineKind::kJson || !c.json.starts_with(R"({"stream":)") ||
+          c.json.find("@depth") != std::string_view::npos)
+        continue;
+      std::string f;
+      f.reserve(padded_capacity(c.json.size()));
+      f.assign(c.json);
+      frames.push_back(std::move(f));
+    }
+  }
+  return frames;
+}
+
+TEST(HotPath, RecordedFramesThroughOrderBytesAllocateNothingOnceWarm) {
+  const std::filesystem::path data = testing::shared_data_dir();
+  const std::filesystem::path dir = data / "ws" / "usdm";
+  if (data.empty() || !std::filesystem::exists(dir / "btcusdt_20240808.gz") ||
+      !std::filesystem::exists(dir / "ethusdt_20240808.gz"))
+    GTEST_SKIP() << "recorded captures absent (../shared/data/ws/usdm or EXITBRAIN_DATA_DIR)";
+  const std::vector<std::string> frames = recorded_frames(dir, 110'000);
+  ASSERT_EQ(frames.size(), 110'000u);
+
+  SymbolTable symbols;
+  const SymbolId btc = *symbols.intern("BTCUSDT");
+  const SymbolId eth = *symbols.intern("ETHUSDT");
+  symbols.filters(btc).tick_size = dec("0.1");
+  symbols.filters(eth).tick_size = dec("0.01");
+  for (SymbolId s : {btc, eth}) symbols.filters(s).step_size = dec("0.001");
+  std::vector<Profile> profiles = builtin_profiles();
+  for (std::size_t i = 0; i < profiles.size(); ++i) {
+    profiles[i].trigger_source = i % 2 ? TriggerSource::kLast : TriggerSource::kMid;
+    // A trailing stop 2 bps behind the best price: a few minutes of real prices move stops.
+    profiles[i].trailing = true;
+    profiles[i].trail_offset = 0.0002;
+    profiles[i].trail_activation = 0;
+  }
+  const AtrSpec spec{};
+  PriceStateEngine state(symbols.size(), {&spec, 1}, RegimeParams{});
+  ExitEngine engine(profiles, std::vector<std::uint8_t>(profiles.size(), 0), symbols, 64);
+  BinanceMessageParser parser(symbols);
+  OrderBytes orders(symbols);
+
+  // Each symbol's mid at the start and at the end of the warm-up, and the event time there,
+  // read from the frames by a parser and state engine of their own.
+  constexpr std::size_t kWarm = 10'000;
+  std::array<Price, 2> mid_start{}, mid_warm{};
+  std::array<TimeMs, 2> t_start{}, t_warm{};
+  {
+    BinanceMessageParser probe(symbols);
+    PriceStateEngine probe_state(symbols.size(), {&spec, 1}, RegimeParams{});
+    PriceState ps;
+    for (std::size_t i = 0; i < kWarm; ++i)
+      (void)probe.parse(frames[i].data(), frames[i].size(), frames[i].capacity(),
+                        [&](const MarketEvent& ev) {
+                          if (!probe_state.on_event(ev, ps) || !ps.has(TriggerSource::kMid)) return;
+                          if (!mid_start[ps.symbol].is_positive()) {
+                            mid_start[ps.symbol] = ps.mid;
+                            t_start[ps.symbol] = ps.event_time;
+                          }
+                          mid_warm[ps.symbol] = ps.mid;
+                          t_warm[ps.symbol] = ps.event_time;
+                        });
+  }
+  ASSERT_TRUE(mid_start[btc].is_positive() && mid_start[eth].is_positive());
+  // 10 positions per symbol at the start and 10 that open after the warm-up, both sides, all
+  // profiles, the stop 10 bps away and the target 30.
+  for (int i = 0; i < 40; ++i) {
+    const SymbolId s = i % 20 < 10 ? btc : eth;
+    const bool late = i >= 20;
+    NewPosition np;
+    np.symbol = s;
+    np.side = i % 2 ? Side::kShort : Side::kLong;
+    np.qty = dec("1");
+    np.entry = late ? mid_warm[s] : mid_start[s];
+    np.opened_at = late ? t_warm[s] + 1 : t_start[s];
+    np.profile = static_cast<std::uint16_t>(i % profiles.size());
+    const Price tick = symbols.filters(s).tick_size;
+    const double e = np.entry.to_double(), bp = e * 0.0001 * (np.side == Side::kLong ? 1 : -1);
+    np.sl = Decimal::from_double(e - 10 * bp)->floor_to(tick);
+    np.tp[0] = Decimal::from_double(e + 30 * bp)->floor_to(tick);
+    np.tp_count = 1;
+    ASSERT_FALSE(engine.add_position(np, orders.sink())) << i;
+  }
+
+  std::size_t events = 0, states = 0;
+  auto run = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      const std::string& f = frames[i];
+      const ParseStatus st =
+          parser.parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
+            ++events;
+            PriceState ps;
+            if (!state.on_event(ev, ps)) return;
+            ++states;
+            engine.on_price(ps, orders.sink());
+          });
+      ASSERT_EQ(st, ParseStatus::kOk) << f.substr(0, 300);
+    }
+  };
+  run(0, kWarm);
+  const std::size_t exits_before = orders.exit_orders, stops_before = orders.stop_orders;
+  const long before = g_allocations.load();
+  ASSERT_GT(before, 0) << "the counter must see the set-up's allocations, or a zero proves nothing";
+  run(kWarm, frames.size());
+  const long allocations = g_allocations.load() - before;
+  EXPECT_EQ(allocations, 0) << "the hot path allocated";
+  EXPECT_EQ(events, frames.size()) << "every recorded trade and book ticker is one event";
+  EXPECT_EQ(states, events);
+  EXPECT_GT(orders.exit_orders, exits_before) << "exit orders must be written while counting";
+  EXPECT_GT(orders.stop_orders, stops_before) << "stop orders must be written while counting";
+  EXPECT_TRUE(orders.query.ok());
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ FrameSet load_recorded_frames(const std::vector<std::string>& paths) {
         if (c.kind == CaptureLineKind::kRestSnapshot) ++out.dropped;
         continue;
       }
-      if (c.json.find("@depth") != std::string_view::npos) {
+      if (!c.json.starts_with(R"({"stream":)") || c.json.find("@depth") != std::string_view::npos) {
         ++out.dropped;
         continue;
       }

@@ -1,8 +1,8 @@
 #pragma once
 // The frames exitbrain-bench feeds the pipeline: websocket messages recorded from Binance
 // (../shared/data/ws), loaded into memory before anything is timed, each with the padding
-// simdjson reads past its end. Depth messages and REST snapshots are dropped: exitbrain
-// never subscribes to them. Without recorded data, a synthetic stream of the same shape.
+// simdjson reads past its end. Only combined-stream messages are kept, without depth:
+// exitbrain never subscribes to depth, and REST snapshots never come over the socket. Without recorded data, a synthetic stream of the same shape.
 #include <cstddef>
 #include <string>
 #include <string_view>
