@@ -47,8 +47,15 @@ std::string duration(double ns) {
   return fmt(ns < 1e7 ? "%.2f ms" : ns < 1e8 ? "%.1f ms" : "%.0f ms", ns / 1e6);
 }
 
+// "0.075×", "0.91×", "2.9×", "15×", "24,210×".
 std::string ratio(double x) {
-  return fmt(x < 10 ? "%.1f×" : "%.0f×", x);
+  if (!(x >= 1000)) return fmt(x < 0.1 ? "%.3f×" : x < 1 ? "%.2f×" : x < 10 ? "%.1f×" : "%.0f×", x);
+  std::string digits = fmt("%.0f", x), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out + "×";
 }
 
 std::string first_line_of(const std::string& path, const std::string& key) {
