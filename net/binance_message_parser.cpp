@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/interval.hpp"
+#include "net/mark_price_fast_path.hpp"
 
 namespace exitbrain {
 
@@ -393,6 +394,23 @@ ParseStatus BinanceMessageParser::parse_message(const char* data, std::size_t le
                                                 MarketEventSink sink) noexcept {
   error_ = {};
   json_error_ = simdjson::SUCCESS;
+  if (fast_paths_) {
+    FastMarkPrice m;
+    if (parse_mark_price_fast({data, len}, m)) {
+      if (const std::optional<SymbolId> id = symbols_.find(m.symbol)) {
+        MarketEvent ev;
+        ev.kind = MarketEventKind::kMarkPrice;
+        ev.event_time = m.event_time;
+        ev.symbol = *id;
+        ev.price = m.price;
+        ev.funding_rate = m.funding_rate;
+        ++stats_.events;
+        sink(ev);
+        return ParseStatus::kOk;
+      }
+      // A symbol the table lacks: the general path interns it or answers kUnknownSymbol.
+    }
+  }
   BinanceMessageWalker walker(*this, sink);
   ondemand::document doc;
   if (auto err = json_.iterate(data, len, capacity).get(doc)) {

@@ -82,6 +82,10 @@ class BinanceMessageParser {
   // The simdjson error behind a kMalformed, SUCCESS when a field value was at fault.
   simdjson::error_code last_json_error() const noexcept { return json_error_; }
 
+  // The markPriceUpdate fast path (net/mark_price_fast_path.hpp), on by default. Off, every
+  // message goes through simdjson: the tests compare the two, and so do the benchmarks.
+  void set_fast_paths(bool on) noexcept { fast_paths_ = on; }
+
   const ParserStats& stats() const noexcept { return stats_; }
   void reset_stats() noexcept { stats_ = {}; }
 
@@ -93,6 +97,7 @@ class BinanceMessageParser {
   simdjson::ondemand::parser json_;
   SymbolTable& symbols_;
   bool intern_unknown_symbols_;
+  bool fast_paths_ = true;
   ParseError error_{};
   simdjson::error_code json_error_ = simdjson::SUCCESS;
   ParserStats stats_{};

@@ -11,12 +11,35 @@
 
 namespace exitbrain::bench {
 
-// exitbrain's own: simdjson On-Demand, reading only the fields it needs.
-class SimdjsonMessageParser {
+// exitbrain's own parser as it runs: the markPriceUpdate fast path, simdjson On-Demand for
+// the rest (and for any markPriceUpdate not in Binance's exact layout).
+class ExitbrainMessageParser {
  public:
   // `intern`: add unknown symbols (for the reference pass that fills the table).
-  explicit SimdjsonMessageParser(SymbolTable& symbols, bool intern = false)
+  explicit ExitbrainMessageParser(SymbolTable& symbols, bool intern = false)
       : parser_(symbols, intern) {}
+  bool extract(const std::string& frame, MarketEvent& out) {
+    bool got = false;
+    const ParseStatus s =
+        parser_.parse(frame.data(), frame.size(), frame.capacity(), [&](const MarketEvent& ev) {
+          out = ev;
+          got = true;
+        });
+    return s == ParseStatus::kOk && got;
+  }
+  static constexpr const char* kName = "exitbrain";
+
+ private:
+  BinanceMessageParser parser_;
+};
+
+// The same parser with its fast paths off: simdjson On-Demand for every message, reading
+// only the fields it needs.
+class SimdjsonMessageParser {
+ public:
+  explicit SimdjsonMessageParser(SymbolTable& symbols) : parser_(symbols) {
+    parser_.set_fast_paths(false);
+  }
   bool extract(const std::string& frame, MarketEvent& out) {
     bool got = false;
     const ParseStatus s =
