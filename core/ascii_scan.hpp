@@ -27,13 +27,15 @@ inline std::uint32_t eight_digits_value(std::uint64_t x) noexcept {
   return static_cast<std::uint32_t>((x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
 }
 
-// True when one of the 8 characters may be '"', '\\' or a control character (< 0x20): the
-// caller then looks byte by byte (a true answer can be a false alarm; false never misses).
+// True when one of the 8 characters may be '"', '\\', a control character (< 0x20) or not
+// ASCII (>= 0x80): the caller then looks byte by byte (a true answer can be a false alarm;
+// false never misses). Plain ASCII needs no UTF-8 validation, so the fast path takes only it.
 inline bool may_end_json_string(std::uint64_t x) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
   auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
   const std::uint64_t below_space = (x - 0x20 * kOnes) & ~x & kHigh;
-  return (has_zero(x ^ (kOnes * '"')) | has_zero(x ^ (kOnes * '\\')) | below_space) != 0;
+  return (has_zero(x ^ (kOnes * '"')) | has_zero(x ^ (kOnes * '\\')) | below_space | (x & kHigh)) !=
+         0;
 }
 
 }  // namespace exitbrain

@@ -16,8 +16,9 @@ class Cursor {
     i_ += lit.size();
     return true;
   }
-  // A JSON string's content up to its closing quote, which is consumed. Refuses escapes
-  // and control characters, so the raw text is the string's value.
+  // A JSON string's content up to its closing quote, which is consumed. Refuses escapes,
+  // control characters and anything not ASCII (which simdjson would have to validate as
+  // UTF-8), so the raw text is the string's value.
   bool string_body(std::string_view& out) noexcept {
     const std::size_t from = i_;
     while (s_.size() - i_ >= 8 && !may_end_json_string(load8(s_.data() + i_))) i_ += 8;
@@ -28,7 +29,7 @@ class Cursor {
         ++i_;
         return true;
       }
-      if (c == '\\' || c < 0x20) return false;
+      if (c == '\\' || c < 0x20 || c >= 0x80) return false;
     }
     return false;
   }

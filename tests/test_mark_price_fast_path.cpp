@@ -102,6 +102,9 @@ TEST(MarkPriceFastPath, AnythingElseGoesTheGeneralWayWithTheSameAnswer) {
       variant(R"("E":1680652800010,"s":"BTCUSDT")", R"("s":"BTCUSDT","E":1680652800010)"),
       variant(R"(,"data":{)", R"(, "data": {)"),
       variant(R"("P":"28141.47600845")", R"("P":"28141.4\u0037600845")"),
+      variant("28141.47600845", "28141.4760084\xff"),       // not UTF-8: simdjson refuses it
+      variant("28141.47600845", "28141.47600845\xc3\xa9"),  // UTF-8, not ASCII
+      variant("28141.47600845", std::string("28141.4\x01")),
       variant("28155.10000000", "-28155.1"),
       variant("28155.10000000", "0.00000000"),
       variant("28155.10000000", "28155.1x"),
