@@ -57,6 +57,25 @@ struct OrderBytes {
   std::size_t decisions = 0, exit_orders = 0, stop_orders = 0;
 };
 
+// Frames [from, to) through parse -> state -> decision -> order bytes, counting events and
+// price states. Every frame must parse.
+void feed(const std::vector<std::string>& frames, std::size_t from, std::size_t to,
+          BinanceMessageParser& parser, PriceStateEngine& state, ExitEngine& engine,
+          OrderBytes& orders, std::size_t& events, std::size_t& states) {
+  for (std::size_t i = from; i < to; ++i) {
+    const std::string& f = frames[i];
+    const ParseStatus st =
+        parser.parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
+          ++events;
+          PriceState ps;
+          if (!state.on_event(ev, ps)) return;
+          ++states;
+          engine.on_price(ps, orders.sink());
+        });
+    ASSERT_EQ(st, ParseStatus::kOk) << f.substr(0, 300);
+  }
+}
+
 // Frames as they arrive: combined-stream markPrice@1s and aggTrade for two symbols, with
 // closed 1m klines, built (and padded) before anything is counted.
 std::vector<std::string> make_frames(std::size_t n) {
@@ -124,18 +143,7 @@ TEST(HotPath, ParseStateDecideAndOrderBytesAllocateNothingOnceWarm) {
   const std::vector<std::string> frames = make_frames(110'000);
   std::size_t events = 0, states = 0;
   auto run = [&](std::size_t from, std::size_t to) {
-    for (std::size_t i = from; i < to; ++i) {
-      const std::string& f = frames[i];
-      const ParseStatus st =
-          parser.parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
-            ++events;
-            PriceState ps;
-            if (!state.on_event(ev, ps)) return;
-            ++states;
-            engine.on_price(ps, orders.sink());
-          });
-      ASSERT_EQ(st, ParseStatus::kOk) << f;
-    }
+    feed(frames, from, to, parser, state, engine, orders, events, states);
   };
   run(0, 10'000);  // warm-up: parser buffers sized, ATR warm, levels set
   const std::size_t exits_before = orders.exit_orders, stops_before = orders.stop_orders;
@@ -259,18 +267,7 @@ TEST(HotPath, RecordedFramesThroughOrderBytesAllocateNothingOnceWarm) {
 
   std::size_t events = 0, states = 0;
   auto run = [&](std::size_t from, std::size_t to) {
-    for (std::size_t i = from; i < to; ++i) {
-      const std::string& f = frames[i];
-      const ParseStatus st =
-          parser.parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
-            ++events;
-            PriceState ps;
-            if (!state.on_event(ev, ps)) return;
-            ++states;
-            engine.on_price(ps, orders.sink());
-          });
-      ASSERT_EQ(st, ParseStatus::kOk) << f.substr(0, 300);
-    }
+    feed(frames, from, to, parser, state, engine, orders, events, states);
   };
   run(0, kWarm);
   const std::size_t exits_before = orders.exit_orders, stops_before = orders.stop_orders;

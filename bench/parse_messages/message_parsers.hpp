@@ -11,34 +11,16 @@
 
 namespace exitbrain::bench {
 
-// exitbrain's own parser as it runs: the markPriceUpdate fast path, simdjson On-Demand for
-// the rest (and for any markPriceUpdate not in Binance's exact layout).
-class ExitbrainMessageParser {
+// exitbrain's own parser, as it runs (kFastPaths: the markPriceUpdate fast path, simdjson
+// On-Demand for the rest and for any markPriceUpdate not in Binance's exact layout), or with
+// its fast paths off (simdjson On-Demand for every message, reading only the fields it
+// needs).
+template <bool kFastPaths>
+class OwnMessageParser {
  public:
   // `intern`: add unknown symbols (for the reference pass that fills the table).
-  explicit ExitbrainMessageParser(SymbolTable& symbols, bool intern = false)
-      : parser_(symbols, intern) {}
-  bool extract(const std::string& frame, MarketEvent& out) {
-    bool got = false;
-    const ParseStatus s =
-        parser_.parse(frame.data(), frame.size(), frame.capacity(), [&](const MarketEvent& ev) {
-          out = ev;
-          got = true;
-        });
-    return s == ParseStatus::kOk && got;
-  }
-  static constexpr const char* kName = "exitbrain";
-
- private:
-  BinanceMessageParser parser_;
-};
-
-// The same parser with its fast paths off: simdjson On-Demand for every message, reading
-// only the fields it needs.
-class SimdjsonMessageParser {
- public:
-  explicit SimdjsonMessageParser(SymbolTable& symbols) : parser_(symbols) {
-    parser_.set_fast_paths(false);
+  explicit OwnMessageParser(SymbolTable& symbols, bool intern = false) : parser_(symbols, intern) {
+    parser_.set_fast_paths(kFastPaths);
   }
   bool extract(const std::string& frame, MarketEvent& out) {
     bool got = false;
@@ -49,11 +31,13 @@ class SimdjsonMessageParser {
         });
     return s == ParseStatus::kOk && got;
   }
-  static constexpr const char* kName = "simdjson_ondemand";
+  static constexpr const char* kName = kFastPaths ? "exitbrain" : "simdjson_ondemand";
 
  private:
   BinanceMessageParser parser_;
 };
+using ExitbrainMessageParser = OwnMessageParser<true>;
+using SimdjsonMessageParser = OwnMessageParser<false>;
 
 // RapidJSON: a full DOM in pool allocators over fixed buffers (its fastest documented use).
 class RapidJsonMessageParser {
