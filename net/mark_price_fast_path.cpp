@@ -70,19 +70,36 @@ bool symbol_name(std::string_view s) noexcept {
   return true;
 }
 
+// "ap", the mark price's moving average, not used: today's stream sends it after "p"; the
+// recorded one of 2023 has none. Optional, and read to check it is a plain string.
+bool moving_average(Cursor& c) noexcept {
+  std::string_view skipped;
+  return !c.literal(R"(,"ap":")") || c.string_body(skipped);
+}
+
+// The index price "i" and the estimated settle price "P", not used: both are read (to check
+// they are plain strings) in either order. Binance's documentation shows "i" first; the
+// recorded stream sends "P" first.
+bool index_and_settle(Cursor& c) noexcept {
+  std::string_view skipped;
+  if (c.literal(R"(,"P":")"))
+    return c.string_body(skipped) && c.literal(R"(,"i":")") && c.string_body(skipped);
+  return c.literal(R"(,"i":")") && c.string_body(skipped) && c.literal(R"(,"P":")") &&
+         c.string_body(skipped);
+}
+
 }  // namespace
 
 bool parse_mark_price_fast(std::string_view msg, FastMarkPrice& out) noexcept {
   Cursor c(msg);
-  std::string_view stream, symbol, price, skipped, rate;
+  std::string_view stream, symbol, price, rate;
   std::int64_t event_time = 0, next_funding = 0;
   if (!c.literal(R"({"stream":")") || !c.string_body(stream) ||
       !c.literal(R"(,"data":{"e":"markPriceUpdate","E":)") || !c.integer(event_time) ||
       !c.literal(R"(,"s":")") || !c.string_body(symbol) || !symbol_name(symbol) ||
-      !c.literal(R"(,"p":")") || !c.string_body(price) || !c.literal(R"(,"P":")") ||
-      !c.string_body(skipped) || !c.literal(R"(,"i":")") || !c.string_body(skipped) ||
-      !c.literal(R"(,"r":")") || !c.string_body(rate) || !c.literal(R"(,"T":)") ||
-      !c.integer(next_funding) || !c.literal("}}") || !c.at_end())
+      !c.literal(R"(,"p":")") || !c.string_body(price) || !moving_average(c) ||
+      !index_and_settle(c) || !c.literal(R"(,"r":")") || !c.string_body(rate) ||
+      !c.literal(R"(,"T":)") || !c.integer(next_funding) || !c.literal("}}") || !c.at_end())
     return false;
   Price p;
   if (parse_decimal(price, p) != DecimalError::kOk || !p.is_positive()) return false;

@@ -2,8 +2,10 @@
 // The one message that arrives every second for every symbol, markPriceUpdate on the
 // combined stream, read without simdjson when it is in Binance's exact layout:
 //   {"stream":"<name>","data":{"e":"markPriceUpdate","E":<int>,"s":"<SYM>","p":"<dec>",
-//    "P":"<text>","i":"<text>","r":"<dec or empty>","T":<int>}}
-// compact, keys in this order, nothing after the last "}" but whitespace. A message that
+//    ["ap":"<text>",] "P":"<text>","i":"<text>","r":"<dec or empty>","T":<int>}}
+// compact, keys in this order ("ap" is optional and "i" and "P" may swap: the stream of
+// 2023, today's documentation and exitbrain-sim differ there), string values in plain
+// ASCII, nothing after the last "}" but whitespace. A message that
 // differs in any way, or whose values would not be valid, is "not recognised" (false) and
 // goes the general way (BinanceMessageParser's simdjson walk), which decides what it is and
 // names the field at fault. So the fast path never changes a result: it only skips

@@ -13,6 +13,7 @@
 #include "net/mark_price_fast_path.hpp"
 #include "tests/support/paths.hpp"
 #include "tools/market_reader.hpp"
+#include "tools/sim/market_feed.hpp"
 
 namespace exitbrain {
 namespace {
@@ -83,10 +84,27 @@ TEST(MarkPriceFastPath, TakesBinancesLayout) {
   ASSERT_TRUE(parse_mark_price_fast(no_funding, m));
   EXPECT_EQ(m.funding_rate, 0.0);
   ASSERT_TRUE(parse_mark_price_fast(kCanonical + "\r\n", m));  // trailing whitespace only
+  // Today's documented layout: "ap" after "p", and "i" before "P" (exitbrain-sim sends the
+  // latter without "ap").
+  const std::string documented =
+      R"({"stream":"btcusdt@markPrice","data":{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","ap":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}})";
+  ASSERT_TRUE(parse_mark_price_fast(documented, m));
+  EXPECT_EQ(to_string(m.price), "11794.15");
+  // What exitbrain-sim streams takes the fast path too (the live tests run through it).
+  Decimal mark, index;
+  ASSERT_EQ(parse_decimal("64000.5", mark), DecimalError::kOk);
+  ASSERT_EQ(parse_decimal("64001", index), DecimalError::kOk);
+  ASSERT_TRUE(parse_mark_price_fast(
+      sim::wrap_combined("btcusdt@markPrice@1s",
+                         sim::mark_price_payload("BTCUSDT", 1771000000000, mark, index, "0.0001")),
+      m));
+  EXPECT_EQ(m.price, mark);
+  EXPECT_EQ(m.event_time, 1771000000000);
 
   Parsers p;
   expect_same(p.fast, p.general, kCanonical);
   expect_same(p.fast, p.general, no_funding);
+  expect_same(p.fast, p.general, documented);
 }
 
 TEST(MarkPriceFastPath, AnythingElseGoesTheGeneralWayWithTheSameAnswer) {
@@ -110,6 +128,11 @@ TEST(MarkPriceFastPath, AnythingElseGoesTheGeneralWayWithTheSameAnswer) {
       variant("28155.10000000", "28155.1x"),
       variant("28155.10000000", "28155.123456789"),
       variant("0.00002760", "abc"),
+      variant(R"("i":"28165.04857143")", R"("P":"28165.04857143")"),  // "P" twice
+      variant(R"("P":"28141.47600845")", R"("i":"28141.47600845")"),  // "i" twice
+      variant(R"("p":"28155.10000000",)", R"("p":"28155.10000000","ap":"2815\u0035",)"),
+      variant(R"("p":"28155.10000000",)", R"("p":"28155.10000000","ap":1,)"),
+      variant(R"("p":"28155.10000000",)", R"("ap":"28155.1","p":"28155.10000000",)"),
       variant("1680652800010", "01680652800010"),
       variant("1680652800010", "16806528000101234567"),
       variant("1680652800010", "-1"),
