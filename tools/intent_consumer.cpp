@@ -188,6 +188,13 @@ bool IntentConsumer::handle(std::vector<StreamEntry>& batch, TimeMs now_ms) {
     IntentVerdict verdict;
     std::string status;  // as published
     bool publish = false;
+    // Bad input (the parser's or the policy's verdict): dead-lettered with its field.
+    bool invalid() const { return !parsed.ok() || verdict.status == IntentStatus::kInvalid; }
+    std::string error_field() const {
+      return parsed.ok() ? std::string(verdict.error_field ? verdict.error_field : "")
+                         : parsed.error.field;
+    }
+    std::string error_reason() const { return parsed.ok() ? verdict.reason : parsed.error.reason; }
   };
   std::vector<Outcome> out(batch.size());
   const cross_exchange::Adjustments live = adapter_.adjustments(now_ms);
@@ -249,22 +256,12 @@ bool IntentConsumer::handle(std::vector<StreamEntry>& batch, TimeMs now_ms) {
     const Outcome& o = out[i];
     redis_.append({"MULTI"});
     std::size_t commands = 2;  // SET done, XACK
-    if (o.publish && !o.parsed.ok()) {
+    if (o.publish && o.invalid()) {
       RedisArgs a;
       a << "XADD" << settings_.dead_letter_stream << "MAXLEN"
         << "~" << std::to_string(settings_.dead_letter_maxlen) << "*"
-        << "intent.id" << e.id << "error.field" << o.parsed.error.field << "error.reason"
-        << o.parsed.error.reason << "consumer" << settings_.consumer << "time"
-        << std::to_string(now_ms);
-      for (std::size_t f = 0; f < e.names.size(); ++f) a << e.names[f] << e.values[f];
-      redis_.append(a.views());
-      commands += 1;
-    } else if (o.publish && o.verdict.status == IntentStatus::kInvalid) {
-      RedisArgs a;
-      a << "XADD" << settings_.dead_letter_stream << "MAXLEN"
-        << "~" << std::to_string(settings_.dead_letter_maxlen) << "*"
-        << "intent.id" << e.id << "error.field" << o.verdict.error_field << "error.reason"
-        << o.verdict.reason << "consumer" << settings_.consumer << "time" << std::to_string(now_ms);
+        << "intent.id" << e.id << "error.field" << o.error_field() << "error.reason"
+        << o.error_reason() << "consumer" << settings_.consumer << "time" << std::to_string(now_ms);
       for (std::size_t f = 0; f < e.names.size(); ++f) a << e.names[f] << e.values[f];
       redis_.append(a.views());
       commands += 1;
@@ -331,12 +328,11 @@ bool IntentConsumer::handle(std::vector<StreamEntry>& batch, TimeMs now_ms) {
       ++stats_.duplicates;
       continue;
     }
-    if (!o.parsed.ok() || o.verdict.status == IntentStatus::kInvalid) {
+    if (o.invalid()) {
       ++stats_.dead_lettered;
-      const std::string field = o.parsed.ok() ? o.verdict.error_field : o.parsed.error.field;
-      const std::string why = o.parsed.ok() ? o.verdict.reason : o.parsed.error.reason;
       journal(R"("event":"intent_dead_lettered","intent_id":")" + e.id + R"(","field":)" +
-              JsonLine::quote(field) + R"(,"reason":)" + JsonLine::quote(why));
+              JsonLine::quote(o.error_field()) + R"(,"reason":)" +
+              JsonLine::quote(o.error_reason()));
       continue;
     }
     if (o.status == "execute") ++stats_.executed;

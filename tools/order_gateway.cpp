@@ -530,6 +530,12 @@ void OrderGateway::on_entry(const EntryOrder& e) {
   query_.sign(signer_);
   const RestReply& r = send(HttpMethod::kPost, "/fapi/v1/order", kOrderCost);
   OrderAnswer answer;
+  auto journal_sent = [&](bool looked_up) {
+    journal_.text(R"("event":"entry_sent",)" + what + R"(,"status":")" +
+                  std::string(to_string(answer.status)) + R"(","executed_qty":)" +
+                  to_string(answer.executed_qty) + R"(,"avg_price":)" +
+                  to_string(answer.avg_price) + (looked_up ? R"(,"looked_up":true)" : ""));
+  };
   if (r.outcome == RestReply::Outcome::kAnswered) {
     const ErrorAction action = classify(r, code);
     // A 503 "unknown" may have executed: it is looked up below like a timeout.
@@ -538,10 +544,7 @@ void OrderGateway::on_entry(const EntryOrder& e) {
       return;
     }
     if (action == ErrorAction::kNone && parser_.parse_order(r.body, answer)) {
-      journal_.text(R"("event":"entry_sent",)" + what + R"(,"status":")" +
-                    std::string(to_string(answer.status)) + R"(","executed_qty":)" +
-                    to_string(answer.executed_qty) + R"(,"avg_price":)" +
-                    to_string(answer.avg_price));
+      journal_sent(false);
       return;
     }
   }
@@ -557,10 +560,7 @@ void OrderGateway::on_entry(const EntryOrder& e) {
   const RestReply& q = send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
   if (q.outcome == RestReply::Outcome::kAnswered && classify(q, code) == ErrorAction::kNone &&
       parser_.parse_order(q.body, answer)) {
-    journal_.text(R"("event":"entry_sent",)" + what + R"(,"status":")" +
-                  std::string(to_string(answer.status)) + R"(","executed_qty":)" +
-                  to_string(answer.executed_qty) + R"(,"avg_price":)" +
-                  to_string(answer.avg_price) + R"(,"looked_up":true)");
+    journal_sent(true);
     return;
   }
   entry_alert(e, code == kOrderDoesNotExist ? "entry_not_placed" : "entry_outcome_unknown", q,

@@ -117,6 +117,14 @@ struct DepthCount {
   std::string source;
 };
 
+// This program's path, for valgrind to run (/proc/self/exe would be valgrind's own there).
+std::string self_path() {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) throw cli::InputError("instructions: cannot find this program's path");
+  return std::string(self, static_cast<std::size_t>(n));
+}
+
 DepthCount count_under_valgrind(const InstructionArgs& a, TickDepth depth) {
   char dir[] = "/tmp/exitbrain-callgrind-XXXXXX";
   if (!mkdtemp(dir)) throw cli::InputError("instructions: cannot create a temporary folder");
@@ -125,7 +133,7 @@ DepthCount count_under_valgrind(const InstructionArgs& a, TickDepth depth) {
                                    "--tool=callgrind",
                                    "--collect-atstart=no",
                                    "--callgrind-out-file=" + out,
-                                   "/proc/self/exe",
+                                   self_path(),
                                    "instructions",
                                    "--inner",
                                    depth_name(depth),
@@ -135,11 +143,6 @@ DepthCount count_under_valgrind(const InstructionArgs& a, TickDepth depth) {
                                    std::to_string(a.warmup),
                                    "--data-dir",
                                    a.data_dir};
-  // valgrind needs the real path: /proc/self/exe would be valgrind's own.
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) throw cli::InputError("instructions: cannot find this program's path");
-  argv[4].assign(self, static_cast<std::size_t>(n));
   if (a.synthetic) argv.push_back("--synthetic");
   const int rc = run_logged(argv, log);
   const std::string text = slurp(log), counts = slurp(out);

@@ -148,9 +148,11 @@ struct Bench {
     w.decision = decided;
     w.decision.stamps.decided = mono_now_ns();
     q_orders.push(w);
-    if (decided.kind == DecisionKind::kExit && !decided.remaining.is_positive() &&
-        replace_count < replace.size())
+    if (decided.kind != DecisionKind::kExit || decided.remaining.is_positive()) return;
+    if (replace_count < replace.size())
       replace[replace_count++] = {decided.symbol, decided.side};
+    else
+      ++r->replacements_refused;  // more closed on one tick than the list holds: counted
   }
 
   void decide(const PriceState& st) {
