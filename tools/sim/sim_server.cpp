@@ -140,6 +140,7 @@ struct SimServer::Impl {
   SteadyTime silent_until{};
   std::map<std::string, MinuteCandle> candles;
   std::set<std::string> symbols_with_klines;
+  std::map<std::string, Price> held_marks;  // /sim/mark?hold=1: symbol -> the price that stands
 
   std::atomic<std::uint64_t> market_messages{0}, http_requests{0}, ws_sessions{0};
   std::atomic<bool> feed_done{false};
@@ -160,6 +161,7 @@ struct SimServer::Impl {
   void apply_faults();
   void open_start_positions(TimeMs now);
   HttpAnswer inject_mark(std::string_view query);
+  void apply_held_mark(FeedMessage& m) const;
   void log(const std::string& line) const {
     if (opt.verbose) std::cerr << "sim: " << line << "\n";
   }
@@ -485,6 +487,7 @@ void SimServer::Impl::pump() {
       log("streaming");
       open_start_positions(m.time);
     }
+    apply_held_mark(m);
     if (opt.speed > 0) {
       const auto due =
           wall_base + std::chrono::microseconds(static_cast<std::int64_t>(
@@ -531,11 +534,14 @@ void SimServer::Impl::open_start_positions(TimeMs now) {
   flush_user_events();
 }
 
-// POST /sim/mark?symbol=X&price=P: a mark price now, streamed and applied like a feed
-// message (tests and demos use it to breach a stop at a known price). The answer carries
-// sent_ns, the CLOCK_MONOTONIC ns at which the markPrice frame went to the first subscribed
-// socket (0 with no subscriber), and receivers: exitbrain-bench's breach-to-order start
-// stamp, on the same clock as the orders' received_ns.
+// POST /sim/mark?symbol=X&price=P[&hold=1]: a mark price now, streamed and applied like a
+// feed message (tests and demos use it to breach a stop at a known price). With hold=1 the
+// price stands until the next /sim/mark of the symbol: the feed's own marks go on streaming,
+// so the feed is not stale, but carry the held price; a test that walks the price step by
+// step is then not overtaken by a streamed mark between two steps. Without hold (or hold=0)
+// the feed's prices resume. The answer carries sent_ns, the CLOCK_MONOTONIC ns at which the
+// markPrice frame went to the first subscribed socket (0 with no subscriber), and receivers:
+// exitbrain-bench's breach-to-order start stamp, on the same clock as the orders' received_ns.
 HttpAnswer SimServer::Impl::inject_mark(std::string_view query) {
   const std::string symbol(query_value(query, "symbol"));
   Decimal price;
@@ -543,6 +549,15 @@ HttpAnswer SimServer::Impl::inject_mark(std::string_view query) {
       !price.is_positive())
     return HttpAnswer{
         400, R"({"code":-1102,"msg":"symbol and a positive price are required"})", {}};
+  const std::string_view hold = query_value(query, "hold");
+  if (hold != "" && hold != "0" && hold != "1")
+    return HttpAnswer{400, R"({"code":-1102,"msg":"hold must be 0 or 1"})", {}};
+  if (hold == "1") {
+    held_marks[symbol] = price;
+    log("holding " + symbol + " at " + to_string(price));
+  } else if (held_marks.erase(symbol) > 0) {
+    log("released " + symbol);
+  }
   FeedMessage m;
   m.time = wall_clock_ms();
   m.symbol = symbol;
@@ -568,6 +583,14 @@ HttpAnswer SimServer::Impl::inject_mark(std::string_view query) {
                         R"(","sent_ns":)" + std::to_string(sent_ns) + R"(,"receivers":)" +
                         std::to_string(receivers) + "}",
                     {}};
+}
+
+void SimServer::Impl::apply_held_mark(FeedMessage& m) const {
+  if (!m.is_mark) return;
+  const auto held = held_marks.find(m.symbol);
+  if (held == held_marks.end()) return;
+  m.mark = held->second;
+  m.payload = mark_price_payload(m.symbol, m.time, m.mark, m.mark);
 }
 
 void SimServer::Impl::feed_exchange(FeedMessage& m) {
