@@ -8,7 +8,9 @@
 // ASCII, nothing after the last "}" but whitespace. A message that
 // differs in any way, or whose values would not be valid, is "not recognised" (false) and
 // goes the general way (BinanceMessageParser's simdjson walk), which decides what it is and
-// names the field at fault. So the fast path never changes a result: it only skips
+// names the field at fault. The symbol is only read as a plain string here: the caller
+// looks it up in the same table, the same way, as the general path does. So the fast path
+// never changes a result: it only skips
 // simdjson's structural pass and field search for the common case (exitbrain-bench
 // instructions: most of a tick's parse cost).
 #include <cstdint>

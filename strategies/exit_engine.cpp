@@ -1,6 +1,7 @@
 #include "strategies/exit_engine.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "strategies/cross_exchange.hpp"
 
@@ -64,6 +65,7 @@ std::uint32_t ExitEngine::insert(const NewPosition& np) {
   const Profile& profile = profiles_[np.profile];
   pos.next_harvest_at = profit_price(pos, profile.harvest_trigger);
   pos.trail_from = profit_price(pos, profile.trail_activation);
+  restart_trailing(pos);
   const Price tick = symbols_->filters(np.symbol).tick_size;
   pos.break_even = np.side == Side::kLong ? np.entry.ceil_to(tick) : np.entry.floor_to(tick);
   if (np.tp_count > 0) {
@@ -144,6 +146,7 @@ bool ExitEngine::set_atr_levels(PositionState& pos, double atr) noexcept {
       is_tighter(pos, initial, pos.sl)) {
     pos.sl = initial;
     pos.stop_kind = StopKind::kInitial;
+    restart_trailing(pos);
   }
   set_ladder(pos);
   pos.levels = LevelState::kSet;
@@ -160,6 +163,7 @@ void ExitEngine::pick_profile_by_regime(PositionState& pos, const PriceState& st
   // Thresholds that depend on the profile follow it.
   pos.next_harvest_at = profit_price(pos, profiles_[pos.profile].harvest_trigger);
   pos.trail_from = profit_price(pos, profiles_[pos.profile].trail_activation);
+  restart_trailing(pos);
 }
 
 void ExitEngine::set_provisional_stop(PositionState& pos) noexcept {
@@ -167,6 +171,30 @@ void ExitEngine::set_provisional_stop(PositionState& pos) noexcept {
   pos.sl = stop_price(pos, pos.entry.to_double() * (1.0 - side_sign(pos.side) * pf.warmup_sl_pct));
   pos.stop_kind = StopKind::kInitial;
   pos.levels = LevelState::kProvisional;
+}
+
+void ExitEngine::set_quiet_band(PositionState& pos, const Profile& pf) const noexcept {
+  pos.quiet = pos.levels == LevelState::kSet;  // level setting runs on every update until then
+  if (!pos.quiet) return;
+  // On the profit side, the nearest price at which a rule acts: an untaken leg is reached
+  // at its price, the next harvest at its threshold, trailing one unit beyond its best.
+  const bool is_long = pos.side == Side::kLong;
+  Price nearest = is_long ? Decimal::from_units(std::numeric_limits<std::int64_t>::max()) : Price{};
+  const auto keep_nearer = [&](Price x) {
+    if (is_long ? x < nearest : x > nearest) nearest = x;
+  };
+  for (std::uint8_t leg = 0; leg < pos.tp_count; ++leg)
+    if (!((pos.legs_taken >> leg) & 1u)) keep_nearer(pos.tp[leg]);
+  if (pos.harvests_done < pf.harvest_max) keep_nearer(pos.next_harvest_at);
+  if (pf.trailing && pos.trailing_allowed)
+    keep_nearer(pos.trail_best + Decimal::from_units(is_long ? 1 : -1));
+  // The stop acts at its price (LONG p <= sl, SHORT p >= sl).
+  pos.quiet_lo = is_long ? pos.sl : nearest;
+  pos.quiet_hi = is_long ? nearest : pos.sl;
+  pos.quiet_source = pf.trigger_source;
+  pos.quiet_until = pf.time_stop_sec > 0 ? pos.opened_at + pf.time_stop_sec * 1000
+                                         : std::numeric_limits<TimeMs>::max();
+  pos.quiet_governor = pos.stop_kind == StopKind::kInitial && !pos.explicit_sl;
 }
 
 void ExitEngine::close(std::uint32_t index) noexcept {

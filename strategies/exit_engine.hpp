@@ -23,6 +23,15 @@
 //   5. Time stop: t - opened_at >= time_stop_sec: exit all that remains.
 // Quantities are decided against `remaining`, which falls the moment an exit is decided,
 // so a later update can never exit the same quantity twice.
+//
+// Cost: most updates change nothing. Once a position's levels are set it keeps the band of
+// prices in which no price rule can act (above the stop and below the nearest untaken leg,
+// the next harvest and the best price trailing has seen: the mirror for a SHORT); an update
+// inside it checks only the volatility governor and the time stop. Trailing computes its
+// candidate only at a new best price: a price no better gives a candidate no tighter (the
+// rounding is monotonic), and the stop has not loosened since the best price (the governor,
+// new levels or a new profile start the best price again). set_fast_paths(false) evaluates
+// every rule on every update: the reference the tests compare the fast paths with.
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -96,6 +105,15 @@ struct PositionState {
   // Profit thresholds as exact prices, so "at +0.4 %" compares decimals, not doubles.
   Price next_harvest_at{};  // the next harvest fires once p reaches it
   Price trail_from{};       // trailing runs while p is beyond it
+  Price trail_best{};       // the best p a trailing candidate came from (trail_from: none)
+  // The quiet band (set with the levels): no price rule acts while quiet_lo < p < quiet_hi,
+  // the time stop not before quiet_until, and the governor only if quiet_governor. With
+  // the profile's trigger source, so an update in the band reads no profile.
+  bool quiet = false;
+  bool quiet_governor = false;
+  TriggerSource quiet_source = TriggerSource::kMark;
+  Price quiet_lo{}, quiet_hi{};
+  TimeMs quiet_until = 0;
   std::uint32_t exits = 0;  // exit decisions so far: the next exit's sequence number - 1
 };
 
@@ -125,6 +143,11 @@ class ExitEngine {
   template <class Sink>
   void on_price(const PriceState& st, Sink&& sink) noexcept;
 
+  // False: every rule on every update (see the cost note above). Decisions are the same.
+  void set_fast_paths(bool on) noexcept { fast_paths_ = on; }
+  // Position updates answered by the quiet band alone.
+  std::uint64_t quiet_updates() const noexcept { return quiet_updates_; }
+
   // For levels set from now on (see LevelAdjustments).
   void set_level_adjustments(const LevelAdjustments& a) noexcept { adjustments_ = a; }
   const LevelAdjustments& level_adjustments() const noexcept { return adjustments_; }
@@ -152,6 +175,26 @@ class ExitEngine {
 
   template <class Sink>
   void evaluate(std::uint32_t index, const PriceState& st, Sink& sink) noexcept;
+  template <class Sink>
+  void apply_rules(std::uint32_t index, const Profile& pf, Price p, bool atr_ready, double atr,
+                   const PriceState& st, Sink& sink) noexcept;
+  void set_quiet_band(PositionState& pos, const Profile& pf) const noexcept;
+  // Rule 4's volatility governor may widen the stop on this update.
+  static bool governor_applies(const PositionState& pos, const Profile& pf, bool atr_ready,
+                               double atr) noexcept {
+    return pos.levels == LevelState::kSet && pos.stop_kind == StopKind::kInitial &&
+           !pos.explicit_sl && atr_ready && atr / pos.entry.to_double() > pf.volatility_threshold;
+  }
+  bool governor_applies(const PositionState& pos, const Profile& pf,
+                        const PriceState& st) const noexcept {
+    const std::uint8_t spec = atr_spec_[pos.profile];
+    return governor_applies(pos, pf, (st.atr_ready >> spec) & 1u, st.atr[spec]);
+  }
+  static bool time_stop_due(const PositionState& pos, const Profile& pf, TimeMs t) noexcept {
+    return pf.time_stop_sec > 0 && t - pos.opened_at >= pf.time_stop_sec * 1000;
+  }
+  // The stop may be looser than the best price's candidate from now on.
+  static void restart_trailing(PositionState& pos) noexcept { pos.trail_best = pos.trail_from; }
   // A decision about position `index` with the fields every kind carries.
   Decision decision(DecisionKind kind, std::uint32_t index, TimeMs t) const noexcept;
   template <class Sink>
@@ -198,6 +241,8 @@ class ExitEngine {
   std::vector<PositionState> positions_;
   std::vector<std::vector<std::uint32_t>> open_by_symbol_;
   LevelAdjustments adjustments_{};
+  bool fast_paths_ = true;
+  std::uint64_t quiet_updates_ = 0;
 };
 
 // ---- templates -------------------------------------------------------------------------
@@ -229,17 +274,34 @@ void ExitEngine::on_price(const PriceState& st, Sink&& sink) noexcept {
 template <class Sink>
 void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink) noexcept {
   PositionState& pos = positions_[index];
+  if (fast_paths_ && pos.quiet) {
+    const TimeMs t = st.event_time;
+    if (!st.has(pos.quiet_source) || t < pos.opened_at) return;  // as below
+    const Price p = st.price(pos.quiet_source);
+    if (pos.quiet_lo < p && p < pos.quiet_hi && t < pos.quiet_until &&
+        !(pos.quiet_governor && governor_applies(pos, profiles_[pos.profile], st))) {
+      ++quiet_updates_;
+      return;
+    }
+  }
   if (pos.levels != LevelState::kSet && profiles_[pos.profile].by_regime)
     pick_profile_by_regime(pos, st);
   const Profile& pf = profiles_[pos.profile];
   if (!st.has(pf.trigger_source) || st.event_time < pos.opened_at) return;
   const Price p = st.price(pf.trigger_source);
   if (!p.is_positive()) return;
-  const TimeMs t = st.event_time;
   const std::uint8_t spec = atr_spec_[pos.profile];
   const bool atr_ready = (st.atr_ready >> spec) & 1u;
   const double atr = st.atr[spec];
+  apply_rules(index, pf, p, atr_ready, atr, st, sink);
+  if (!pos.closed) set_quiet_band(pos, pf);
+}
 
+template <class Sink>
+void ExitEngine::apply_rules(std::uint32_t index, const Profile& pf, Price p, bool atr_ready,
+                             double atr, const PriceState& st, Sink& sink) noexcept {
+  PositionState& pos = positions_[index];
+  const TimeMs t = st.event_time;
   // 0. Levels.
   if (pos.levels != LevelState::kSet) {
     if (atr_ready && atr > 0) {
@@ -290,14 +352,17 @@ void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink)
                   sink);
     }
     // 4. Volatility governor, then trailing.
-    if (pos.levels == LevelState::kSet && pos.stop_kind == StopKind::kInitial && !pos.explicit_sl &&
-        atr_ready && atr / pos.entry.to_double() > pf.volatility_threshold) {
+    if (governor_applies(pos, pf, atr_ready, atr)) {
       const Price wide = stop_price(
           pos, pos.entry.to_double() - side_sign(pos.side) * pf.high_vol_atr_multiplier * atr);
-      if (is_tighter(pos, pos.sl, wide))
+      if (is_tighter(pos, pos.sl, wide)) {
         move_stop(index, wide, StopKind::kInitial, StopMoveReason::kHighVolatility, p, t, sink);
+        restart_trailing(pos);
+      }
     }
-    if (pf.trailing && pos.trailing_allowed && is_tighter(pos, p, pos.trail_from)) {
+    if (pf.trailing && pos.trailing_allowed &&
+        is_tighter(pos, p, fast_paths_ ? pos.trail_best : pos.trail_from)) {
+      pos.trail_best = p;
       const Price candidate =
           stop_price(pos, p.to_double() * (1.0 - side_sign(pos.side) * pf.trail_offset));
       if (tighter(pos, candidate))
@@ -305,7 +370,7 @@ void ExitEngine::evaluate(std::uint32_t index, const PriceState& st, Sink& sink)
     }
   }
   // 5. Time stop (also protects a position whose levels could not be set yet).
-  if (pf.time_stop_sec > 0 && t - pos.opened_at >= pf.time_stop_sec * 1000)
+  if (time_stop_due(pos, pf, t))
     exit(index, ExitReason::kTimeStop, -1, pos.remaining, p, t, st, sink);
 }
 

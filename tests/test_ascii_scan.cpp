@@ -1,7 +1,8 @@
-// The 8-at-a-time helpers behind the tick's parse: never miss a character that ends a JSON
-// string, never take a non-digit for a digit, and read digits exactly.
+// The 8-at-a-time helpers behind the tick's parse: find exactly the first character that
+// ends a JSON string, never take a non-digit for a digit, and read digits exactly.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cstdio>
 #include <string>
 
@@ -10,23 +11,80 @@
 namespace exitbrain {
 namespace {
 
+int first_stop(std::uint64_t x) {
+  const std::uint64_t stops = json_string_stops(x);
+  return stops == 0 ? 8 : std::countr_zero(stops) / 8;
+}
+bool ends_string(int b) {
+  return b == '"' || b == '\\' || b < 0x20 || b >= 0x80;
+}
+
 TEST(AsciiScan, EveryByteValueAtEveryPosition) {
   for (int pos = 0; pos < 8; ++pos) {
     for (int b = 0; b < 256; ++b) {
       const char c = static_cast<char>(b);
       std::string text = "AbCdEfGh";
       text[static_cast<std::size_t>(pos)] = c;
-      const bool ends = c == '"' || c == '\\' || b < 0x20 || b >= 0x80;
-      if (ends) {
-        EXPECT_TRUE(may_end_json_string(load8(text.data()))) << pos << " " << b;
-      }
+      EXPECT_EQ(first_stop(load8(text.data())), ends_string(b) ? pos : 8) << pos << " " << b;
       std::string digits = "12345678";
       digits[static_cast<std::size_t>(pos)] = c;
       EXPECT_EQ(eight_digits(load8(digits.data())), b >= '0' && b <= '9') << pos << " " << b;
     }
   }
-  EXPECT_FALSE(may_end_json_string(load8("BTCUSDT@")));
-  EXPECT_FALSE(may_end_json_string(load8("28155.10")));
+  EXPECT_EQ(first_stop(load8("BTCUSDT@")), 8);
+  EXPECT_EQ(first_stop(load8("28155.10")), 8);
+  EXPECT_EQ(first_stop(load8("BTCUSDT\"")), 7);
+}
+
+// Two characters of every value at every pair of positions: the first that ends the string
+// is found exactly, whatever follows it (false flags sit only above the first true one).
+TEST(AsciiScan, TheFirstStopIsExactWhateverFollows) {
+  int checked = 0;
+  for (int first = 0; first < 8; ++first)
+    for (int second = first + 1; second < 8; ++second)
+      for (int a = 0; a < 256; ++a)
+        for (int b = 0; b < 256; ++b) {
+          std::string text = "xYz01_-@";
+          text[static_cast<std::size_t>(first)] = static_cast<char>(a);
+          text[static_cast<std::size_t>(second)] = static_cast<char>(b);
+          const int want = ends_string(a) ? first : ends_string(b) ? second : 8;
+          const int got = first_stop(load8(text.data()));
+          if (got != want) {
+            ADD_FAILURE() << first << ":" << a << " " << second << ":" << b << " got " << got;
+            return;
+          }
+          ++checked;
+        }
+  EXPECT_EQ(checked, 28 * 256 * 256);
+}
+
+// The first non-digit is found exactly whatever follows it, and a number shorter than 8
+// digits padded with '0's keeps its value.
+TEST(AsciiScan, TheFirstNonDigitIsExactAndPaddingKeepsTheValue) {
+  for (int first = 0; first < 8; ++first)
+    for (int second = first + 1; second < 8; ++second)
+      for (int a = 0; a < 256; ++a)
+        for (int b = 0; b < 256; ++b) {
+          std::string text = "31415926";
+          text[static_cast<std::size_t>(first)] = static_cast<char>(a);
+          text[static_cast<std::size_t>(second)] = static_cast<char>(b);
+          const auto digit = [](int c) { return c >= '0' && c <= '9'; };
+          const int want = !digit(a) ? first : !digit(b) ? second : 8;
+          const std::uint64_t stops = non_digits(load8(text.data()));
+          const int got = stops == 0 ? 8 : std::countr_zero(stops) / 8;
+          if (got != want) {
+            ADD_FAILURE() << first << ":" << a << " " << second << ":" << b << " got " << got;
+            return;
+          }
+        }
+  for (unsigned n = 1; n < 8; ++n) {
+    const char* text = "98765432";
+    unsigned want = 0;
+    for (unsigned k = 0; k < n; ++k) want = want * 10 + static_cast<unsigned>(text[k] - '0');
+    const std::uint64_t padded = zero_padded(load8(text), n);
+    ASSERT_TRUE(eight_digits(padded)) << n;
+    EXPECT_EQ(eight_digits_value(padded), want) << n;
+  }
 }
 
 TEST(AsciiScan, EightDigitsValue) {

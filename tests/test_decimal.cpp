@@ -127,5 +127,41 @@ TEST(Decimal, FastAndGeneralPathsAgree) {
   EXPECT_EQ(parse_decimal("1.2.3", d), DecimalError::kSyntax);
 }
 
+// The exchange's layout, "<1 to 8 digits>.<8 digits>", has its own two-word path: every
+// integer width, the edges of its width range, and one wrong character at every position,
+// which must give the answer of the way for everything else.
+TEST(Decimal, ExchangeLayoutPathEdges) {
+  Decimal d;
+  std::int64_t whole = 0;
+  for (int width = 1; width <= 9; ++width) {
+    whole = whole * 10 + width;  // 1, 12, 123, ... 123456789
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld.%08d", static_cast<long long>(whole), 4321);
+    ASSERT_EQ(parse_decimal(buf, d), DecimalError::kOk) << buf;
+    EXPECT_EQ(d.units(), whole * Decimal::kOne + 4321) << buf;
+    const std::string text = buf;
+    for (std::size_t at = 0; at < text.size(); ++at) {
+      for (const char bad : {'x', ' ', '/', ':', '-', '\0'}) {
+        std::string bent = text;
+        bent[at] = bad;
+        Decimal fast, general;
+        const DecimalError want = parse_decimal(bent + "e0", general);  // never the new path
+        EXPECT_EQ(parse_decimal(bent, fast), want) << bent;
+        if (want == DecimalError::kOk) {
+          EXPECT_EQ(fast, general) << bent;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(parse_decimal("00000000.00000001", d), DecimalError::kOk);
+  EXPECT_EQ(d.units(), 1);
+  EXPECT_EQ(parse_decimal("99999999.99999999", d), DecimalError::kOk);
+  EXPECT_EQ(d.units(), 9'999'999'999'999'999);
+  EXPECT_EQ(parse_decimal("-1.00000000", d), DecimalError::kOk);
+  EXPECT_EQ(d.units(), -Decimal::kOne);
+  EXPECT_EQ(parse_decimal("1.0000000", d), DecimalError::kOk);  // 7 decimals: the other way
+  EXPECT_EQ(d.units(), Decimal::kOne);
+}
+
 }  // namespace
 }  // namespace exitbrain
