@@ -11,12 +11,43 @@
 namespace exitbrain {
 namespace {
 
+// The index of the lowest flagged byte of a flag word (8: none).
+int first_flag(std::uint64_t flags) {
+  return flags == 0 ? 8 : std::countr_zero(flags) / 8;
+}
 int first_stop(std::uint64_t x) {
-  const std::uint64_t stops = json_string_stops(x);
-  return stops == 0 ? 8 : std::countr_zero(stops) / 8;
+  return first_flag(json_string_stops(x));
 }
 bool ends_string(int b) {
   return b == '"' || b == '\\' || b < 0x20 || b >= 0x80;
+}
+bool not_digit(int b) {
+  return b < '0' || b > '9';
+}
+
+// Two characters of every value at every pair of positions in `base`: the lowest flag of
+// `flags` is the first character that `flagged` picks, whatever follows it (a false flag may
+// sit only above the first true one). Returns the number of words checked.
+int expect_first_flag_exact(const char* base, std::uint64_t (*flags)(std::uint64_t),
+                            bool (*flagged)(int)) {
+  int checked = 0;
+  for (int first = 0; first < 8; ++first)
+    for (int second = first + 1; second < 8; ++second)
+      for (int a = 0; a < 256; ++a)
+        for (int b = 0; b < 256; ++b) {
+          std::string text = base;
+          text[static_cast<std::size_t>(first)] = static_cast<char>(a);
+          text[static_cast<std::size_t>(second)] = static_cast<char>(b);
+          const int want = flagged(a) ? first : flagged(b) ? second : 8;
+          const int got = first_flag(flags(load8(text.data())));
+          if (got != want) {
+            ADD_FAILURE() << base << " " << first << ":" << a << " " << second << ":" << b
+                          << " got " << got;
+            return checked;
+          }
+          ++checked;
+        }
+  return checked;
 }
 
 TEST(AsciiScan, EveryByteValueAtEveryPosition) {
@@ -36,47 +67,13 @@ TEST(AsciiScan, EveryByteValueAtEveryPosition) {
   EXPECT_EQ(first_stop(load8("BTCUSDT\"")), 7);
 }
 
-// Two characters of every value at every pair of positions: the first that ends the string
-// is found exactly, whatever follows it (false flags sit only above the first true one).
-TEST(AsciiScan, TheFirstStopIsExactWhateverFollows) {
-  int checked = 0;
-  for (int first = 0; first < 8; ++first)
-    for (int second = first + 1; second < 8; ++second)
-      for (int a = 0; a < 256; ++a)
-        for (int b = 0; b < 256; ++b) {
-          std::string text = "xYz01_-@";
-          text[static_cast<std::size_t>(first)] = static_cast<char>(a);
-          text[static_cast<std::size_t>(second)] = static_cast<char>(b);
-          const int want = ends_string(a) ? first : ends_string(b) ? second : 8;
-          const int got = first_stop(load8(text.data()));
-          if (got != want) {
-            ADD_FAILURE() << first << ":" << a << " " << second << ":" << b << " got " << got;
-            return;
-          }
-          ++checked;
-        }
-  EXPECT_EQ(checked, 28 * 256 * 256);
+TEST(AsciiScan, TheFirstStopAndTheFirstNonDigitAreExactWhateverFollows) {
+  EXPECT_EQ(expect_first_flag_exact("xYz01_-@", json_string_stops, ends_string), 28 * 256 * 256);
+  EXPECT_EQ(expect_first_flag_exact("31415926", non_digits, not_digit), 28 * 256 * 256);
 }
 
-// The first non-digit is found exactly whatever follows it, and a number shorter than 8
-// digits padded with '0's keeps its value.
-TEST(AsciiScan, TheFirstNonDigitIsExactAndPaddingKeepsTheValue) {
-  for (int first = 0; first < 8; ++first)
-    for (int second = first + 1; second < 8; ++second)
-      for (int a = 0; a < 256; ++a)
-        for (int b = 0; b < 256; ++b) {
-          std::string text = "31415926";
-          text[static_cast<std::size_t>(first)] = static_cast<char>(a);
-          text[static_cast<std::size_t>(second)] = static_cast<char>(b);
-          const auto digit = [](int c) { return c >= '0' && c <= '9'; };
-          const int want = !digit(a) ? first : !digit(b) ? second : 8;
-          const std::uint64_t stops = non_digits(load8(text.data()));
-          const int got = stops == 0 ? 8 : std::countr_zero(stops) / 8;
-          if (got != want) {
-            ADD_FAILURE() << first << ":" << a << " " << second << ":" << b << " got " << got;
-            return;
-          }
-        }
+// A number shorter than 8 digits padded with '0's keeps its value.
+TEST(AsciiScan, PaddingKeepsTheValue) {
   for (unsigned n = 1; n < 8; ++n) {
     const char* text = "98765432";
     unsigned want = 0;
