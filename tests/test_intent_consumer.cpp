@@ -377,6 +377,34 @@ TEST_F(IntentConsumerTest, AnIntentClaimedBeforeACrashIsNeverExecutedAgain) {
   EXPECT_EQ(status().pending, 0);
 }
 
+// Entries trimmed from the stream while pending come back without their fields: one that
+// no attempt handled is counted as trimmed (lost, and journalled), one already handled as a
+// duplicate; both are acked, nothing is executed or published.
+TEST_F(IntentConsumerTest, IntentsTrimmedWhilePendingAreCountedAndAcked) {
+  const TimeMs now = wall_ms();
+  settings_.policy.entries = EntryMode::kExecute;
+  settings_.policy.max_order_notional_usd = 1e6;
+  const std::string lost_id = add_intent(near_intent(std::to_string(now)));
+  const std::string done_id = add_intent(near_intent(std::to_string(now)));
+  ASSERT_TRUE(
+      client_
+          ->command({"XGROUP", "CREATE", settings_.intent_stream, settings_.group, "0", "MKSTREAM"})
+          .ok());
+  client_->command({"XREADGROUP", "GROUP", settings_.group, settings_.consumer, "COUNT", "10",
+                    "STREAMS", settings_.intent_stream, ">"});
+  client_->command({"SET", settings_.applied_prefix + done_id, "done"});
+  ASSERT_TRUE(client_->command({"XDEL", settings_.intent_stream, lost_id, done_id}).ok());
+  ASSERT_EQ(status().pending, 2);
+
+  const IntentStats stats = drain_executing(now);
+  EXPECT_EQ(stats.read, 2u);
+  EXPECT_EQ(stats.trimmed, 1u);
+  EXPECT_EQ(stats.duplicates, 1u);
+  EXPECT_TRUE(handed().empty());
+  EXPECT_TRUE(xrange(settings_.levels_stream).empty());
+  EXPECT_EQ(status().pending, 0);
+}
+
 TEST_F(IntentConsumerTest, RedisRestartMidStreamLosesAndRepeatsNothing) {
   server_.stop();
   start_server(true);  // with an fsynced append-only file, as production Redis runs

@@ -168,6 +168,8 @@ int run_intents(const IntentsOptions& o) {
               static_cast<unsigned long long>(s.dead_lettered),
               settings.dead_letter_stream.c_str());
   std::printf("  duplicates      %llu\n", static_cast<unsigned long long>(s.duplicates));
+  std::printf("  trimmed         %llu   (gone from the stream before they were handled)\n",
+              static_cast<unsigned long long>(s.trimmed));
   std::printf("  replayed        %llu\n", static_cast<unsigned long long>(s.replayed));
   std::printf("  reclaimed       %llu\n", static_cast<unsigned long long>(s.reclaimed));
   std::printf("  redis errors    %llu\n", static_cast<unsigned long long>(s.redis_errors));

@@ -57,15 +57,16 @@ void print_summary(const LiveSummary& s, const Journal& j) {
     std::fprintf(
         stderr,
         "intents: %llu read, %llu executed, %llu observed, %llu expired, %llu refused, "
-        "%llu dead-lettered, %llu duplicates, %llu replayed, %llu reclaimed, %llu redis "
+        "%llu dead-lettered, %llu duplicates, %llu trimmed, %llu replayed, %llu reclaimed, "
+        "%llu redis "
         "errors; entries: %llu requested, %llu refused, %llu positions opened; "
         "trade.closed: %llu published, %llu dropped\n",
         static_cast<unsigned long long>(i.read), static_cast<unsigned long long>(i.executed),
         static_cast<unsigned long long>(i.observed), static_cast<unsigned long long>(i.expired),
         static_cast<unsigned long long>(i.refused),
         static_cast<unsigned long long>(i.dead_lettered),
-        static_cast<unsigned long long>(i.duplicates), static_cast<unsigned long long>(i.replayed),
-        static_cast<unsigned long long>(i.reclaimed),
+        static_cast<unsigned long long>(i.duplicates), static_cast<unsigned long long>(i.trimmed),
+        static_cast<unsigned long long>(i.replayed), static_cast<unsigned long long>(i.reclaimed),
         static_cast<unsigned long long>(i.redis_errors),
         static_cast<unsigned long long>(s.entries_requested),
         static_cast<unsigned long long>(s.entries_refused),

@@ -156,12 +156,25 @@ int IntentConsumer::reclaim(TimeMs now_ms) {
   if (reclaim_cursor_.empty()) reclaim_cursor_ = "0-0";
   if (reclaim_cursor_ == "0-0")
     next_reclaim_ms_ = now_ms + std::max<std::int64_t>(1'000, settings_.claim_idle_ms / 2);
-  const RedisValue entries = r.value()[1];
-  std::vector<StreamEntry> batch = read_stream_entries(entries);
-  if (batch.empty()) return 0;
+  std::vector<StreamEntry> batch = read_stream_entries(r.value()[1]);
   stats_.reclaimed += batch.size();
-  journal(R"("event":"intents_reclaimed","count":)" + std::to_string(batch.size()) +
-          R"(,"from_id":")" + batch.front().id + "\"");
+  if (!batch.empty())
+    journal(R"("event":"intents_reclaimed","count":)" + std::to_string(batch.size()) +
+            R"(,"from_id":")" + batch.front().id + "\"");
+  // Redis 7 drops the pending entries that were trimmed from the stream from the group here
+  // and lists their ids apart: they are handled as a trimmed entry read back is (counted;
+  // journalled when no attempt had handled them).
+  if (r.value().size() > 2) {
+    const RedisValue deleted = r.value()[2];
+    for (std::size_t k = 0; k < deleted.size(); ++k) {
+      StreamEntry e;
+      e.id = std::string(deleted[k].text());
+      parse_stream_id(e.id, e.id_ms, e.id_seq);
+      e.deleted = true;
+      batch.push_back(std::move(e));
+    }
+  }
+  if (batch.empty()) return 0;
   if (!handle(batch, now_ms)) return -1;
   return static_cast<int>(batch.size());
 }
@@ -324,6 +337,13 @@ bool IntentConsumer::handle(std::vector<StreamEntry>& batch, TimeMs now_ms) {
         failed(RedisReply(nullptr, std::string(last.value()[k].text())), "EXEC item");
     stats_.last_intent_ms = now_ms;
     const StreamEntry& e = batch[i];
+    // Trimmed from the stream (MAXLEN, XDEL) while pending: its fields are gone. Lost if no
+    // earlier attempt handled it, else one more duplicate.
+    if (e.deleted && marks[i].empty()) {
+      ++stats_.trimmed;
+      journal(R"("event":"intent_trimmed","intent_id":")" + e.id + "\"");
+      continue;
+    }
     if (e.deleted || !o.publish) {
       ++stats_.duplicates;
       continue;

@@ -50,6 +50,7 @@ struct IntentStats {
   std::uint64_t refused = 0;        // over a limit, or the engine queue full
   std::uint64_t dead_lettered = 0;  // invalid
   std::uint64_t duplicates = 0;     // already handled: acked again, nothing else
+  std::uint64_t trimmed = 0;        // gone from the stream before any attempt handled it
   std::uint64_t replayed = 0;       // handed to the engine by an earlier attempt: not again
   std::uint64_t reclaimed = 0;      // taken over from another consumer (XAUTOCLAIM)
   std::uint64_t redis_errors = 0;   // failed commands and lost connections
