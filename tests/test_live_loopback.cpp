@@ -401,12 +401,27 @@ TEST_F(LiveLoopback, TheTakeProfitLadderExitsEachLegOnceAndEndsFlat) {
   }
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit\"", "\"remaining\":0,"}, kWaitMs).empty())
       << read_file(events_);
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"hard_stop_cancelled\""}, kWaitMs).empty())
+  // Every decided exit answered (their sequence numbers count up), and every hard stop
+  // placed on the way cancelled again: flat.
+  const int decided = count_events("\"event\":\"exit\"");
+  for (int seq = 1; seq <= decided; ++seq)
+    ASSERT_FALSE(wait_for_line(events_,
+                               {"\"event\":\"exit_done\"", "\"seq\":" + std::to_string(seq) + ","},
+                               kWaitMs)
+                     .empty())
+        << "exit " << seq << "\n"
+        << read_file(events_);
+  for (int i = 0; i < kWaitMs / 20 && count_events("\"event\":\"hard_stop_cancelled\"") <
+                                          count_events("\"event\":\"hard_stop_placed\"");
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(count_events("\"event\":\"hard_stop_cancelled\""),
+            count_events("\"event\":\"hard_stop_placed\""))
       << read_file(events_);
   // The exchange saw one order per decided exit, each under its own id, together exactly
   // the position: nothing sent twice, nothing left over.
   const auto exits = only(orders(), "POST /fapi/v1/order");
-  EXPECT_EQ(static_cast<int>(exits.size()), count_events("\"event\":\"exit\""));
+  EXPECT_EQ(static_cast<int>(exits.size()), decided);
   double total = 0;
   std::set<std::string> ids;
   for (const auto& e : exits) {
@@ -417,6 +432,19 @@ TEST_F(LiveLoopback, TheTakeProfitLadderExitsEachLegOnceAndEndsFlat) {
   }
   EXPECT_EQ(ids.size(), exits.size());
   EXPECT_DOUBLE_EQ(total, 10.0);
+  // A mark without hold ends the hold: the next streamed mark is the feed's own price again
+  // (just under 100), not the last held one.
+  sim_post("/sim/mark", "symbol=TESTUSDT&price=150.00");
+  double streamed = 150;
+  for (int i = 0; i < 300 && streamed == 150; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const RestReply& r =
+        control_->request(HttpMethod::kGet, "/fapi/v1/premiumIndex", "symbol=TESTUSDT", false);
+    ASSERT_EQ(r.status, 200) << r.body;
+    streamed = std::stod(field(r.body, "markPrice"));
+  }
+  ASSERT_NE(streamed, 150) << "no streamed mark within 6 s";
+  EXPECT_LT(streamed, tp.back() - 0.2);
   expect_clean_stop();
 }
 

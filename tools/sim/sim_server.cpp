@@ -487,7 +487,6 @@ void SimServer::Impl::pump() {
       log("streaming");
       open_start_positions(m.time);
     }
-    apply_held_mark(m);
     if (opt.speed > 0) {
       const auto due =
           wall_base + std::chrono::microseconds(static_cast<std::int64_t>(
@@ -500,6 +499,7 @@ void SimServer::Impl::pump() {
         return;
       }
     }
+    apply_held_mark(m);  // when it goes out, not when it was read: a hold may end meanwhile
     feed_exchange(m);
     broadcast(m.stream, m.payload,
               m.stream.find("@bookTicker") != std::string::npos ||
