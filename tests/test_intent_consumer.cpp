@@ -4,6 +4,7 @@
 // cross-exchange reader with its status and alerts, and trade.closed publishing.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <string>
@@ -152,6 +153,25 @@ class IntentConsumerTest : public ::testing::Test {
   }
 
   IntentGroupStatus status() { return read_group_status(*client_, settings_); }
+
+  // A previous run of this consumer that read two fresh intents (now pending) and crashed;
+  // `marks` are the applied marks it left for each (empty: none). Returns their ids.
+  std::array<std::string, 2> crashed_after_reading(TimeMs now,
+                                                   const std::array<const char*, 2>& marks) {
+    settings_.policy.entries = EntryMode::kExecute;
+    settings_.policy.max_order_notional_usd = 1e6;
+    std::array<std::string, 2> ids;
+    for (std::string& id : ids) id = add_intent(near_intent(std::to_string(now)));
+    EXPECT_TRUE(client_
+                    ->command({"XGROUP", "CREATE", settings_.intent_stream, settings_.group, "0",
+                               "MKSTREAM"})
+                    .ok());
+    client_->command({"XREADGROUP", "GROUP", settings_.group, settings_.consumer, "COUNT", "10",
+                      "STREAMS", settings_.intent_stream, ">"});
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      if (*marks[i]) client_->command({"SET", settings_.applied_prefix + ids[i], marks[i]});
+    return ids;
+  }
 
   // A consumer wired to an engine queue as `exitbrain run` wires it, drained at `now`.
   IntentStats drain_executing(TimeMs now) {
@@ -351,20 +371,9 @@ TEST_F(IntentConsumerTest, DeadConsumersPendingEntriesAreReclaimedAndAppliedOnce
 
 TEST_F(IntentConsumerTest, AnIntentClaimedBeforeACrashIsNeverExecutedAgain) {
   const TimeMs now = wall_ms();
-  settings_.policy.entries = EntryMode::kExecute;
-  settings_.policy.max_order_notional_usd = 1e6;
-  const std::string handed_id = add_intent(near_intent(std::to_string(now)));
-  const std::string done_id = add_intent(near_intent(std::to_string(now)));
-  // The previous run of this consumer: read both, handed the first to its engine and
-  // crashed before its transaction; finished the second but crashed before XACK reached Redis.
-  ASSERT_TRUE(
-      client_
-          ->command({"XGROUP", "CREATE", settings_.intent_stream, settings_.group, "0", "MKSTREAM"})
-          .ok());
-  client_->command({"XREADGROUP", "GROUP", settings_.group, settings_.consumer, "COUNT", "10",
-                    "STREAMS", settings_.intent_stream, ">"});
-  client_->command({"SET", settings_.applied_prefix + handed_id, "claimed"});
-  client_->command({"SET", settings_.applied_prefix + done_id, "done"});
+  // The previous run handed the first to its engine and crashed before its transaction;
+  // it finished the second but crashed before XACK reached Redis.
+  const std::string handed_id = crashed_after_reading(now, {"claimed", "done"})[0];
 
   const IntentStats stats = drain_executing(now);
   EXPECT_TRUE(handed().empty()) << "an intent was executed a second time";
@@ -382,17 +391,7 @@ TEST_F(IntentConsumerTest, AnIntentClaimedBeforeACrashIsNeverExecutedAgain) {
 // duplicate; both are acked, nothing is executed or published.
 TEST_F(IntentConsumerTest, IntentsTrimmedWhilePendingAreCountedAndAcked) {
   const TimeMs now = wall_ms();
-  settings_.policy.entries = EntryMode::kExecute;
-  settings_.policy.max_order_notional_usd = 1e6;
-  const std::string lost_id = add_intent(near_intent(std::to_string(now)));
-  const std::string done_id = add_intent(near_intent(std::to_string(now)));
-  ASSERT_TRUE(
-      client_
-          ->command({"XGROUP", "CREATE", settings_.intent_stream, settings_.group, "0", "MKSTREAM"})
-          .ok());
-  client_->command({"XREADGROUP", "GROUP", settings_.group, settings_.consumer, "COUNT", "10",
-                    "STREAMS", settings_.intent_stream, ">"});
-  client_->command({"SET", settings_.applied_prefix + done_id, "done"});
+  const auto [lost_id, done_id] = crashed_after_reading(now, {"", "done"});
   ASSERT_TRUE(client_->command({"XDEL", settings_.intent_stream, lost_id, done_id}).ok());
   ASSERT_EQ(status().pending, 2);
 
