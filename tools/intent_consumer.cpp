@@ -161,22 +161,34 @@ int IntentConsumer::reclaim(TimeMs now_ms) {
   if (!batch.empty())
     journal(R"("event":"intents_reclaimed","count":)" + std::to_string(batch.size()) +
             R"(,"from_id":")" + batch.front().id + "\"");
-  // Redis 7 drops the pending entries that were trimmed from the stream from the group here
-  // and lists their ids apart: they are handled as a trimmed entry read back is (counted;
-  // journalled when no attempt had handled them).
-  if (r.value().size() > 2) {
-    const RedisValue deleted = r.value()[2];
-    for (std::size_t k = 0; k < deleted.size(); ++k) {
-      StreamEntry e;
-      e.id = std::string(deleted[k].text());
-      parse_stream_id(e.id, e.id_ms, e.id_seq);
-      e.deleted = true;
-      batch.push_back(std::move(e));
-    }
-  }
+  if (r.value().size() > 2 && !count_trimmed(r.value()[2])) return -1;
   if (batch.empty()) return 0;
   if (!handle(batch, now_ms)) return -1;
   return static_cast<int>(batch.size());
+}
+
+// Redis 7's XAUTOCLAIM drops the pending entries that were trimmed from the stream from the
+// group as it passes them, whoever read them, and lists their ids apart: there is nothing
+// left to ack or handle. They are counted, a duplicate when an attempt had marked one and
+// trimmed otherwise, and never marked here: another consumer may be handling one right now
+// from the fields it read, and a mark would stop it.
+bool IntentConsumer::count_trimmed(RedisValue deleted) {
+  std::vector<std::string> ids;
+  for (std::size_t k = 0; k < deleted.size(); ++k) ids.emplace_back(deleted[k].text());
+  for (const std::string& id : ids) redis_.append({"GET", settings_.applied_prefix + id});
+  for (const std::string& id : ids) {
+    const RedisReply r = redis_.read_reply();
+    if (r.io_error()) return !failed(r, "GET applied");
+    if (failed(r, "GET applied")) continue;
+    if (!r.value().text().empty()) {
+      ++stats_.duplicates;
+      continue;
+    }
+    ++stats_.trimmed;
+    journal(R"("event":"intent_trimmed","intent_id":")" + id +
+            R"(","note":"trimmed from the stream while pending, before any mark")");
+  }
+  return true;
 }
 
 // ---- handling ------------------------------------------------------------------------
@@ -341,7 +353,8 @@ bool IntentConsumer::handle(std::vector<StreamEntry>& batch, TimeMs now_ms) {
     // earlier attempt handled it, else one more duplicate.
     if (e.deleted && marks[i].empty()) {
       ++stats_.trimmed;
-      journal(R"("event":"intent_trimmed","intent_id":")" + e.id + "\"");
+      journal(R"("event":"intent_trimmed","intent_id":")" + e.id +
+              R"(","note":"trimmed from the stream while pending, before any mark")");
       continue;
     }
     if (e.deleted || !o.publish) {

@@ -122,6 +122,7 @@ class IntentConsumer {
  private:
   int read_batch(std::string_view start_id, bool block, TimeMs now_ms);
   int reclaim(TimeMs now_ms);
+  bool count_trimmed(RedisValue deleted);
   bool handle(std::vector<StreamEntry>& batch, TimeMs now_ms);
   void poll_cross_exchange(TimeMs now_ms);
   void publish_alerts(TimeMs now_ms);
