@@ -184,11 +184,15 @@ bool IntentConsumer::count_trimmed(RedisValue deleted) {
       ++stats_.duplicates;
       continue;
     }
-    ++stats_.trimmed;
-    journal(R"("event":"intent_trimmed","intent_id":")" + id +
-            R"(","note":"trimmed from the stream while pending, before any mark")");
+    count_lost_to_trimming(id);
   }
   return true;
+}
+
+void IntentConsumer::count_lost_to_trimming(const std::string& id) {
+  ++stats_.trimmed;
+  journal(R"("event":"intent_trimmed","intent_id":")" + id +
+          R"(","note":"trimmed from the stream while pending, before any mark")");
 }
 
 // ---- handling ------------------------------------------------------------------------
@@ -352,9 +356,7 @@ bool IntentConsumer::handle(std::vector<StreamEntry>& batch, TimeMs now_ms) {
     // Trimmed from the stream (MAXLEN, XDEL) while pending: its fields are gone. Lost if no
     // earlier attempt handled it, else one more duplicate.
     if (e.deleted && marks[i].empty()) {
-      ++stats_.trimmed;
-      journal(R"("event":"intent_trimmed","intent_id":")" + e.id +
-              R"(","note":"trimmed from the stream while pending, before any mark")");
+      count_lost_to_trimming(e.id);
       continue;
     }
     if (e.deleted || !o.publish) {

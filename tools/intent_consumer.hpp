@@ -123,6 +123,8 @@ class IntentConsumer {
   int read_batch(std::string_view start_id, bool block, TimeMs now_ms);
   int reclaim(TimeMs now_ms);
   bool count_trimmed(RedisValue deleted);
+  // A pending entry trimmed from the stream before any attempt marked it: counted, journalled.
+  void count_lost_to_trimming(const std::string& id);
   bool handle(std::vector<StreamEntry>& batch, TimeMs now_ms);
   void poll_cross_exchange(TimeMs now_ms);
   void publish_alerts(TimeMs now_ms);
