@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "core/types.hpp"
+
 namespace exitbrain {
 
 using MonoNs = std::int64_t;
@@ -11,6 +13,14 @@ using MonoNs = std::int64_t;
 inline MonoNs mono_now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The wall clock in ms: event lines, order timestamps, intent ages. Not for latencies
+// (it may step); clock_gettime(CLOCK_REALTIME) is a vDSO call too.
+inline TimeMs wall_clock_ms() noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 

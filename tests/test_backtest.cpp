@@ -9,7 +9,7 @@
 
 #include "tests/support/paths.hpp"
 #include "tests/support/run_command.hpp"
-#include "tools/backtest_stats.hpp"
+#include "tools/replay/backtest_stats.hpp"
 
 namespace exitbrain {
 namespace {

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "net/binance_message_parser.hpp"
-#include "support/paths.hpp"
 #include "tests/support/decimal_text.hpp"
-#include "tools/market_reader.hpp"
+#include "tests/support/paths.hpp"
+#include "tools/market_data/market_reader.hpp"
 
 // Counts every allocation of the test binary, to prove the parser makes none per message.
 #include "tests/support/counting_new.inc"

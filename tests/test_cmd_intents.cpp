@@ -6,10 +6,10 @@
 #include <string>
 
 #include "net/redis_client.hpp"
-#include "tests/support/child_process.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/run_command.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace exitbrain {
 namespace {

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/paths.hpp"
-#include "tools/commands.hpp"
-#include "tools/config.hpp"
+#include "tools/common/input_error.hpp"
+#include "tools/settings/config.hpp"
 
 namespace exitbrain {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 std::string error_of(const std::string& toml) {
   try {
     load_config_text(toml, "cfg.toml");
-  } catch (const cli::InputError& e) {
+  } catch (const InputError& e) {
     return e.what();
   }
   return "(no error)";

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "net/exchange_info.hpp"
-#include "support/paths.hpp"
 #include "tests/support/decimal_text.hpp"
+#include "tests/support/paths.hpp"
 
 namespace exitbrain {
 namespace {

@@ -17,7 +17,7 @@
 #include "strategies/exit_engine.hpp"
 #include "strategies/profile.hpp"
 #include "tests/support/decimal_text.hpp"
-#include "tools/synthetic_walk.hpp"
+#include "tools/market_data/synthetic_walk.hpp"
 
 namespace exitbrain {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "strategies/hard_stop_manager.hpp"
 #include "tests/support/decimal_text.hpp"
-#include "tools/synthetic_walk.hpp"
+#include "tools/market_data/synthetic_walk.hpp"
 
 namespace exitbrain {
 namespace {

@@ -11,7 +11,7 @@
 #include "tests/support/counting_new.inc"
 #include "tests/support/paths.hpp"
 #include "tests/support/run_command.hpp"
-#include "tools/synthetic_walk.hpp"
+#include "tools/market_data/synthetic_walk.hpp"
 
 // OpenSSL's own allocations, counted from before its first one (static initialisation).
 namespace {

@@ -19,7 +19,7 @@
 #include "tests/support/counting_new.inc"
 #include "tests/support/engine_harness.hpp"
 #include "tests/support/paths.hpp"
-#include "tools/market_reader.hpp"
+#include "tools/market_data/market_reader.hpp"
 
 namespace exitbrain {
 namespace {

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "net/redis_client.hpp"
-#include "tests/support/child_process.hpp"
 #include "tests/support/redis_server.hpp"
-#include "tools/intent_consumer.hpp"
+#include "tests/support/test_files.hpp"
+#include "tools/intents/intent_consumer.hpp"
 
 namespace exitbrain {
 namespace {

@@ -20,14 +20,14 @@
 #include "net/redis_client.hpp"
 #include "net/rest_client.hpp"
 #include "net/tls_context.hpp"
-#include "tests/support/child_process.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/test_files.hpp"
+#include "tools/process/child_process.hpp"
 
 namespace exitbrain {
 namespace {
 
-using testing::ChildProcess;
 using testing::read_file;
 using testing::wait_for_line;
 
@@ -258,7 +258,7 @@ class LiveLoopback : public ::testing::Test {
 
   std::string dir_, events_, levels_line_;
   int port_ = 0;
-  ChildProcess sim_, run_;
+  ChildProcess sim_{"exitbrain-sim"}, run_{"exitbrain run"};
   testing::RedisServer redis_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   std::unique_ptr<RestClient> control_;

@@ -12,7 +12,7 @@
 #include "net/binance_message_parser.hpp"
 #include "net/mark_price_fast_path.hpp"
 #include "tests/support/paths.hpp"
-#include "tools/market_reader.hpp"
+#include "tools/market_data/market_reader.hpp"
 #include "tools/sim/market_feed.hpp"
 
 namespace exitbrain {

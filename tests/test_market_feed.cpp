@@ -15,8 +15,8 @@
 
 #include "core/symbol_table.hpp"
 #include "net/binance_message_parser.hpp"
-#include "support/paths.hpp"
 #include "tests/support/decimal_text.hpp"
+#include "tests/support/paths.hpp"
 #include "tools/sim/market_feed.hpp"
 
 namespace exitbrain::sim {

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "net/binance_message_parser.hpp"
-#include "support/paths.hpp"
 #include "tests/support/decimal_text.hpp"
-#include "tools/commands.hpp"
-#include "tools/market_reader.hpp"
+#include "tests/support/paths.hpp"
+#include "tools/common/input_error.hpp"
+#include "tools/market_data/market_reader.hpp"
 
 namespace exitbrain {
 namespace {
@@ -76,7 +76,7 @@ class MarketReaderTest : public ::testing::Test {
   std::string read_error(const std::string& path, MarketReaderOptions options = {}) {
     try {
       read_all(path, options);
-    } catch (const cli::InputError& e) {
+    } catch (const InputError& e) {
       return e.what();
     }
     return "";
@@ -139,7 +139,7 @@ TEST_F(MarketReaderTest, ReadsLongLinesAndCrlfFromPlainAndGzip) {
     EXPECT_EQ(got[3], "last-without-newline");
     EXPECT_EQ(lines.line_number(), 4u);
   }
-  EXPECT_THROW(GzLineReader("/nonexistent/file.gz"), cli::InputError);
+  EXPECT_THROW(GzLineReader("/nonexistent/file.gz"), InputError);
 }
 
 TEST_F(MarketReaderTest, TruncatedGzipIsAReadError) {

@@ -11,7 +11,7 @@
 #include <cmath>
 
 #include "tests/support/engine_harness.hpp"
-#include "tools/synthetic_walk.hpp"
+#include "tools/market_data/synthetic_walk.hpp"
 
 namespace exitbrain {
 namespace {

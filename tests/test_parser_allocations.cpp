@@ -14,7 +14,7 @@
 #include "net/binance_message_parser.hpp"
 #include "tests/support/counting_new.inc"
 #include "tests/support/paths.hpp"
-#include "tools/market_reader.hpp"
+#include "tools/market_data/market_reader.hpp"
 
 namespace exitbrain {
 namespace {

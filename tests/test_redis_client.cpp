@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "net/redis_client.hpp"
-#include "tests/support/child_process.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/test_files.hpp"
 
 namespace exitbrain {
 namespace {

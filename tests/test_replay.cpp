@@ -12,7 +12,7 @@
 #include "tests/support/paths.hpp"
 #include "tests/support/replay_check.hpp"
 #include "tests/support/run_command.hpp"
-#include "tools/market_reader.hpp"
+#include "tools/market_data/market_reader.hpp"
 
 namespace exitbrain {
 namespace {

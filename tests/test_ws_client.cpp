@@ -13,11 +13,11 @@
 #include <mutex>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "net/rest_client.hpp"
 #include "net/tls_context.hpp"
 #include "net/ws_client.hpp"
-#include "tests/support/child_process.hpp"
-#include "tools/live_journal.hpp"
+#include "tests/support/test_files.hpp"
 #include "tools/sim/sim_server.hpp"
 #include "tools/sim/test_certificates.hpp"
 

@@ -24,8 +24,8 @@
 #include "bench/e2e/live_session.hpp"
 #include "bench/e2e/sample_stats.hpp"
 #include "core/clock.hpp"
-#include "tools/commands.hpp"
-#include "tools/json_line.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/common/json_line.hpp"
 
 namespace exitbrain::bench {
 namespace {
@@ -95,7 +95,7 @@ std::int64_t best_ns(const CpuReading& r) {
 }
 
 // ns on CPU of every thread of `pid` (/proc/<pid>/task/<tid>/schedstat), by thread id,
-// with its name (exitbrain names its threads eb-md, eb-state, ..., eb-journal).
+// with its name (exitbrain names its threads eb-md, eb-state, ..., eb-events).
 std::map<std::string, std::pair<std::string, std::int64_t>> thread_cpu(pid_t pid) {
   std::map<std::string, std::pair<std::string, std::int64_t>> out;
   std::error_code ec;
@@ -142,8 +142,8 @@ struct AtRestResult {
 int count_lines(LiveSession& s, std::size_t from, const char* event) {
   const std::string needle = std::string("\"event\":\"") + event + "\"";
   int n = 0;
-  for (std::size_t i = from; i < s.journal().lines().size(); ++i)
-    n += s.journal().lines()[i].find(needle) != std::string::npos;
+  for (std::size_t i = from; i < s.event_log().lines().size(); ++i)
+    n += s.event_log().lines()[i].find(needle) != std::string::npos;
   return n;
 }
 
@@ -219,8 +219,8 @@ AtRestResult measure(const AtRestOptions& o, const ProgramPaths& programs, const
     session.start();
     wait_until_managed(session);
     sleep_checked(static_cast<int>(o.warmup_s * 1000));
-    session.journal().poll();
-    const std::size_t window_from = session.journal().lines().size();
+    session.event_log().poll();
+    const std::size_t window_from = session.event_log().lines().size();
     const CpuReading run0 = read_cpu(session.exitbrain().pid());
     const CpuReading sim0 = read_cpu(session.sim().pid());
     const auto threads0 = thread_cpu(session.exitbrain().pid());
@@ -242,7 +242,7 @@ AtRestResult measure(const AtRestOptions& o, const ProgramPaths& programs, const
     r.exitbrain_stat_percent = 100.0 * static_cast<double>(run1.stat_ns - run0.stat_ns) / wall_ns;
     r.sim_percent = 100.0 * static_cast<double>(best_ns(sim1) - best_ns(sim0)) / wall_ns;
     r.threads = thread_percent(threads0, threads1, wall_ns);
-    session.journal().poll();
+    session.event_log().poll();
     r.exits = count_lines(session, window_from, "exit");
     r.stop_moves = count_lines(session, window_from, "sl_moved");
     const std::vector<bool> open = open_on_exchange(session);
@@ -263,10 +263,10 @@ std::vector<std::string> parse_waits(const std::string& text) {
   std::string w;
   while (std::getline(ss, w, ',')) {
     if (w != "spin" && w != "spin-yield" && w != "block")
-      throw cli::InputError("--waits: '" + w + "' is not spin, spin-yield or block");
+      throw InputError("--waits: '" + w + "' is not spin, spin-yield or block");
     out.push_back(w);
   }
-  if (out.empty()) throw cli::InputError("--waits: give at least one wait strategy");
+  if (out.empty()) throw InputError("--waits: give at least one wait strategy");
   return out;
 }
 
@@ -314,7 +314,7 @@ void print_report(const AtRestOptions& o, const std::vector<AtRestResult>& resul
     // figure is what the scheduler could give them, a floor of what spin costs.
     int pipeline = 0;
     for (const auto& [name, percent] : spin->threads)
-      pipeline += name.rfind("eb-", 0) == 0 && name != "eb-journal" && name != "eb-intents";
+      pipeline += name.rfind("eb-", 0) == 0 && name != "eb-events" && name != "eb-intents";
     const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
     if (pipeline > cpus)
       std::printf(

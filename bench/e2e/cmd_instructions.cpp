@@ -16,7 +16,7 @@
 #include "bench/bench_paths.hpp"
 #include "bench/e2e/bench_commands.hpp"
 #include "bench/e2e/tick_workload.hpp"
-#include "tools/commands.hpp"
+#include "tools/cli/commands.hpp"
 
 namespace exitbrain::bench {
 
@@ -68,8 +68,8 @@ int run_inner(const InstructionArgs& a) {
                                                : TickDepth::kDecision;
   const FrameSet frames = mark_frames(a);
   if (frames.frames.size() <= a.warmup)
-    throw cli::InputError("--warmup: only " + std::to_string(frames.frames.size()) +
-                          " markPrice frames");
+    throw InputError("--warmup: only " + std::to_string(frames.frames.size()) +
+                     " markPrice frames");
   TickWorkload w(frames, a.positions);
   (void)w.run(0, a.warmup, TickDepth::kDecision);  // candles, ATR and levels warm
   const std::uint64_t ticks = measured_ticks(w, a.warmup, frames.frames.size(), depth);
@@ -121,13 +121,13 @@ struct DepthCount {
 std::string self_path() {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) throw cli::InputError("instructions: cannot find this program's path");
+  if (n <= 0) throw InputError("instructions: cannot find this program's path");
   return std::string(self, static_cast<std::size_t>(n));
 }
 
 DepthCount count_under_valgrind(const InstructionArgs& a, TickDepth depth) {
   char dir[] = "/tmp/exitbrain-callgrind-XXXXXX";
-  if (!mkdtemp(dir)) throw cli::InputError("instructions: cannot create a temporary folder");
+  if (!mkdtemp(dir)) throw InputError("instructions: cannot create a temporary folder");
   const std::string out = std::string(dir) + "/callgrind.out", log = std::string(dir) + "/log";
   std::vector<std::string> argv = {a.valgrind,
                                    "--tool=callgrind",
@@ -148,8 +148,7 @@ DepthCount count_under_valgrind(const InstructionArgs& a, TickDepth depth) {
   const std::string text = slurp(log), counts = slurp(out);
   std::filesystem::remove_all(dir);
   if (rc == 127 || rc < 0)
-    throw cli::InputError("--valgrind: cannot run '" + a.valgrind +
-                          "' (install the valgrind package)");
+    throw InputError("--valgrind: cannot run '" + a.valgrind + "' (install the valgrind package)");
   if (rc != 0) {
     std::string why =
         "instructions: the run under valgrind failed (exit " + std::to_string(rc) + ")";
@@ -159,24 +158,24 @@ DepthCount count_under_valgrind(const InstructionArgs& a, TickDepth depth) {
           ": valgrind cannot decode this build's instructions (AVX-512 from -march=native); "
           "build it with `cmake --preset callgrind && cmake --build --preset callgrind "
           "--target exitbrain-bench` and run build-callgrind/bin/exitbrain-bench";
-    throw cli::InputError(why + "\n" + text.substr(text.size() > 2000 ? text.size() - 2000 : 0));
+    throw InputError(why + "\n" + text.substr(text.size() > 2000 ? text.size() - 2000 : 0));
   }
   DepthCount c;
   c.ticks = number_after(text, "ticks ");
   c.instructions = number_after(counts, "totals: ");
   if (c.instructions < 0) c.instructions = number_after(counts, "summary: ");
   if (c.ticks <= 0 || c.instructions <= 0)
-    throw cli::InputError("instructions: no tick or instruction count in valgrind's output");
+    throw InputError("instructions: no tick or instruction count in valgrind's output");
   const std::size_t s = text.find("source ");
   if (s != std::string::npos) c.source = text.substr(s + 7, text.find('\n', s) - s - 7);
   return c;
 }
 
 void run(const InstructionArgs& a, int& exit_code) {
-  if (a.positions < 1) throw cli::InputError("--positions: must be >= 1");
+  if (a.positions < 1) throw InputError("--positions: must be >= 1");
   if (!a.inner.empty()) {
     if (a.inner != "parse" && a.inner != "state" && a.inner != "decision")
-      throw cli::InputError("--inner: '" + a.inner + "' is not parse, state or decision");
+      throw InputError("--inner: '" + a.inner + "' is not parse, state or decision");
     exit_code = run_inner(a);
     return;
   }
@@ -198,7 +197,7 @@ void run(const InstructionArgs& a, int& exit_code) {
               total <= kTargetPerTick ? "met" : "NOT met");
   if (!a.json_path.empty()) {
     std::ofstream f(a.json_path);
-    if (!f) throw cli::InputError("--json: cannot write " + a.json_path);
+    if (!f) throw InputError("--json: cannot write " + a.json_path);
     char buf[768];
     std::snprintf(buf, sizeof buf,
                   "{\n  \"mode\": \"instructions\",\n  \"ticks\": %lld,\n  \"positions\": %d,\n"

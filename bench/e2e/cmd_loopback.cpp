@@ -20,7 +20,7 @@
 #include "bench/e2e/live_session.hpp"
 #include "bench/e2e/sample_stats.hpp"
 #include "core/clock.hpp"
-#include "tools/json_line.hpp"
+#include "tools/common/json_line.hpp"
 
 namespace exitbrain::bench {
 namespace {
@@ -98,12 +98,12 @@ class BreachSampler {
                  has_field(l, "side", "\"" + side + "\"");
         },
         "exitbrain to adopt the position of " + label, timeout_ms);
-    const std::string pos = json_field(s_.journal().lines()[adopted], "position");
+    const std::string pos = json_field(s_.event_log().lines()[adopted], "position");
     // exitbrain sets a new position's levels on its symbol's next tick: one at the price it
     // opened at, rather than waiting up to a second for the market's.
     s_.control(true, "/sim/mark",
                std::string("symbol=") + kSymbol +
-                   "&price=" + json_field(s_.journal().lines()[adopted], "entry"));
+                   "&price=" + json_field(s_.event_log().lines()[adopted], "entry"));
     const auto of_position = [pos](std::string_view l, const char* event) {
       return has_field(l, "event", std::string("\"") + event + "\"") &&
              has_field(l, "position", pos);
@@ -122,8 +122,8 @@ class BreachSampler {
         },
         "the hard stop of " + label, timeout_ms);
     double sl = 0, hard = 0;
-    for (std::size_t i = cursor_; i < s_.journal().lines().size(); ++i) {
-      const std::string& l = s_.journal().lines()[i];
+    for (std::size_t i = cursor_; i < s_.event_log().lines().size(); ++i) {
+      const std::string& l = s_.event_log().lines()[i];
       if (of_position(l, "levels") || of_position(l, "sl_moved"))
         sl = std::stod(json_field(l, "sl"));
       if (of_position(l, "hard_stop_placed") && has_field(l, "ok", "true"))
@@ -148,12 +148,12 @@ class BreachSampler {
         cursor_, [&](std::string_view l) { return of_position(l, "exit_done"); },
         "exitbrain's exit of " + label + " (breach at " + price_text(out.breach_price) + ")",
         timeout_ms);
-    if (!has_field(s_.journal().lines()[done], "ok", "true"))
-      throw std::runtime_error(label + ": the exit failed: " + s_.journal().lines()[done]);
+    if (!has_field(s_.event_log().lines()[done], "ok", "true"))
+      throw std::runtime_error(label + ": the exit failed: " + s_.event_log().lines()[done]);
     const std::size_t decided = s_.wait_for_event(
         cursor_, [&](std::string_view l) { return of_position(l, "exit"); }, "exit decision",
         timeout_ms);
-    const double trigger = std::stod(json_field(s_.journal().lines()[decided], "price"));
+    const double trigger = std::stod(json_field(s_.event_log().lines()[decided], "price"));
     // The market's own tick may come through the stop first: then the exit is not ours to
     // time, and the sample is left out (counted).
     out.skipped = std::fabs(trigger - out.breach_price) > 1e-6 * out.breach_price;
@@ -161,12 +161,12 @@ class BreachSampler {
       std::fprintf(stderr,
                    "  %s left out: the exit was decided on %s, not on the breach at %s (%s)\n",
                    label.c_str(), price_text(trigger).c_str(), price_text(out.breach_price).c_str(),
-                   json_field(s_.journal().lines()[decided], "reason").c_str());
+                   json_field(s_.event_log().lines()[decided], "reason").c_str());
     const std::size_t sent = s_.wait_for_event(
         cursor_, [&](std::string_view l) { return of_position(l, "exit_sent"); }, "exit_sent",
         timeout_ms);
     out.tick_to_order_ns =
-        std::stoll("0" + json_field(s_.journal().lines()[sent], "tick_to_order_ns"));
+        std::stoll("0" + json_field(s_.event_log().lines()[sent], "tick_to_order_ns"));
     out.breach_to_order_ns = order_received_ns(label) - sent_ns;
     if (!out.skipped && out.breach_to_order_ns <= 0)
       throw std::runtime_error(label + ": the exit was read before the breach was sent");
@@ -179,7 +179,7 @@ class BreachSampler {
         },
         "the hard stop of " + label + " to be cancelled", timeout_ms);
     check_flat(label);
-    cursor_ = s_.journal().lines().size();
+    cursor_ = s_.event_log().lines().size();
     return out;
   }
 

@@ -8,8 +8,8 @@
 #include "bench/e2e/latency_report.hpp"
 #include "bench/e2e/pipeline_bench.hpp"
 #include "strategies/profile.hpp"
-#include "tools/commands.hpp"
-#include "tools/json_line.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/common/json_line.hpp"
 
 namespace exitbrain::bench {
 
@@ -28,7 +28,7 @@ struct PipelineArgs {
 
 WaitStrategy wait_or_throw(const std::string& s, const char* field) {
   if (auto w = parse_wait_strategy(s)) return *w;
-  throw cli::InputError(std::string(field) + ": '" + s + "' is not spin, spin-yield or block");
+  throw InputError(std::string(field) + ": '" + s + "' is not spin, spin-yield or block");
 }
 
 std::vector<NamedHistogram> rows_of(const PipelineResult& r) {
@@ -80,21 +80,21 @@ void run(PipelineArgs& a, int& exit_code) {
     from = comma + 1;
   }
   if (waits.size() != 1 && waits.size() != kBenchStages)
-    throw cli::InputError("--wait: want one strategy or four (md,state,decide,orders); got '" +
-                          a.wait + "'");
+    throw InputError("--wait: want one strategy or four (md,state,decide,orders); got '" + a.wait +
+                     "'");
   for (int s = 0; s < kBenchStages; ++s)
     o.wait[s] = wait_or_throw(waits[waits.size() == 1 ? 0 : static_cast<std::size_t>(s)], "--wait");
   if (!a.cpus.empty()) {
     int c[4];
     if (std::sscanf(a.cpus.c_str(), "%d,%d,%d,%d", &c[0], &c[1], &c[2], &c[3]) != 4)
-      throw cli::InputError(
+      throw InputError(
           "--cpus: want four CPU numbers md,state,decide,orders (-1: not "
           "pinned); got '" +
           a.cpus + "'");
     for (int s = 0; s < kBenchStages; ++s) o.cpu[s] = c[s];
   }
   const auto trig = parse_trigger_source(a.trigger);
-  if (!trig) throw cli::InputError("--trigger: '" + a.trigger + "' is not mark, last or mid");
+  if (!trig) throw InputError("--trigger: '" + a.trigger + "' is not mark, last or mid");
   o.trigger = *trig;
 
   FrameSet frames;
@@ -116,7 +116,7 @@ void run(PipelineArgs& a, int& exit_code) {
   try {
     r = run_pipeline(frames, o);
   } catch (const std::runtime_error& e) {
-    throw cli::InputError(e.what());
+    throw InputError(e.what());
   }
 
   std::printf(
@@ -148,7 +148,7 @@ void run(PipelineArgs& a, int& exit_code) {
 
   if (!a.json_path.empty()) {
     std::ofstream f(a.json_path);
-    if (!f) throw cli::InputError("--json: cannot write " + a.json_path);
+    if (!f) throw InputError("--json: cannot write " + a.json_path);
     f << "{\n  \"mode\": \"pipeline\",\n  \"options\": " << options_json(a, frames, *r)
       << ",\n  \"frames\": " << r->frames_offered << ",\n  \"exit_orders\": " << r->exit_orders
       << ",\n  \"stop_orders\": " << r->stop_orders << ",\n  \"hops\": " << latency_json(rows)

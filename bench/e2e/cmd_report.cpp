@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "bench/e2e/bench_commands.hpp"
-#include "tools/commands.hpp"
+#include "tools/cli/commands.hpp"
 
 namespace exitbrain::bench {
 
@@ -334,21 +334,21 @@ std::string machine_section(const ReportArgs& a) {
 
 void run(const ReportArgs& a, int& exit_code) {
   std::ifstream in(a.out);
-  if (!in) throw cli::InputError("--out: cannot read " + a.out);
+  if (!in) throw InputError("--out: cannot read " + a.out);
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string text = ss.str();
   const std::string begin = "<!-- bench:begin -->", end = "<!-- bench:end -->";
   const std::size_t b = text.find(begin), e = text.find(end);
   if (b == std::string::npos || e == std::string::npos || e < b)
-    throw cli::InputError("--out: " + a.out + " has no " + begin + " ... " + end + " section");
+    throw InputError("--out: " + a.out + " has no " + begin + " ... " + end + " section");
   std::string section = "\n" + machine_section(a) + micro_sections(a.dir) +
                         pipeline_section(a.dir) + loopback_section(a.dir) + at_rest_section(a.dir) +
                         instructions_section(a.dir);
   const std::string updated = text.substr(0, b + begin.size()) + section + text.substr(e);
   std::ofstream out(a.out);
   out << updated;
-  if (!out) throw cli::InputError("--out: cannot write " + a.out);
+  if (!out) throw InputError("--out: cannot write " + a.out);
   std::printf("rewrote the results section of %s\n", a.out.c_str());
   exit_code = 0;
 }

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tools/commands.hpp"
-#include "tools/json_line.hpp"
+#include "tools/common/input_error.hpp"
+#include "tools/common/json_line.hpp"
 
 namespace exitbrain::bench {
 
@@ -63,7 +63,7 @@ void write_percentile_plot(const std::vector<NamedHistogram>& rows, const std::s
                            const std::string& png_path) {
   namespace fs = std::filesystem;
   char dir_template[] = "/tmp/exitbrain-bench-plot-XXXXXX";
-  if (!::mkdtemp(dir_template)) throw cli::InputError("--png: cannot create a temporary folder");
+  if (!::mkdtemp(dir_template)) throw InputError("--png: cannot create a temporary folder");
   const fs::path dir(dir_template);
   std::string plot;
   int drawn = 0;
@@ -82,7 +82,7 @@ void write_percentile_plot(const std::vector<NamedHistogram>& rows, const std::s
     plot += std::string(drawn++ ? ", " : "plot ") + "'" + data.string() +
             "' using 1:2 with lines lw 2 title '" + rows[i].name + "'";
   }
-  if (!drawn) throw cli::InputError("--png: no samples to draw");
+  if (!drawn) throw InputError("--png: no samples to draw");
   std::ofstream script(dir / "plot.gp");
   script << "set terminal pngcairo noenhanced size 1200,700 font ',10'\n"
          << "set output '" << png_path << "'\n"
@@ -97,8 +97,8 @@ void write_percentile_plot(const std::vector<NamedHistogram>& rows, const std::s
   const int rc = std::system(cmd.c_str());
   fs::remove_all(dir);
   if (rc != 0)
-    throw cli::InputError("--png: gnuplot failed (is gnuplot-nox installed?), exit status " +
-                          std::to_string(rc));
+    throw InputError("--png: gnuplot failed (is gnuplot-nox installed?), exit status " +
+                     std::to_string(rc));
 }
 
 }  // namespace exitbrain::bench

@@ -24,7 +24,7 @@ std::string latency_table(const std::vector<NamedHistogram>& rows);
 // One JSON object per row: {"name", "what", "count", "min_us", "p50_us", ..., "max_us"}.
 std::string latency_json(const std::vector<NamedHistogram>& rows);
 
-// Draws `rows` (those with samples) into `png_path`. Throws cli::InputError when gnuplot
+// Draws `rows` (those with samples) into `png_path`. Throws InputError when gnuplot
 // is missing or fails.
 void write_percentile_plot(const std::vector<NamedHistogram>& rows, const std::string& title,
                            const std::string& png_path);

@@ -16,7 +16,7 @@
 
 #include "net/rest_client.hpp"
 #include "net/tls_context.hpp"
-#include "tools/commands.hpp"  // cli::InputError: a bad option exits 2
+#include "tools/common/input_error.hpp"
 
 namespace exitbrain::bench {
 namespace {
@@ -93,11 +93,10 @@ std::vector<int> parse_cpu_list(const std::string& text) {
       used = 0;
     }
     if (used != item.size() || item.empty() || cpu < -1 || cpu > 1023)
-      throw cli::InputError("--cpus: '" + item + "' is not a CPU number (or -1)");
+      throw InputError("--cpus: '" + item + "' is not a CPU number (or -1)");
     out.push_back(cpu);
   }
-  if (out.size() > 5)
-    throw cli::InputError("--cpus: at most 5 CPUs (md, state, decide, orders, user)");
+  if (out.size() > 5) throw InputError("--cpus: at most 5 CPUs (md, state, decide, orders, user)");
   return out;
 }
 
@@ -109,7 +108,7 @@ ProgramPaths find_programs(const std::string& sim, const std::string& exitbrain)
                  exitbrain.empty() ? bin + "/exitbrain" : exitbrain};
   for (const std::string& path : {p.sim, p.exitbrain})
     if (::access(path.c_str(), X_OK) != 0)
-      throw cli::InputError(path + " is not an executable file (build it, or give its path)");
+      throw InputError(path + " is not an executable file (build it, or give its path)");
   return p;
 }
 
@@ -117,7 +116,7 @@ std::string make_work_dir(const std::string& wanted) {
   if (!wanted.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(wanted, ec);
-    if (ec) throw cli::InputError("--dir " + wanted + ": " + ec.message());
+    if (ec) throw InputError("--dir " + wanted + ": " + ec.message());
     return wanted;
   }
   const char* tmp = std::getenv("TMPDIR");
@@ -127,7 +126,7 @@ std::string make_work_dir(const std::string& wanted) {
 }
 
 LiveSession::LiveSession(LiveSessionOptions options)
-    : opt_(std::move(options)), journal_(opt_.dir + "/events.jsonl") {}
+    : opt_(std::move(options)), event_log_(opt_.dir + "/events.jsonl") {}
 
 LiveSession::~LiveSession() {
   run_.stop(5'000);
@@ -284,10 +283,10 @@ std::size_t LiveSession::wait_for_event(std::size_t from,
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::size_t next = from;
   for (;;) {
-    journal_.poll();
-    if (const std::int64_t i = journal_.find(next, match); i >= 0)
+    event_log_.poll();
+    if (const std::int64_t i = event_log_.find(next, match); i >= 0)
       return static_cast<std::size_t>(i);
-    next = std::max(next, journal_.lines().size());
+    next = std::max(next, event_log_.lines().size());
     check_running();
     if (std::chrono::steady_clock::now() > until)
       fail_with_log(run_, "timed out after " + std::to_string(timeout_ms / 1000) +

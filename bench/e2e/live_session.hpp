@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "bench/e2e/child_process.hpp"
-#include "bench/e2e/journal_tail.hpp"
+#include "bench/e2e/event_lines_tail.hpp"
+#include "tools/process/child_process.hpp"
 
 namespace exitbrain {
 class RestClient;
@@ -67,7 +67,7 @@ class LiveSession {
   // Throws when a child has ended or the bench was interrupted.
   void check_running();
 
-  JournalTail& journal() noexcept { return journal_; }
+  EventLinesTail& event_log() noexcept { return event_log_; }
   ChildProcess& sim() noexcept { return sim_; }
   ChildProcess& exitbrain() noexcept { return run_; }
   const LiveSessionOptions& options() const noexcept { return opt_; }
@@ -81,13 +81,13 @@ class LiveSession {
   LiveSessionOptions opt_;
   ChildProcess sim_{"exitbrain-sim"};
   ChildProcess run_{"exitbrain run"};
-  JournalTail journal_;
+  EventLinesTail event_log_;
   std::uint16_t port_ = 0;
   std::unique_ptr<RestClient> control_;
 };
 
 // exitbrain-sim and exitbrain: the given paths, else beside exitbrain-bench (the build's
-// bin/). Throws cli::InputError naming a program that is not an executable file.
+// bin/). Throws InputError naming a program that is not an executable file.
 struct ProgramPaths {
   std::string sim, exitbrain;
 };

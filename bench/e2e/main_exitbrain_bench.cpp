@@ -1,7 +1,7 @@
 // exitbrain-bench: end-to-end latency figures (see BENCHMARKS.md). Modes live in
 // bench/e2e/cmd_*.cpp.
 #include "bench/e2e/bench_commands.hpp"
-#include "tools/commands.hpp"
+#include "tools/cli/commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"exitbrain-bench: end-to-end latency of the exitbrain pipeline"};

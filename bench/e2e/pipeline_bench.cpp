@@ -18,7 +18,7 @@
 #include "net/hmac_signer.hpp"
 #include "net/order_format.hpp"
 #include "strategies/exit_engine.hpp"
-#include "tools/live_messages.hpp"
+#include "tools/live/messages.hpp"
 
 namespace exitbrain::bench {
 

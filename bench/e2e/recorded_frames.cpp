@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "net/binance_message_parser.hpp"
-#include "tools/market_reader.hpp"
+#include "tools/market_data/market_reader.hpp"
 
 namespace exitbrain::bench {
 

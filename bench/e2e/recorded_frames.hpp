@@ -2,7 +2,8 @@
 // The frames exitbrain-bench feeds the pipeline: websocket messages recorded from Binance
 // (../shared/data/ws), loaded into memory before anything is timed, each with the padding
 // simdjson reads past its end. Only combined-stream messages are kept, without depth:
-// exitbrain never subscribes to depth, and REST snapshots never come over the socket. Without recorded data, a synthetic stream of the same shape.
+// exitbrain never subscribes to depth, and REST snapshots never come over the socket. Without
+// recorded data, a synthetic stream of the same shape.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -17,7 +18,7 @@ struct FrameSet {
 };
 
 // Reads every capture in `paths`, interleaving the files message by message (each file
-// keeps its own order, so every symbol's event times still rise). Throws cli::InputError
+// keeps its own order, so every symbol's event times still rise). Throws InputError
 // naming the file when one cannot be read.
 FrameSet load_recorded_frames(const std::vector<std::string>& paths);
 

@@ -10,8 +10,8 @@
 // --period-us on a fixed schedule. Latency is measured from the tick's scheduled time to the
 // end of its decision, so a tick delayed by anything (the consumer, Redis, the OS) counts
 // the delay: no coordinated omission. Run 1: the hot thread alone. Run 2: the same, while
-// the consumer thread drains the backlog; only the ticks scheduled during the drain count. Printed: drain
-// time, intents/s, the group's lag and pending after, and both latency distributions.
+// the consumer thread drains the backlog; only the ticks scheduled during the drain count. Printed:
+// drain time, intents/s, the group's lag and pending after, and both latency distributions.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -26,8 +26,8 @@
 #include "core/thread_affinity.hpp"
 #include "net/redis_client.hpp"
 #include "strategies/exit_engine.hpp"
-#include "tools/intent_consumer.hpp"
-#include "tools/live_journal.hpp"
+#include "tools/common/event_log.hpp"
+#include "tools/intents/intent_consumer.hpp"
 
 namespace exitbrain {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "bench/bench_paths.hpp"
 #include "net/binance_message_parser.hpp"
-#include "tools/market_reader.hpp"
+#include "tools/market_data/market_reader.hpp"
 
 namespace exitbrain::bench {
 

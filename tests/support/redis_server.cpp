@@ -71,7 +71,7 @@ std::string RedisServer::launch() {
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < until) {
     if (answers_ping(port_)) return {};
-    if (process_.wait(0) != -1) return "redis-server exited";  // e.g. port taken
+    if (!process_.running()) return "redis-server exited";  // e.g. port taken
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   process_.stop(2000);

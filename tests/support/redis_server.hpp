@@ -3,7 +3,7 @@
 // directory, no persistence, stopped (or killed, or restarted on the same port) at will.
 #include <string>
 
-#include "tests/support/child_process.hpp"
+#include "tools/process/child_process.hpp"
 
 namespace exitbrain::testing {
 
@@ -32,7 +32,7 @@ class RedisServer {
  private:
   std::string launch();
 
-  ChildProcess process_;
+  ChildProcess process_{"redis-server"};
   std::string dir_;
   int port_ = 0;
   bool persistent_ = false;

@@ -3,7 +3,7 @@
 #include <exception>
 
 #include "core/symbol_table.hpp"
-#include "tools/market_reader.hpp"
+#include "tools/market_data/market_reader.hpp"
 
 namespace exitbrain::sim {
 namespace {

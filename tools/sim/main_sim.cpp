@@ -12,9 +12,9 @@
 #include <map>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "core/symbol_table.hpp"
 #include "net/exchange_info.hpp"
-#include "tools/live_journal.hpp"  // wall_clock_ms
 #include "tools/sim/kline_feed.hpp"
 #include "tools/sim/market_feed.hpp"
 #include "tools/sim/sim_exchange.hpp"

@@ -9,7 +9,7 @@
 #include <limits>
 #include <unordered_map>
 
-#include "tools/market_reader.hpp"
+#include "tools/market_data/market_reader.hpp"
 #include "tools/sim/market_feed.hpp"
 
 namespace exitbrain::sim {
@@ -78,7 +78,7 @@ TimeMs ceil_to_second(TimeMs t) noexcept {
 
 class RecordedFeed final : public MarketFeed {
  public:
-  // Throws (cli::InputError from GzLineReader) when a file cannot be opened or read.
+  // Throws (InputError from GzLineReader) when a file cannot be opened or read.
   explicit RecordedFeed(const std::vector<std::string>& paths) {
     for (const std::string& path : paths) read_file(path);
     std::stable_sort(records_.begin(), records_.end(),

@@ -19,7 +19,6 @@
 
 #include "core/clock.hpp"
 #include "core/decimal.hpp"
-#include "tools/live_journal.hpp"  // wall_clock_ms
 
 namespace exitbrain::sim {
 namespace {

@@ -5,8 +5,8 @@
 #include <stdexcept>
 
 #include "core/symbol_table.hpp"
+#include "tools/market_data/synthetic_walk.hpp"
 #include "tools/sim/market_feed.hpp"
-#include "tools/synthetic_walk.hpp"
 
 namespace exitbrain::sim {
 namespace {

@@ -1,0 +1,92 @@
+#pragma once
+// The live run's event log: every decision, order, hard-stop move, fill and alert as one
+// JSON line, written by its own thread. Pipeline threads only enqueue fixed-size records
+// (no formatting, no I/O on the hot path); text records are for the rare paths
+// (connections, start-up, alerts). The writer also keeps the tick-to-order latencies of
+// the exits for the closing summary.
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/events.hpp"
+#include "core/symbol_table.hpp"
+
+namespace exitbrain {
+
+enum class OrderRecordKind : std::uint8_t {
+  kExitSent,    // an exit order's bytes went out
+  kExitDone,    // it reached a final state (filled / rejected / ...)
+  kExitLookup,  // looked up by client id after an unknown outcome
+  kHardStopPlaced,
+  kHardStopCancelled,
+  kHardStopTriggered,  // the exchange-side stop fired (ALGO_UPDATE)
+};
+
+struct OrderRecord {
+  OrderRecordKind kind = OrderRecordKind::kExitSent;
+  TimeMs time = 0;
+  std::uint32_t position = 0;
+  std::uint32_t seq = 0;  // client id sequence
+  SymbolId symbol = kNoSymbol;
+  Side side = Side::kLong;  // position side
+  Qty qty{};                // requested (exits) / executed (done)
+  Price price{};            // average fill price / hard-stop trigger
+  int http_status = 0;
+  int error_code = 0;  // Binance code, 0 if none
+  std::uint8_t error_action = 0;
+  bool ok = true;
+  LatencyStamps stamps{};  // exits: frame-in ... order bytes out
+};
+
+class EventLog {
+ public:
+  // `out` is written by the event log thread only. `symbols` must not change meanwhile.
+  EventLog(const SymbolTable& symbols, std::FILE* out);
+  ~EventLog();
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+
+  void start();
+  // Writes what is queued, then stops.
+  void stop();
+
+  // Hot path: a fixed-size record into a pre-allocated queue; never blocks. A full queue
+  // is counted (dropped_records) and reported in the summary, never hidden.
+  void decision(const Decision& d) noexcept;
+  void order(const OrderRecord& r) noexcept;
+  // Rare paths: `json_fields` is the inside of an object (`"event":"feed",...`).
+  void text(std::string json_fields);
+
+  std::uint64_t dropped_records() const noexcept { return dropped_.load(); }
+  // Exit latencies (order bytes out - frame in), ns, as recorded so far. After stop().
+  const std::vector<std::int64_t>& exit_latencies_ns() const noexcept { return latencies_; }
+  std::uint64_t exits_sent() const noexcept { return exits_sent_; }
+  std::uint64_t exits_filled() const noexcept { return exits_filled_; }
+  std::uint64_t alerts() const noexcept { return alerts_; }
+
+ private:
+  struct Record {
+    enum class Kind : std::uint8_t { kDecision, kOrder, kText } kind = Kind::kText;
+    Decision decision{};
+    OrderRecord order{};
+    std::string text;
+  };
+  void run();
+  void write(const Record& r);
+
+  const SymbolTable& symbols_;
+  std::FILE* out_;
+  moodycamel::ConcurrentQueue<Record> queue_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> dropped_{0};
+  std::vector<std::int64_t> latencies_;
+  std::uint64_t exits_sent_ = 0, exits_filled_ = 0, alerts_ = 0;
+};
+
+}  // namespace exitbrain

@@ -1,0 +1,37 @@
+#pragma once
+// What the live threads pass each other besides market events, states and decisions
+// (and the intent messages of tools/intents/intent_messages.hpp). Plain values: they sit
+// in pre-allocated SPSC rings.
+#include <cstdint>
+#include <type_traits>
+
+#include "core/events.hpp"
+#include "tools/intents/intent_messages.hpp"
+
+namespace exitbrain {
+
+// user-data stream -> decide: the exchange's view of one position (ACCOUNT_UPDATE).
+struct AccountChange {
+  SymbolId symbol = kNoSymbol;
+  bool side_known = true;  // false for a flat one-way ("BOTH") position: either side
+  Side side = Side::kLong;
+  Qty amount{};  // absolute
+  Price entry{};
+  TimeMs time = 0;
+};
+static_assert(std::is_trivially_copyable_v<AccountChange>);
+
+// decide -> orders.
+enum class OrderWorkKind : std::uint8_t {
+  kDecision,       // the engine decided something (levels, stop move, exit)
+  kClosedOutside,  // the exchange shows the position gone without exitbrain's exit
+  kEntry,          // open a position for a trade intent (entries = execute)
+};
+struct OrderWork {
+  OrderWorkKind kind = OrderWorkKind::kDecision;
+  Decision decision{};  // kClosedOutside: position, symbol and side only
+  EntryOrder entry{};   // kEntry
+};
+static_assert(std::is_trivially_copyable_v<OrderWork>);
+
+}  // namespace exitbrain

@@ -1,0 +1,579 @@
+#include "tools/live/order_gateway.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "tools/common/json_line.hpp"
+
+namespace exitbrain {
+namespace {
+
+constexpr int kOrderDoesNotExist = -2013;  // GET /fapi/v1/order, GET algoOrder: never seen
+constexpr int kUnknownOrderSent = -2011;   // cancel of an order that is not open
+
+// Weights of binance-api.md §2: an order counts against the order limits too.
+constexpr RequestCost kOrderCost{1, 1};
+constexpr RequestCost kQueryCost{1, 0};
+
+bool is_final(RestOrderStatus s) noexcept {
+  return s == RestOrderStatus::kFilled || s == RestOrderStatus::kCanceled ||
+         s == RestOrderStatus::kRejected || s == RestOrderStatus::kExpired ||
+         s == RestOrderStatus::kExpiredInMatch;
+}
+
+bool is_final(OrderStatus s) noexcept {
+  return s == OrderStatus::kFilled || s == OrderStatus::kCanceled || s == OrderStatus::kExpired ||
+         s == OrderStatus::kExpiredInMatch;
+}
+
+}  // namespace
+
+OrderGateway::OrderGateway(const SymbolTable& symbols, RestClient& rest,
+                           const HmacSha256Signer& signer, ServerClock& clock, EventLog& event_log,
+                           GatewaySettings settings, std::size_t max_positions)
+    : symbols_(symbols),
+      rest_(rest),
+      signer_(signer),
+      clock_(clock),
+      event_log_(event_log),
+      settings_(settings),
+      tracker_(max_positions),
+      hard_(max_positions, settings.hard_stop_policy),
+      positions_(max_positions) {
+  deferred_.reserve(4 * max_positions + 16);
+  last_error_msg_.reserve(ErrorBody::kMsgCapacity);
+}
+
+RequestTiming OrderGateway::timing() const {
+  return RequestTiming{clock_.server_now(wall_clock_ms()), settings_.recv_window_ms};
+}
+
+bool OrderGateway::idle() const noexcept {
+  if (!deferred_.empty()) return false;
+  for (std::uint32_t i = 0; i < positions_.size(); ++i)
+    if (positions_[i].known && tracker_.in_flight(i)) return false;
+  return true;
+}
+
+// ---- decisions -----------------------------------------------------------------------------
+
+void OrderGateway::on_decision(const Decision& d) {
+  if (d.position >= positions_.size()) return;
+  PositionInfo& p = positions_[d.position];
+  if (!p.known) {
+    p.known = true;
+    p.symbol = d.symbol;
+    p.side = d.side;
+    p.entry = d.entry;
+  }
+  switch (d.kind) {
+    case DecisionKind::kLevels:
+    case DecisionKind::kStopMoved:
+      p.engine_stop = d.sl;
+      offer_engine_stop(d.position);
+      break;
+    case DecisionKind::kExit:
+      p.stamps = d.stamps;
+      p.last_exit_reason = d.exit_reason;
+      if (!d.remaining.is_positive()) p.engine_flat = true;
+      run_exit(tracker_.on_exit(d.position, d.qty));
+      break;
+  }
+}
+
+void OrderGateway::on_closed_outside(std::uint32_t position) {
+  if (position >= positions_.size() || !positions_[position].known) return;
+  positions_[position].engine_flat = true;
+  maybe_release(position);
+}
+
+void OrderGateway::offer_engine_stop(std::uint32_t position) {
+  const PositionInfo& p = positions_[position];
+  if (!settings_.hard_stops || !p.known || p.engine_flat || !p.engine_stop.is_positive()) return;
+  run_stops(hard_.on_engine_stop(position, p.side, p.engine_stop,
+                                 symbols_.filters(p.symbol).tick_size, wall_clock_ms()));
+}
+
+// The position is flat for the engine and no exit is pending: its hard stop can go.
+void OrderGateway::maybe_release(std::uint32_t position) {
+  PositionInfo& p = positions_[position];
+  if (!p.engine_flat || p.stop_cancel_sent || tracker_.in_flight(position) ||
+      tracker_.waiting(position).is_positive())
+    return;
+  p.stop_cancel_sent = true;
+  if (settings_.hard_stops) run_stops(hard_.on_position_closed(position));
+}
+
+// ---- exits ---------------------------------------------------------------------------------
+
+void OrderGateway::run_exit(std::optional<TrackerCommand> c) {
+  while (c) {
+    switch (c->kind) {
+      case TrackerCommandKind::kSend: {
+        const std::int64_t wait = std::max(c->after_backoff ? settings_.retry_delay_ms : 0,
+                                           wait_for_limits_ms(kOrderCost));
+        if (wait > 0) {
+          defer_exit(*c, wait);
+          return;
+        }
+        c = send_exit(*c);
+        break;
+      }
+      case TrackerCommandKind::kLookup: {
+        const std::int64_t wait = std::max(c->after_backoff ? settings_.lookup_delay_ms : 0,
+                                           wait_for_limits_ms(kQueryCost));
+        if (wait > 0) {
+          defer_exit(*c, wait);
+          return;
+        }
+        c = lookup_exit(*c);
+        break;
+      }
+      case TrackerCommandKind::kAlert:
+        alert(c->position, "exit_failed", c->reason, last_error_code_);
+        c.reset();
+        break;
+    }
+  }
+  // An exit that finished may leave the position flat.
+  for (std::uint32_t i = 0; i < positions_.size(); ++i)
+    if (positions_[i].known && positions_[i].engine_flat && !positions_[i].stop_cancel_sent)
+      maybe_release(i);
+}
+
+std::optional<TrackerCommand> OrderGateway::send_exit(const TrackerCommand& c) {
+  PositionInfo& p = positions_[c.position];
+  const ClientId id = ClientId::for_exit(position_key(c.position), c.order_seq);
+  query_.clear();
+  write_exit_order(query_, symbols_.name(p.symbol), p.side, c.qty, id, settings_.mode, timing());
+  query_.sign(signer_);
+  if (!query_.ok()) {
+    alert(c.position, "exit_query_overflow", ErrorAction::kOurBug, 0);
+    return tracker_.on_error(c.position, c.order_seq, ErrorAction::kOurBug);
+  }
+  const RestReply& r = send(HttpMethod::kPost, "/fapi/v1/order", kOrderCost);
+  LatencyStamps stamps = p.stamps;
+  stamps.order_out = r.bytes_out;
+  OrderRecord sent;
+  sent.kind = OrderRecordKind::kExitSent;
+  sent.time = wall_clock_ms();
+  sent.position = c.position;
+  sent.seq = c.order_seq;
+  sent.symbol = p.symbol;
+  sent.side = p.side;
+  sent.qty = c.qty;
+  sent.http_status = r.status;
+  sent.ok = r.outcome == RestReply::Outcome::kAnswered && r.status == 200;
+  sent.stamps = stamps;
+  if (r.outcome != RestReply::Outcome::kNotSent) event_log_.order(sent);
+  p.stamps = {};
+
+  if (r.outcome == RestReply::Outcome::kNotSent)
+    return tracker_.on_error(c.position, c.order_seq, ErrorAction::kRetryBackoff);
+  if (r.outcome == RestReply::Outcome::kUnknown)
+    return tracker_.on_error(c.position, c.order_seq, ErrorAction::kUnknownOutcome);
+  int code = 0;
+  const ErrorAction action = classify(r, code);
+  if (action != ErrorAction::kNone) {
+    record(OrderRecordKind::kExitDone, c.position, c.order_seq, c.qty, Price{}, &r, false, code);
+    if (action == ErrorAction::kResyncClock) resync_clock();
+    return tracker_.on_error(c.position, c.order_seq, action);
+  }
+  OrderAnswer answer;
+  if (!parser_.parse_order(r.body, answer))
+    return tracker_.on_error(c.position, c.order_seq, ErrorAction::kUnknownOutcome);
+  if (!is_final(answer.status)) {  // acknowledged, not yet filled: ask again shortly
+    defer_exit(TrackerCommand{TrackerCommandKind::kLookup, c.position, c.order_seq, c.qty, false,
+                              ErrorAction::kNone},
+               settings_.lookup_delay_ms);
+    return std::nullopt;
+  }
+  record(OrderRecordKind::kExitDone, c.position, c.order_seq, answer.executed_qty, answer.avg_price,
+         &r, answer.status == RestOrderStatus::kFilled, 0);
+  return tracker_.on_final(c.position, c.order_seq, answer.executed_qty);
+}
+
+std::optional<TrackerCommand> OrderGateway::lookup_exit(const TrackerCommand& c) {
+  const PositionInfo& p = positions_[c.position];
+  const ClientId id = ClientId::for_exit(position_key(c.position), c.order_seq);
+  const RequestTiming t = timing();
+  query_.clear();
+  query_.add("symbol", symbols_.name(p.symbol)).add("origClientOrderId", id.view());
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& r = send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
+  int code = 0;
+  if (r.outcome == RestReply::Outcome::kAnswered) {
+    const ErrorAction action = classify(r, code);
+    OrderAnswer answer;
+    if (action == ErrorAction::kNone && parser_.parse_order(r.body, answer)) {
+      const bool final = is_final(answer.status);
+      record(OrderRecordKind::kExitLookup, c.position, c.order_seq, answer.executed_qty,
+             answer.avg_price, &r, true, 0);
+      if (final) {
+        record(OrderRecordKind::kExitDone, c.position, c.order_seq, answer.executed_qty,
+               answer.avg_price, &r, answer.status == RestOrderStatus::kFilled, 0);
+        return tracker_.on_lookup(c.position, c.order_seq, LookupStatus::kFinal,
+                                  answer.executed_qty);
+      }
+      return tracker_.on_lookup(c.position, c.order_seq, LookupStatus::kOpen, Qty{});
+    }
+    if (code == kOrderDoesNotExist) {
+      record(OrderRecordKind::kExitLookup, c.position, c.order_seq, Qty{}, Price{}, &r, false,
+             code);
+      return tracker_.on_lookup(c.position, c.order_seq, LookupStatus::kNotFound, Qty{});
+    }
+    if (action == ErrorAction::kResyncClock) resync_clock();
+  }
+  // No answer, or an answer that says nothing about the order: ask again later.
+  defer_exit(c, settings_.retry_delay_ms);
+  return std::nullopt;
+}
+
+void OrderGateway::defer_exit(const TrackerCommand& c, std::int64_t delay_ms) {
+  Deferred d;
+  d.due = mono_now_ns() + delay_ms * 1'000'000;
+  d.is_exit = true;
+  d.exit = c;
+  d.exit.after_backoff = false;
+  deferred_.push_back(d);
+}
+
+// ---- hard stops ----------------------------------------------------------------------------
+
+void OrderGateway::run_stops(const HardStopCommands& cs) {
+  for (std::uint8_t i = 0; i < cs.count; ++i) run_stop(cs.items[i]);
+}
+
+void OrderGateway::run_stop(const HardStopCommand& c) {
+  if (c.kind != HardStopCommandKind::kAlert) {
+    const std::int64_t wait =
+        wait_for_limits_ms(c.kind == HardStopCommandKind::kPlace ? kOrderCost : kQueryCost);
+    if (wait > 0) return defer_stop(c, wait);
+  }
+  switch (c.kind) {
+    case HardStopCommandKind::kPlace:
+      run_stops(place_stop(c));
+      break;
+    case HardStopCommandKind::kLookup:
+      run_stops(lookup_stop(c));
+      break;
+    case HardStopCommandKind::kCancel:
+      cancel_stop(c);
+      break;
+    case HardStopCommandKind::kAlert:
+      alert(c.position, "hard_stop_failed", c.reason, last_error_code_);
+      break;
+  }
+}
+
+HardStopCommands OrderGateway::place_stop(const HardStopCommand& c) {
+  const PositionInfo& p = positions_[c.position];
+  const ClientId id = ClientId::for_hard_stop(position_key(c.position), c.stop_seq);
+  query_.clear();
+  write_hard_stop(query_, symbols_.name(p.symbol), p.side, c.trigger, id, settings_.mode, timing());
+  query_.sign(signer_);
+  const RestReply& r = send(HttpMethod::kPost, "/fapi/v1/algoOrder", kOrderCost);
+  if (r.outcome == RestReply::Outcome::kNotSent)
+    return hard_.on_place_failed(c.position, c.stop_seq, ErrorAction::kRetryBackoff);
+  if (r.outcome == RestReply::Outcome::kUnknown)
+    return hard_.on_place_failed(c.position, c.stop_seq, ErrorAction::kUnknownOutcome);
+  int code = 0;
+  const ErrorAction action = classify(r, code);
+  if (action != ErrorAction::kNone) {
+    record(OrderRecordKind::kHardStopPlaced, c.position, c.stop_seq, Qty{}, c.trigger, &r, false,
+           code);
+    if (action == ErrorAction::kResyncClock) resync_clock();
+    return hard_.on_place_failed(c.position, c.stop_seq, action);
+  }
+  record(OrderRecordKind::kHardStopPlaced, c.position, c.stop_seq, Qty{}, c.trigger, &r, true, 0);
+  return hard_.on_placed(c.position, c.stop_seq);
+}
+
+HardStopCommands OrderGateway::lookup_stop(const HardStopCommand& c) {
+  const ClientId id = ClientId::for_hard_stop(position_key(c.position), c.stop_seq);
+  const RequestTiming t = timing();
+  query_.clear();
+  query_.add("clientAlgoId", id.view());
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& r = send(HttpMethod::kGet, "/fapi/v1/algoOrder", kQueryCost);
+  if (r.outcome == RestReply::Outcome::kAnswered) {
+    int code = 0;
+    const ErrorAction action = classify(r, code);
+    AlgoOrderAnswer answer;
+    if (action == ErrorAction::kNone && parser_.parse_algo_order(r.body, answer))
+      return hard_.on_place_lookup(c.position, c.stop_seq, answer.status == AlgoStatus::kNew);
+    if (code == kOrderDoesNotExist || code == kUnknownOrderSent)
+      return hard_.on_place_lookup(c.position, c.stop_seq, false);
+  }
+  defer_stop(c, settings_.retry_delay_ms);
+  return {};
+}
+
+void OrderGateway::cancel_stop(const HardStopCommand& c) {
+  const PositionInfo& p = positions_[c.position];
+  const ClientId id = ClientId::for_hard_stop(position_key(c.position), c.stop_seq);
+  const RequestTiming t = timing();
+  query_.clear();
+  query_.add("symbol", symbols_.name(p.symbol)).add("clientAlgoId", id.view());
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& r = send(HttpMethod::kDelete, "/fapi/v1/algoOrder", kQueryCost);
+  int code = 0;
+  if (r.outcome == RestReply::Outcome::kAnswered) {
+    const ErrorAction action = classify(r, code);
+    // Done, or already gone (triggered, expired): either way it no longer stands.
+    if (action == ErrorAction::kNone || code == kUnknownOrderSent || code == kOrderDoesNotExist) {
+      record(OrderRecordKind::kHardStopCancelled, c.position, c.stop_seq, Qty{}, c.trigger, &r,
+             true, code);
+      hard_.on_cancelled(c.position, c.stop_seq);
+      return;
+    }
+    if (action == ErrorAction::kResyncClock) resync_clock();
+  }
+  defer_stop(c, settings_.retry_delay_ms);
+}
+
+void OrderGateway::defer_stop(const HardStopCommand& c, std::int64_t delay_ms) {
+  Deferred d;
+  d.due = mono_now_ns() + delay_ms * 1'000'000;
+  d.is_exit = false;
+  d.stop = c;
+  deferred_.push_back(d);
+}
+
+// ---- feedback and timers -------------------------------------------------------------------
+
+void OrderGateway::on_user_event(const UserEvent& e) {
+  if (e.kind == UserEventKind::kOrder) {
+    const auto parts = parse_client_id(e.order.client_id.view());
+    if (!parts || parts->hard_stop) return;
+    const std::uint32_t position = static_cast<std::uint32_t>(parts->position_key & 0xFFFFF);
+    if ((parts->position_key >> 20) != settings_.run_key || position >= positions_.size())
+      return;                      // an order of an earlier run
+    if (is_final(e.order.status))  // late duplicates of a REST answer are ignored by the tracker
+      run_exit(tracker_.on_final(position, parts->seq, e.order.cumulative_filled));
+    return;
+  }
+  if (e.kind == UserEventKind::kAlgo) {
+    const auto parts = parse_client_id(e.algo.client_algo_id.view());
+    if (!parts || !parts->hard_stop) return;
+    const std::uint32_t position = static_cast<std::uint32_t>(parts->position_key & 0xFFFFF);
+    if ((parts->position_key >> 20) != settings_.run_key || position >= positions_.size()) return;
+    // FINISHED: the order the stop became has filled (TRIGGERED before it has no fill yet).
+    if (e.algo.status == AlgoStatus::kFinished) {
+      const PositionInfo& p = positions_[position];
+      OrderRecord r;
+      r.kind = OrderRecordKind::kHardStopTriggered;
+      r.time = e.event_time;
+      r.position = position;
+      r.seq = parts->seq;
+      r.symbol = p.symbol;
+      r.side = p.side;
+      r.qty = e.algo.executed;
+      r.price = e.algo.average_price.is_positive() ? e.algo.average_price : e.algo.trigger;
+      event_log_.order(r);
+      closed(position, parts->seq, r.qty, r.price, true, e.event_time);
+    }
+  }
+}
+
+void OrderGateway::on_timer() {
+  const MonoNs now = mono_now_ns();
+  // Take what is due first: serving it may defer new work.
+  std::size_t n = 0;
+  Deferred due[16];
+  for (auto it = deferred_.begin(); it != deferred_.end() && n < 16;) {
+    if (it->due <= now) {
+      due[n++] = *it;
+      it = deferred_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (due[i].is_exit)
+      run_exit(due[i].exit);
+    else
+      run_stop(due[i].stop);
+  }
+  // The server-time offset drifts: sample it again now and then (and after a -1021). An
+  // idle kept-alive connection is also used every 30 s, so the exchange does not close it
+  // and the next exit does not pay for a new connection (or meet a dead one).
+  if (clock_.needs_resync(wall_clock_ms()) || now - last_request_ns_ > 30'000'000'000)
+    resync_clock();
+  // Throttled or refused stop moves are offered again.
+  for (std::uint32_t i = 0; i < positions_.size(); ++i)
+    if (positions_[i].known && !positions_[i].engine_flat) offer_engine_stop(i);
+}
+
+const RestReply& OrderGateway::send(HttpMethod method, std::string_view path,
+                                    const RequestCost& cost) {
+  ++requests_;
+  last_request_ns_ = mono_now_ns();
+  limits_.on_request_sent(clock_.server_now(wall_clock_ms()), cost);
+  const RestReply& r = rest_.request(method, path, query_.view(), true);
+  if (r.outcome != RestReply::Outcome::kAnswered) return r;
+  std::array<HttpHeaderView, 8> headers{};
+  std::size_t n = 0;
+  for (const auto& h : r.headers)
+    if (n < headers.size()) headers[n++] = HttpHeaderView{h.name, h.value};
+  limits_.on_response(clock_.server_now(wall_clock_ms()), r.status, {headers.data(), n});
+  return r;
+}
+
+std::int64_t OrderGateway::wait_for_limits_ms(const RequestCost& cost) const {
+  // Exits and hard stops are essential: they may use the weight kept in reserve, but they
+  // respect a 429 back-off and a 418 ban (sending then would only extend them).
+  const TimeMs now = clock_.server_now(wall_clock_ms());
+  return std::max<std::int64_t>(limits_.not_before(now, cost, true) - now, 0);
+}
+
+void OrderGateway::resync_clock() {
+  last_request_ns_ = mono_now_ns();
+  const TimeMs sent = wall_clock_ms();
+  const RestReply& r = rest_.request(HttpMethod::kGet, "/fapi/v1/time", {}, false);
+  TimeMs server = 0;
+  if (r.outcome == RestReply::Outcome::kAnswered && r.status == 200 &&
+      parser_.parse_server_time(r.body, server))
+    clock_.add_sample(sent, server, wall_clock_ms());
+}
+
+ErrorAction OrderGateway::classify(const RestReply& r, int& code) {
+  ErrorBody body;
+  const ErrorAction action = parser_.classify_response(r.status, r.body, &body);
+  code = body.code;
+  last_error_code_ = body.code;  // for the alert that may follow
+  last_error_msg_.assign(body.msg());
+  if (action == ErrorAction::kResyncClock) clock_.on_timestamp_rejected();
+  return action;
+}
+
+void OrderGateway::record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty,
+                          Price price, const RestReply* r, bool ok, int code) {
+  const PositionInfo& p = positions_[position];
+  OrderRecord rec;
+  rec.kind = kind;
+  rec.time = wall_clock_ms();
+  rec.position = position;
+  rec.seq = seq;
+  rec.symbol = p.symbol;
+  rec.side = p.side;
+  rec.qty = qty;
+  rec.price = price;
+  rec.http_status = r ? r->status : 0;
+  rec.error_code = code;
+  rec.ok = ok;
+  event_log_.order(rec);
+  if (kind == OrderRecordKind::kExitDone && qty.is_positive())
+    closed(position, seq, qty, price, false, rec.time);
+}
+
+void OrderGateway::closed(std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
+                          bool hard_stop, TimeMs time) {
+  if (!closed_out_) return;
+  const PositionInfo& p = positions_[position];
+  ClosedTrade t;
+  t.time = time;
+  t.symbol = p.symbol;
+  t.side = p.side;
+  t.qty = qty;
+  t.price = price;
+  t.realized_pnl = (price - p.entry).to_double() * qty.to_double() * side_sign(p.side);
+  t.hard_stop = hard_stop;
+  t.reason = p.last_exit_reason;
+  const ClientId id = hard_stop ? ClientId::for_hard_stop(position_key(position), seq)
+                                : ClientId::for_exit(position_key(position), seq);
+  const std::string_view v = id.view();
+  std::copy(v.begin(), v.end(), t.client_id.begin());
+  if (!closed_out_->try_push(t)) ++closed_not_queued_;
+}
+
+// ---- entries -------------------------------------------------------------------------------
+
+void OrderGateway::entry_alert(const EntryOrder& e, const char* what, const RestReply& r,
+                               int code) {
+  event_log_.text(std::string(R"("event":"alert","alert":")") + what + R"(","symbol":")" +
+                  std::string(symbols_.name(e.symbol)) + R"(","intent_id":")" +
+                  std::to_string(e.intent_ms) + "-" + std::to_string(e.intent_seq) +
+                  R"(","http_status":)" + std::to_string(r.status) + R"(,"code":)" +
+                  std::to_string(code) + R"(,"msg":)" +
+                  JsonLine::quote(code != 0 ? std::string_view(last_error_msg_) : ""));
+}
+
+void OrderGateway::on_entry(const EntryOrder& e) {
+  const std::string_view symbol = symbols_.name(e.symbol);
+  const ClientId id = ClientId::for_entry(e.intent_ms, e.intent_seq);
+  const std::string what = R"("symbol":")" + std::string(symbol) + R"(","side":")" +
+                           std::string(to_string(e.side)) + R"(","qty":)" + to_string(e.qty) +
+                           R"(,"leverage":)" + std::to_string(e.leverage) +
+                           R"(,"client_order_id":")" + std::string(id.view()) + "\"";
+  // An entry is not essential the way an exit is: it waits for nobody and never spends
+  // the weight kept in reserve for exits.
+  const TimeMs now = clock_.server_now(wall_clock_ms());
+  if (limits_.not_before(now, kOrderCost, false) > now) {
+    event_log_.text(R"("event":"alert","alert":"entry_rate_limited",)" + what);
+    return;
+  }
+  RequestTiming t = timing();
+  query_.clear();
+  query_.add("symbol", symbol).add("leverage", static_cast<std::int64_t>(e.leverage));
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& lr = send(HttpMethod::kPost, "/fapi/v1/leverage", kQueryCost);
+  int code = 0;
+  if (lr.outcome != RestReply::Outcome::kAnswered || classify(lr, code) != ErrorAction::kNone) {
+    // Without the intended leverage the entry's margin would be wrong: no entry.
+    entry_alert(e, "entry_leverage_failed", lr, code);
+    return;
+  }
+  t = timing();
+  query_.clear();
+  write_entry_order(query_, symbol, e.side, e.qty, id, settings_.mode, t);
+  query_.sign(signer_);
+  const RestReply& r = send(HttpMethod::kPost, "/fapi/v1/order", kOrderCost);
+  OrderAnswer answer;
+  auto journal_sent = [&](bool looked_up) {
+    event_log_.text(R"("event":"entry_sent",)" + what + R"(,"status":")" +
+                    std::string(to_string(answer.status)) + R"(","executed_qty":)" +
+                    to_string(answer.executed_qty) + R"(,"avg_price":)" +
+                    to_string(answer.avg_price) + (looked_up ? R"(,"looked_up":true)" : ""));
+  };
+  if (r.outcome == RestReply::Outcome::kAnswered) {
+    const ErrorAction action = classify(r, code);
+    // A 503 "unknown" may have executed: it is looked up below like a timeout.
+    if (action != ErrorAction::kNone && action != ErrorAction::kUnknownOutcome) {
+      entry_alert(e, "entry_failed", r, code);
+      return;
+    }
+    if (action == ErrorAction::kNone && parser_.parse_order(r.body, answer)) {
+      journal_sent(false);
+      return;
+    }
+  }
+  if (r.outcome == RestReply::Outcome::kNotSent) {
+    entry_alert(e, "entry_not_sent", r, 0);
+    return;
+  }
+  // Unknown outcome: look it up by its id; never send it again.
+  t = timing();
+  query_.clear();
+  query_.add("symbol", symbol).add("origClientOrderId", id.view());
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& q = send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
+  if (q.outcome == RestReply::Outcome::kAnswered && classify(q, code) == ErrorAction::kNone &&
+      parser_.parse_order(q.body, answer)) {
+    journal_sent(true);
+    return;
+  }
+  entry_alert(e, code == kOrderDoesNotExist ? "entry_not_placed" : "entry_outcome_unknown", q,
+              code);
+}
+
+void OrderGateway::alert(std::uint32_t position, const char* what, ErrorAction action, int code) {
+  const PositionInfo& p = positions_[position];
+  event_log_.text(std::string("\"event\":\"alert\",\"alert\":\"") + what +
+                  "\",\"position\":" + std::to_string(position) + ",\"symbol\":\"" +
+                  std::string(symbols_.name(p.symbol)) + "\",\"action\":\"" + to_string(action) +
+                  "\",\"code\":" + std::to_string(code) + ",\"msg\":" +
+                  JsonLine::quote(code != 0 ? std::string_view(last_error_msg_) : ""));
+}
+
+}  // namespace exitbrain

@@ -1,0 +1,142 @@
+#pragma once
+// The order sender's stage object (DESIGN.md §2, [orders]): exit decisions and engine stops
+// in, signed REST requests out, over one kept-alive connection. It drives the pure
+// ExitOrderTracker (one exit in flight per position, lookups before any resend) and the
+// HardStopManager (new stop confirmed before the old one is cancelled), and acts on what
+// they return. Exchange answers and user-data events come back here.
+//
+// Blocking: each request waits for its answer (or the timeout), so this runs on its own
+// thread. Deferred work (a retry after a back-off, a second lookup, a throttled stop move)
+// is kept in a list that on_timer() serves.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/events.hpp"
+#include "core/spsc_queue.hpp"
+#include "core/symbol_table.hpp"
+#include "net/hmac_signer.hpp"
+#include "net/order_format.hpp"
+#include "net/rate_limits.hpp"
+#include "net/rest_client.hpp"
+#include "net/rest_responses.hpp"
+#include "net/server_clock.hpp"
+#include "net/user_data_parser.hpp"
+#include "strategies/exit_order_tracker.hpp"
+#include "strategies/hard_stop_manager.hpp"
+#include "tools/common/event_log.hpp"
+#include "tools/live/messages.hpp"
+
+namespace exitbrain {
+
+struct GatewaySettings {
+  PositionMode mode = PositionMode::kOneWay;
+  std::int64_t recv_window_ms = 5000;
+  bool hard_stops = true;
+  HardStopPolicy hard_stop_policy{};
+  // Part of every client id of this run (its start time), so ids never collide with the
+  // orders of an earlier run on the same account.
+  std::uint64_t run_key = 0;
+  std::int64_t retry_delay_ms = 500;
+  std::int64_t lookup_delay_ms = 250;
+};
+
+class OrderGateway {
+ public:
+  OrderGateway(const SymbolTable& symbols, RestClient& rest, const HmacSha256Signer& signer,
+               ServerClock& clock, EventLog& event_log, GatewaySettings settings,
+               std::size_t max_positions);
+
+  void on_decision(const Decision& d);
+  // The exchange shows the position gone (a manual close, the hard stop, a liquidation).
+  void on_closed_outside(std::uint32_t position);
+  // ORDER_TRADE_UPDATE / ALGO_UPDATE from the user-data stream.
+  void on_user_event(const UserEvent& e);
+  // Serves deferred work that is due.
+  void on_timer();
+  // An executed trade intent: set the symbol's leverage, send the MARKET entry. Entries are
+  // never resent: an unknown outcome is looked up once by the entry's client id, and what
+  // is still unknown is alerted (the user-data stream shows the position if it opened).
+  void on_entry(const EntryOrder& e);
+  // Exits that fill (and hard stops that fire) are offered here for quantum:stream:trade.closed.
+  // Never blocks: a full queue is counted.
+  void publish_closed_to(SpscQueue<ClosedTrade>* q) noexcept { closed_out_ = q; }
+  std::uint64_t closed_not_queued() const noexcept { return closed_not_queued_; }
+
+  // Nothing in flight and nothing deferred: a graceful stop may exit.
+  bool idle() const noexcept;
+  std::uint64_t requests() const noexcept { return requests_; }
+  const RateLimitTracker& rate_limits() const noexcept { return limits_; }
+
+  std::uint64_t position_key(std::uint32_t position) const noexcept {
+    return (settings_.run_key << 20) | position;
+  }
+
+ private:
+  struct PositionInfo {
+    bool known = false;
+    SymbolId symbol = kNoSymbol;
+    Side side = Side::kLong;
+    Price engine_stop{};
+    Price entry{};
+    ExitReason last_exit_reason = ExitReason::kStopLoss;
+    bool engine_flat = false;  // the engine has decided exits for all of it
+    bool stop_cancel_sent = false;
+    LatencyStamps stamps{};  // of the latest exit decision
+  };
+  struct Deferred {
+    MonoNs due = 0;
+    bool is_exit = true;
+    TrackerCommand exit{};
+    HardStopCommand stop{};
+  };
+
+  void run_exit(std::optional<TrackerCommand> c);
+  void run_stops(const HardStopCommands& cs);
+  void run_stop(const HardStopCommand& c);
+  std::optional<TrackerCommand> send_exit(const TrackerCommand& c);
+  std::optional<TrackerCommand> lookup_exit(const TrackerCommand& c);
+  HardStopCommands place_stop(const HardStopCommand& c);
+  HardStopCommands lookup_stop(const HardStopCommand& c);
+  void cancel_stop(const HardStopCommand& c);
+  void defer_exit(const TrackerCommand& c, std::int64_t delay_ms);
+  void defer_stop(const HardStopCommand& c, std::int64_t delay_ms);
+  void offer_engine_stop(std::uint32_t position);
+  void maybe_release(std::uint32_t position);
+  void resync_clock();
+  // One signed request through the rate-limit tracker (counted out, headers read back).
+  const RestReply& send(HttpMethod method, std::string_view path, const RequestCost& cost);
+  // How long the limits say to wait before a request of this cost (0: go now).
+  std::int64_t wait_for_limits_ms(const RequestCost& cost) const;
+  RequestTiming timing() const;
+  // Error code and action of a non-2xx answer.
+  ErrorAction classify(const RestReply& r, int& code);
+  void record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
+              const RestReply* r, bool ok, int code);
+  void alert(std::uint32_t position, const char* what, ErrorAction action, int code);
+  void closed(std::uint32_t position, std::uint32_t seq, Qty qty, Price price, bool hard_stop,
+              TimeMs time);
+  void entry_alert(const EntryOrder& e, const char* what, const RestReply& r, int code);
+
+  const SymbolTable& symbols_;
+  RestClient& rest_;
+  const HmacSha256Signer& signer_;
+  ServerClock& clock_;
+  EventLog& event_log_;
+  GatewaySettings settings_;
+  ExitOrderTracker tracker_;
+  HardStopManager hard_;
+  std::vector<PositionInfo> positions_;
+  std::vector<Deferred> deferred_;
+  QueryWriter query_;
+  RestResponseParser parser_;
+  RateLimitTracker limits_;
+  std::uint64_t requests_ = 0;
+  MonoNs last_request_ns_ = mono_now_ns();
+  int last_error_code_ = 0;     // of the latest refused request, for its alert
+  std::string last_error_msg_;  // idem; capacity reserved, so a refusal does not allocate
+  SpscQueue<ClosedTrade>* closed_out_ = nullptr;
+  std::uint64_t closed_not_queued_ = 0;
+};
+
+}  // namespace exitbrain

@@ -1,0 +1,76 @@
+#pragma once
+// `exitbrain run`'s threads (DESIGN.md §2), joined by SPSC rings:
+//
+//   [md]     WebSocket frames -> BinanceMessageParser -> MarketEvent      --q_md-->
+//   [state]  PriceStateEngine -> PriceState                               --q_state-->
+//   [decide] ExitEngine -> Decision (event_log, and)                        --q_orders-->
+//   [orders] OrderGateway: signed REST, ExitOrderTracker, HardStopManager
+//   [user]   user-data stream: positions --q_account--> [decide],
+//            our order / algo updates --q_user_orders--> [orders]
+//   [intents] Redis ([redis] configured): intents --q_entries--> [decide] (entries =
+//            execute), cross-exchange adjustments --q_adjust--> [decide], filled exits
+//            [orders] --q_closed--> trade.closed. Off the hot path; Redis down or slow
+//            never holds a hot-path thread (every push there is try_push).
+//
+// Each stage is the same object replay and the tests drive; the threads only move values.
+// Fused mode runs state and decide on one thread. Every thread may be pinned and waits by
+// its own strategy. Events carry latency stamps from frame-in to order bytes out.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/symbol_table.hpp"
+#include "net/hmac_signer.hpp"
+#include "net/server_clock.hpp"
+#include "tools/common/event_log.hpp"
+#include "tools/intents/intent_consumer.hpp"
+#include "tools/live/startup.hpp"
+#include "tools/settings/config.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace exitbrain {
+
+struct LiveSummary {
+  std::uint64_t market_frames = 0;
+  std::uint64_t market_events = 0;
+  std::uint64_t malformed_frames = 0;
+  std::uint64_t decisions = 0;
+  std::uint64_t exits_decided = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t feed_reconnects = 0;
+  std::uint64_t stale_alerts = 0;
+  std::uint64_t positions_adopted = 0;
+  // [redis]
+  bool intents_enabled = false;
+  IntentStats intents{};
+  std::uint64_t entries_requested = 0;  // handed to the order sender
+  std::uint64_t entries_refused = 0;    // total-notional limit, or a position already open
+  std::uint64_t positions_opened = 0;   // entries that became managed positions
+  std::uint64_t closed_not_queued = 0;  // trade.closed events the full queue could not take
+};
+
+class LivePipeline {
+ public:
+  LivePipeline(const Config& config, SymbolTable& symbols, EventLog& event_log, std::string api_key,
+               const HmacSha256Signer& signer, std::shared_ptr<boost::asio::ssl::context> tls);
+  ~LivePipeline();
+
+  // Feeds the backfilled candles to the state stage and hands the open positions to the
+  // decision stage (per [run] foreign_positions). Before run().
+  void prepare(const StartupState& startup);
+  // Starts the threads and returns once `stop` is set and the pipeline has drained:
+  // no new ticks, in-flight orders finished (or shutdown_grace_ms passed), hard stops left
+  // on the exchange. Returns an error text if a thread could not start.
+  std::string run(const std::atomic<bool>& stop, ServerClock& clock, PositionMode mode);
+  LiveSummary summary() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace exitbrain

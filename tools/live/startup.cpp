@@ -1,0 +1,115 @@
+#include "tools/live/startup.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "net/exchange_info.hpp"
+#include "tools/common/event_log.hpp"
+#include "tools/common/input_error.hpp"
+
+namespace exitbrain {
+namespace {
+
+[[noreturn]] void fail_step(const char* step, const std::string& why) {
+  throw std::runtime_error(std::string("start-up, ") + step + ": " + why);
+}
+
+const RestReply& must_answer(RestClient& rest, HttpMethod m, std::string_view path,
+                             std::string_view query, bool with_key, const char* step) {
+  const RestReply& r = rest.request(m, path, query, with_key);
+  if (r.outcome != RestReply::Outcome::kAnswered) fail_step(step, r.error);
+  if (r.status != 200)
+    fail_step(step, "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 300));
+  return r;
+}
+
+std::string signed_query(const HmacSha256Signer& signer, const ServerClock& clock,
+                         const LiveConfig& config, std::string_view symbol = {}) {
+  QueryWriter q;
+  if (!symbol.empty()) q.add("symbol", symbol);
+  q.add("recvWindow", config.exchange.recv_window_ms);
+  q.add("timestamp", clock.server_now(wall_clock_ms()));
+  q.sign(signer);
+  return std::string(q.view());
+}
+
+}  // namespace
+
+int backfill_minutes(std::int64_t longest_interval_ms, int longest_period) noexcept {
+  const std::int64_t per_candle = std::max<std::int64_t>(longest_interval_ms / 60'000, 1);
+  // period + 1 candles (the first true range needs a previous close), one more for the
+  // alignment of the first aggregated candle, within the REST limit of 1500.
+  return static_cast<int>(std::min<std::int64_t>((longest_period + 2) * per_candle, 1500));
+}
+
+StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, ServerClock& clock,
+                         SymbolTable& symbols, const LiveConfig& config, int kline_minutes) {
+  RestResponseParser parser;
+  StartupState st;
+
+  // 1. Server time.
+  for (int i = 0; i < 3; ++i) {
+    const TimeMs sent = wall_clock_ms();
+    const RestReply& r = must_answer(rest, HttpMethod::kGet, "/fapi/v1/time", {}, false, "time");
+    TimeMs server = 0;
+    if (const auto res = parser.parse_server_time(r.body, server); !res)
+      fail_step("time", res.message());
+    clock.add_sample(sent, server, wall_clock_ms());
+  }
+
+  // 2. Filters.
+  {
+    const RestReply& r =
+        must_answer(rest, HttpMethod::kGet, "/fapi/v1/exchangeInfo", {}, false, "exchangeInfo");
+    ExchangeInfoOptions eo;
+    eo.keep_known_filters = true;
+    const ExchangeInfoResult res = apply_exchange_info(r.body, symbols, eo);
+    if (!res.ok())
+      fail_step("exchangeInfo",
+                res.message() + " (a body of " + std::to_string(r.body.size()) + " bytes)");
+    for (const std::string& name : config.symbols) {
+      const SymbolFilters& f = symbols.filters(*symbols.find(name));
+      if (!f.tick_known || !f.step_known)
+        throw InputError("[symbols] list: " + name +
+                         " is not listed by the exchange's exchangeInfo");
+    }
+  }
+
+  // 3. Position mode.
+  {
+    const std::string q = signed_query(signer, clock, config);
+    const RestReply& r = must_answer(rest, HttpMethod::kGet, "/fapi/v1/positionSide/dual", q, true,
+                                     "positionSide/dual");
+    bool dual = false;
+    if (const auto res = parser.parse_position_mode(r.body, dual); !res)
+      fail_step("positionSide/dual", res.message());
+    st.mode = dual ? PositionMode::kHedge : PositionMode::kOneWay;
+  }
+
+  // 4. Positions.
+  {
+    const std::string q = signed_query(signer, clock, config);
+    const RestReply& r =
+        must_answer(rest, HttpMethod::kGet, "/fapi/v3/positionRisk", q, true, "positionRisk");
+    std::vector<PositionRisk> all;
+    if (const auto res = parser.parse_positions(r.body, all, true); !res)
+      fail_step("positionRisk", res.message());
+    for (auto& p : all)
+      (symbols.find(p.symbol) ? st.positions : st.unmanaged_positions).push_back(std::move(p));
+  }
+
+  // 5. Klines.
+  st.klines.resize(symbols.size());
+  for (const std::string& name : config.symbols) {
+    const std::string q = "symbol=" + name + "&interval=1m&limit=" + std::to_string(kline_minutes);
+    const RestReply& r = must_answer(rest, HttpMethod::kGet, "/fapi/v1/klines", q, false, "klines");
+    KlineCandles k;
+    if (const auto res = parser.parse_klines(r.body, clock.server_now(wall_clock_ms()), k); !res)
+      fail_step("klines", name + ": " + res.message());
+    if (!k.last_closed && !k.candles.empty()) k.candles.pop_back();  // still forming
+    st.klines[*symbols.find(name)] = std::move(k.candles);
+  }
+  return st;
+}
+
+}  // namespace exitbrain

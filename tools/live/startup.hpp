@@ -1,0 +1,40 @@
+#pragma once
+// `exitbrain run` start-up over REST, before any thread starts (binance-api.md §2):
+//  1. server time, a few samples (the offset every signed request needs);
+//  2. exchangeInfo: tick / step / min notional of every configured symbol (a symbol the
+//     exchange does not list stops the start: no guessing with real money);
+//  3. the position mode (GET /fapi/v1/positionSide/dual): hedge or one-way decides which
+//     order parameters are legal (-4061 / -1106 otherwise);
+//  4. open positions (GET /fapi/v3/positionRisk) on the configured symbols;
+//  5. 1m klines of each symbol, enough for every ATR in use, so levels are set at once
+//     instead of an hour later.
+#include <string>
+#include <vector>
+
+#include "core/candle.hpp"
+#include "core/symbol_table.hpp"
+#include "net/hmac_signer.hpp"
+#include "net/order_format.hpp"
+#include "net/rest_client.hpp"
+#include "net/rest_responses.hpp"
+#include "net/server_clock.hpp"
+#include "tools/settings/live_config.hpp"
+
+namespace exitbrain {
+
+struct StartupState {
+  PositionMode mode = PositionMode::kOneWay;
+  std::vector<PositionRisk> positions;            // nonzero, on configured symbols
+  std::vector<PositionRisk> unmanaged_positions;  // nonzero, elsewhere (reported)
+  std::vector<std::vector<Candle>> klines;        // per SymbolId: closed 1m candles
+};
+
+// Throws InputError (configuration, unknown symbol) or std::runtime_error (the
+// exchange cannot be reached or answers something unusable), naming the step.
+StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, ServerClock& clock,
+                         SymbolTable& symbols, const LiveConfig& config, int kline_minutes);
+
+// How many 1m candles the ATR specs need to be ready from the first live tick.
+int backfill_minutes(std::int64_t longest_interval_ms, int longest_period) noexcept;
+
+}  // namespace exitbrain

@@ -1,0 +1,149 @@
+#include "tools/live/user_stream.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "net/order_format.hpp"
+#include "tools/common/json_line.hpp"
+
+namespace exitbrain {
+
+namespace asio = boost::asio;
+
+UserStream::UserStream(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
+                       RestClient& rest, SymbolTable& symbols, EventLog& event_log,
+                       SpscQueue<AccountChange>& to_decide, SpscQueue<UserEvent>& to_orders,
+                       UserStreamSettings settings)
+    : io_(io),
+      tls_(std::move(tls)),
+      rest_(rest),
+      symbols_(symbols),
+      event_log_(event_log),
+      to_decide_(to_decide),
+      to_orders_(to_orders),
+      settings_(std::move(settings)),
+      parser_(symbols),
+      keepalive_timer_(io) {}
+
+UserStream::~UserStream() = default;
+
+std::string UserStream::create_key() {
+  const RestReply& r = rest_.request(HttpMethod::kPost, "/fapi/v1/listenKey", {}, true);
+  if (r.outcome != RestReply::Outcome::kAnswered) return "listenKey: " + r.error;
+  if (r.status != 200)
+    return "listenKey: HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200);
+  std::string key;
+  if (const auto res = rest_parser_.parse_listen_key(r.body, key); !res)
+    return "listenKey: " + res.message();
+  listen_key_ = std::move(key);
+  return {};
+}
+
+std::string UserStream::start() {
+  stopping_ = false;
+  if (std::string err = create_key(); !err.empty()) return err;
+  connect();
+  arm_keepalive();
+  return {};
+}
+
+void UserStream::stop() {
+  stopping_ = true;
+  keepalive_timer_.cancel();
+  if (ws_) ws_->stop();
+}
+
+void UserStream::connect() {
+  if (ws_) ws_->stop();
+  WsClientOptions o;
+  o.where.tls = settings_.private_url.tls;
+  o.where.host = settings_.private_url.host;
+  o.where.port = std::to_string(settings_.private_url.port);
+  o.where.target = settings_.private_url.path + "/ws/" + listen_key_;
+  // Account events can be hours apart: silence is not staleness here.
+  o.stale_after_ms = settings_.stale_after_ms > 0 ? settings_.stale_after_ms : 365LL * 86'400'000;
+  o.jitter_seed = 0x05e7;
+  ws_ = std::make_unique<WsClient>(io_, tls_, o, *this);
+  ws_->start();
+}
+
+void UserStream::arm_keepalive() {
+  keepalive_timer_.expires_after(std::chrono::milliseconds(settings_.keepalive_ms));
+  keepalive_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !stopping_) keepalive();
+  });
+}
+
+void UserStream::keepalive() {
+  const RestReply& r = rest_.request(HttpMethod::kPut, "/fapi/v1/listenKey", {}, true);
+  ErrorBody err;
+  const ErrorAction action = rest_parser_.classify_response(r.status, r.body, &err);
+  if (r.outcome == RestReply::Outcome::kAnswered && action != ErrorAction::kNone &&
+      err.code == -1125) {  // the key is gone: a new key, a new connection
+    event_log_.text(R"("event":"user_stream","state":"listen_key_recreated")");
+    if (create_key().empty()) connect();
+  } else if (r.outcome != RestReply::Outcome::kAnswered || action != ErrorAction::kNone) {
+    event_log_.text(R"("event":"alert","alert":"listen_key_keepalive_failed","detail":)" +
+                    JsonLine::quote(r.outcome == RestReply::Outcome::kAnswered
+                                        ? std::to_string(r.status)
+                                        : r.error));
+  }
+  arm_keepalive();
+}
+
+void UserStream::on_frame(const char* data, std::size_t len, std::size_t capacity,
+                          MonoNs) noexcept {
+  const ParseStatus status = parser_.parse(data, len, capacity, [this](const UserEvent& e) {
+    ++events_;
+    switch (e.kind) {
+      case UserEventKind::kPosition: {
+        AccountChange c;
+        c.symbol = e.symbol;
+        c.time = e.event_time;
+        c.entry = e.position.entry;
+        const Decimal a = e.position.amount;
+        c.amount = a.is_negative() ? -a : a;
+        switch (e.position.position_side) {
+          case PositionSideField::kLong:
+            c.side = Side::kLong;
+            break;
+          case PositionSideField::kShort:
+            c.side = Side::kShort;
+            break;
+          case PositionSideField::kBoth:
+            c.side_known = !a.is_zero();
+            c.side = a.is_negative() ? Side::kShort : Side::kLong;
+            break;
+        }
+        to_decide_.push(c);
+        break;
+      }
+      case UserEventKind::kOrder:
+        if (!is_exitbrain_client_id(e.order.client_id.view()))
+          event_log_.text(R"("event":"foreign_order","symbol":")" +
+                          std::string(symbols_.name(e.symbol)) + R"(","client_id":)" +
+                          JsonLine::quote(std::string(e.order.client_id.view())));
+        to_orders_.push(e);
+        break;
+      case UserEventKind::kAlgo:
+        to_orders_.push(e);
+        break;
+      case UserEventKind::kListenKeyExpired:
+        event_log_.text(R"("event":"user_stream","state":"listen_key_expired")");
+        asio::post(io_, [this] {
+          if (!stopping_ && create_key().empty()) connect();
+        });
+        break;
+    }
+  });
+  if (status == ParseStatus::kMalformed)
+    event_log_.text(R"("event":"alert","alert":"user_stream_malformed","field":)" +
+                    JsonLine::quote(parser_.last_error().field) + R"(,"reason":)" +
+                    JsonLine::quote(parser_.last_error().reason));
+}
+
+void UserStream::on_status(const WsStatus& s) {
+  event_log_.text(R"("event":"user_stream","state":")" + std::string(to_string(s.kind)) +
+                  R"(","detail":)" + JsonLine::quote(s.detail));
+}
+
+}  // namespace exitbrain

@@ -1,0 +1,73 @@
+#pragma once
+// The user-data stream keeper ([user] thread, binance-api.md §4): creates the listenKey
+// (POST /fapi/v1/listenKey), keeps it alive every 30 minutes (PUT), recreates it on -1125
+// or a listenKeyExpired event, and holds the WebSocket on <ws_private_url>/ws/<key> open
+// with the same reconnecting client as the market feed. Events go to their consumers:
+// positions to the decision stage, our order and algo updates to the order sender,
+// foreign orders on managed symbols to the event_log.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/spsc_queue.hpp"
+#include "core/symbol_table.hpp"
+#include "net/endpoint_url.hpp"
+#include "net/rest_client.hpp"
+#include "net/rest_responses.hpp"
+#include "net/user_data_parser.hpp"
+#include "net/ws_client.hpp"
+#include "tools/common/event_log.hpp"
+#include "tools/live/messages.hpp"
+
+namespace exitbrain {
+
+struct UserStreamSettings {
+  EndpointUrl private_url;
+  std::int64_t keepalive_ms = 30 * 60'000;
+  std::int64_t stale_after_ms = 0;  // 0: never stale (account events are rare)
+};
+
+class UserStream final : public WsHandler {
+ public:
+  UserStream(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls,
+             RestClient& rest, SymbolTable& symbols, EventLog& event_log,
+             SpscQueue<AccountChange>& to_decide, SpscQueue<UserEvent>& to_orders,
+             UserStreamSettings settings);
+  ~UserStream() override;
+
+  // Creates the listenKey and connects. Returns an error text (empty on success).
+  std::string start();
+  void stop();
+
+  void on_frame(const char* data, std::size_t len, std::size_t capacity,
+                MonoNs received) noexcept override;
+  void on_status(const WsStatus& status) override;
+
+  std::uint64_t events() const noexcept { return events_; }
+
+ private:
+  std::string create_key();
+  void connect();
+  void keepalive();
+  void arm_keepalive();
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  RestClient& rest_;
+  SymbolTable& symbols_;
+  EventLog& event_log_;
+  SpscQueue<AccountChange>& to_decide_;
+  SpscQueue<UserEvent>& to_orders_;
+  UserStreamSettings settings_;
+  UserDataParser parser_;
+  RestResponseParser rest_parser_;
+  std::unique_ptr<WsClient> ws_;
+  boost::asio::steady_timer keepalive_timer_;
+  std::string listen_key_;
+  bool stopping_ = false;
+  std::uint64_t events_ = 0;
+};
+
+}  // namespace exitbrain

@@ -1,0 +1,71 @@
+#pragma once
+// The live tables of the config file, read by `exitbrain run`:
+//   [exchange] rest_url, ws_market_url, ws_public_url, ws_private_url, api_key_env,
+//              api_secret_env, api_key_file, api_secret_file, ca_file, recv_window_ms,
+//              timeout_ms
+//   [symbols]  list = ["BTCUSDT", ...]          (per-symbol tables as for replay)
+//   [threads]  md_cpu, state_cpu, decide_cpu, orders_cpu, user_cpu, wait,
+//              <stage>_wait, fused
+//   [run]      foreign_positions, stale_after_ms, hard_stop, hard_stop_buffer,
+//              hard_stop_min_move, hard_stop_min_interval_ms, shutdown_grace_ms,
+//              mark_stream, kline_stream
+// Secrets never come from this file: only the names of the variables (or 0600 files)
+// that hold them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/wait_strategy.hpp"
+#include "strategies/hard_stop_manager.hpp"
+
+namespace exitbrain {
+
+struct ExchangeSettings {
+  std::string rest_url = "https://fapi.binance.com";
+  std::string ws_market_url = "wss://fstream.binance.com/market";
+  std::string ws_public_url = "wss://fstream.binance.com/public";
+  std::string ws_private_url = "wss://fstream.binance.com/private";
+  std::string api_key_env = "BINANCE_API_KEY";
+  std::string api_secret_env = "BINANCE_API_SECRET";
+  std::string api_key_file;     // used when the variable is unset; must be 0600
+  std::string api_secret_file;  // idem
+  std::string ca_file;          // empty: the system CA store
+  std::int64_t recv_window_ms = 5000;
+  std::int64_t timeout_ms = 5000;
+};
+
+// The pipeline threads of DESIGN.md §2.
+enum class Stage : std::uint8_t { kMd, kState, kDecide, kOrders, kUser };
+inline constexpr int kStageCount = 5;
+const char* to_string(Stage s) noexcept;
+
+struct ThreadSettings {
+  int cpu[kStageCount] = {-1, -1, -1, -1, -1};  // -1: not pinned
+  WaitStrategy wait[kStageCount] = {WaitStrategy::kBlock, WaitStrategy::kBlock,
+                                    WaitStrategy::kBlock, WaitStrategy::kBlock,
+                                    WaitStrategy::kBlock};
+  bool fused = false;  // state and decide on one thread
+};
+
+// What to do with a position on a managed symbol that exitbrain did not open.
+enum class ForeignPolicy : std::uint8_t { kAdopt, kIgnore, kAlert };
+const char* to_string(ForeignPolicy p) noexcept;
+
+struct RunSettings {
+  ForeignPolicy foreign_positions = ForeignPolicy::kAdopt;
+  std::int64_t stale_after_ms = 10'000;
+  bool hard_stop = true;
+  HardStopPolicy hard_stop_policy{};
+  std::int64_t shutdown_grace_ms = 5'000;
+  std::string mark_stream = "markPrice@1s";  // or "markPrice" (3 s)
+  bool kline_stream = true;                  // <symbol>@kline_1m for exchange candles
+};
+
+struct LiveConfig {
+  ExchangeSettings exchange;
+  std::vector<std::string> symbols;  // [symbols] list
+  ThreadSettings threads;
+  RunSettings run;
+};
+
+}  // namespace exitbrain
