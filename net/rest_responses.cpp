@@ -1,12 +1,12 @@
 #include "net/rest_responses.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <new>
 #include <utility>
 
 #include "net/binance_errors.hpp"
+#include "net/json_field_reader.hpp"
 
 namespace exitbrain {
 namespace od = simdjson::ondemand;
@@ -68,96 +68,16 @@ RestOrderStatus order_status(std::string_view s) noexcept {
   return RestOrderStatus::kOther;
 }
 
-bool parse_int(std::string_view s, std::int64_t& out) noexcept {
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+// The readers' FieldResult as this parser's result.
+RestResult rest_result(FieldResult r) noexcept {
+  return r.ok() ? kOk : fail(r.field, r.reason);
 }
 
-bool parse_double(std::string_view s, double& out) noexcept {
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
-// ---- field readers: each names the field on failure --------------------------------------
-
-// Calls on_field(key, value) for each field of `o`; stops at the first failure.
-template <class OnField>
-RestResult each_field(od::object o, const char* where, OnField&& on_field) noexcept {
-  for (auto field : o) {
-    std::string_view key;
-    od::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value))
-      return fail(where, "not valid JSON");
-    if (RestResult r = on_field(key, value); !r.ok) return r;
-  }
-  return kOk;
-}
-
-RestResult read_string(od::value v, const char* field, std::string_view& out) noexcept {
-  return v.get_string().get(out) ? fail(field, "not a string") : kOk;
-}
-
-// A JSON integer, or a string holding one ("leverage":"20", "code":"200").
-RestResult read_int(od::value v, const char* field, std::int64_t& out) noexcept {
-  od::json_type type;
-  if (v.type().get(type)) return fail(field, "not valid JSON");
-  if (type == od::json_type::string) {
-    std::string_view s;
-    if (v.get_string().get(s) || !parse_int(s, out)) return fail(field, "not an integer");
-    return kOk;
-  }
-  return v.get_int64().get(out) ? fail(field, "not an integer") : kOk;
-}
-
-RestResult read_int(od::value v, const char* field, int& out) noexcept {
-  std::int64_t wide = 0;
-  if (RestResult r = read_int(v, field, wide); !r.ok) return r;
-  if (wide < INT32_MIN || wide > INT32_MAX) return fail(field, "out of range");
-  out = static_cast<int>(wide);
-  return kOk;
-}
-
-RestResult read_time(od::value v, const char* field, TimeMs& out) noexcept {
-  if (v.get_int64().get(out)) return fail(field, "not an integer");
-  return out < 0 ? fail(field, "negative") : kOk;
-}
-
-// A decimal string; "" reads as zero when allow_empty (algo answers: "activatePrice":"").
-RestResult read_decimal(od::value v, const char* field, Decimal& out,
-                        bool allow_empty = false) noexcept {
+FieldResult read_owned_string(od::value v, const char* field, std::string& out) {
   std::string_view s;
-  if (v.get_string().get(s)) return fail(field, "not a string");
-  if (s.empty() && allow_empty) {
-    out = Decimal{};
-    return kOk;
-  }
-  return parse_decimal(s, out) == DecimalError::kOk ? kOk : fail(field, "not a decimal number");
-}
-
-RestResult read_double(od::value v, const char* field, double& out) noexcept {
-  std::string_view s;
-  if (v.get_string().get(s)) return fail(field, "not a string");
-  return parse_double(s, out) ? kOk : fail(field, "not a number");
-}
-
-RestResult read_bool(od::value v, const char* field, bool& out) noexcept {
-  return v.get_bool().get(out) ? fail(field, "not a boolean") : kOk;
-}
-
-RestResult read_id(od::value v, const char* field, IdText& out) noexcept {
-  std::string_view s;
-  if (v.get_string().get(s)) return fail(field, "not a string");
-  if (s.size() > out.chars.size()) return fail(field, "too long");
-  if (!s.empty()) std::memcpy(out.chars.data(), s.data(), s.size());
-  out.len = static_cast<std::uint8_t>(s.size());
-  return kOk;
-}
-
-RestResult read_owned_string(od::value v, const char* field, std::string& out) {
-  std::string_view s;
-  if (RestResult r = read_string(v, field, s); !r.ok) return r;
+  if (FieldResult r = read_string(v, field, s); !r.ok()) return r;
   out.assign(s);
-  return kOk;
+  return kFieldOk;
 }
 
 // Required fields are tracked as bits; the first one missing is named.
@@ -186,7 +106,7 @@ PositionSideField position_side(std::string_view s, bool& known) noexcept {
 RestResult read_position(od::object o, PositionRisk& p) {
   static constexpr const char* kNames[] = {"symbol", "positionAmt", "entryPrice", "markPrice"};
   Required req;
-  RestResult r = each_field(o, "[]", [&](std::string_view key, od::value v) -> RestResult {
+  const FieldResult r = each_field(o, "[]", [&](std::string_view key, od::value v) -> FieldResult {
     if (key == "symbol") {
       req.mark(0);
       return read_owned_string(v, "symbol", p.symbol);
@@ -205,60 +125,75 @@ RestResult read_position(od::object o, PositionRisk& p) {
     }
     if (key == "positionSide") {
       std::string_view s;
-      if (RestResult rs = read_string(v, "positionSide", s); !rs.ok) return rs;
+      if (FieldResult rs = read_string(v, "positionSide", s); !rs.ok()) return rs;
       bool known = false;
       p.position_side = position_side(s, known);
-      return known ? kOk : fail("positionSide", "not BOTH, LONG or SHORT");
+      return known ? kFieldOk : field_fault("positionSide", "not BOTH, LONG or SHORT");
     }
     if (key == "liquidationPrice") return read_decimal(v, "liquidationPrice", p.liquidation_price);
     if (key == "unRealizedProfit") return read_double(v, "unRealizedProfit", p.unrealized_pnl);
-    if (key == "leverage") return read_int(v, "leverage", p.leverage);
+    if (key == "leverage") return read_int_or_quoted(v, "leverage", p.leverage);
     if (key == "updateTime") return read_time(v, "updateTime", p.update_time);
-    return kOk;
+    return kFieldOk;
   });
-  return r.ok ? req.check(kNames) : r;
+  return r.ok() ? req.check(kNames) : rest_result(r);
 }
 
 RestResult read_order(od::object o, OrderAnswer& a) noexcept {
   static constexpr const char* kNames[] = {"orderId", "clientOrderId", "status", "updateTime"};
   Required req;
-  RestResult r = each_field(o, "json", [&](std::string_view key, od::value v) -> RestResult {
-    if (key == "orderId") {
-      req.mark(0);
-      return v.get_int64().get(a.order_id) ? fail("orderId", "not an integer") : kOk;
-    }
-    if (key == "clientOrderId") {
-      req.mark(1);
-      return read_id(v, "clientOrderId", a.client_order_id);
-    }
-    if (key == "status") {
-      req.mark(2);
-      std::string_view s;
-      if (RestResult rs = read_string(v, "status", s); !rs.ok) return rs;
-      a.status = order_status(s);
-      return kOk;
-    }
-    if (key == "updateTime") {
-      req.mark(3);
-      return read_time(v, "updateTime", a.update_time);
-    }
-    if (key == "symbol") return read_id(v, "symbol", a.symbol);
-    if (key == "origQty") return read_decimal(v, "origQty", a.orig_qty);
-    if (key == "executedQty") return read_decimal(v, "executedQty", a.executed_qty);
-    if (key == "avgPrice") return read_decimal(v, "avgPrice", a.avg_price);
-    if (key == "price") return read_decimal(v, "price", a.price);
-    return kOk;
-  });
-  return r.ok ? req.check(kNames) : r;
+  const FieldResult r =
+      each_field(o, "json", [&](std::string_view key, od::value v) -> FieldResult {
+        if (key == "orderId") {
+          req.mark(0);
+          return read_int64(v, "orderId", a.order_id);
+        }
+        if (key == "clientOrderId") {
+          req.mark(1);
+          return read_id(v, "clientOrderId", a.client_order_id);
+        }
+        if (key == "status") {
+          req.mark(2);
+          std::string_view s;
+          if (FieldResult rs = read_string(v, "status", s); !rs.ok()) return rs;
+          a.status = order_status(s);
+          return kFieldOk;
+        }
+        if (key == "updateTime") {
+          req.mark(3);
+          return read_time(v, "updateTime", a.update_time);
+        }
+        if (key == "symbol") return read_id(v, "symbol", a.symbol);
+        if (key == "origQty") return read_decimal(v, "origQty", a.orig_qty);
+        if (key == "executedQty") return read_decimal(v, "executedQty", a.executed_qty);
+        if (key == "avgPrice") return read_decimal(v, "avgPrice", a.avg_price);
+        if (key == "price") return read_decimal(v, "price", a.price);
+        return kFieldOk;
+      });
+  return r.ok() ? req.check(kNames) : rest_result(r);
+}
+
+// "" (or null) until the order has triggered into the matching engine.
+FieldResult read_actual_order_id(od::value v, std::int64_t& out) noexcept {
+  od::json_type type;
+  if (v.type().get(type)) return field_fault("actualOrderId", "not valid JSON");
+  if (type == od::json_type::null) return kFieldOk;
+  if (type == od::json_type::string) {
+    std::string_view s;
+    if (v.get_string().get(s)) return field_fault("actualOrderId", "not a string");
+    if (s.empty() || parse_whole_int(s, out)) return kFieldOk;
+    return field_fault("actualOrderId", "not an integer");
+  }
+  return read_int64(v, "actualOrderId", out);
 }
 
 RestResult read_algo_order(od::object o, const char* where, AlgoOrderAnswer& a) noexcept {
   static constexpr const char* kNames[] = {"algoId", "clientAlgoId", "algoStatus"};
   Required req;
-  RestResult r = each_field(o, where, [&](std::string_view key, od::value v) -> RestResult {
+  const FieldResult r = each_field(o, where, [&](std::string_view key, od::value v) -> FieldResult {
     if (key == "algoId") {
       req.mark(0);
-      return v.get_int64().get(a.algo_id) ? fail("algoId", "not an integer") : kOk;
+      return read_int64(v, "algoId", a.algo_id);
     }
     if (key == "clientAlgoId") {
       req.mark(1);
@@ -267,30 +202,18 @@ RestResult read_algo_order(od::object o, const char* where, AlgoOrderAnswer& a) 
     if (key == "algoStatus") {
       req.mark(2);
       std::string_view s;
-      if (RestResult rs = read_string(v, "algoStatus", s); !rs.ok) return rs;
+      if (FieldResult rs = read_string(v, "algoStatus", s); !rs.ok()) return rs;
       a.status = algo_status_from(s);
-      return kOk;
+      return kFieldOk;
     }
     if (key == "symbol") return read_id(v, "symbol", a.symbol);
-    if (key == "triggerPrice") return read_decimal(v, "triggerPrice", a.trigger_price, true);
-    if (key == "quantity") return read_decimal(v, "quantity", a.quantity, true);
+    if (key == "triggerPrice") return read_decimal_or_empty(v, "triggerPrice", a.trigger_price);
+    if (key == "quantity") return read_decimal_or_empty(v, "quantity", a.quantity);
     if (key == "updateTime") return read_time(v, "updateTime", a.update_time);
-    if (key == "actualOrderId") {
-      // "" (or null) until the order has triggered into the matching engine.
-      od::json_type type;
-      if (v.type().get(type)) return fail("actualOrderId", "not valid JSON");
-      if (type == od::json_type::null) return kOk;
-      if (type == od::json_type::string) {
-        std::string_view s;
-        if (v.get_string().get(s)) return fail("actualOrderId", "not a string");
-        if (s.empty() || parse_int(s, a.actual_order_id)) return kOk;
-        return fail("actualOrderId", "not an integer");
-      }
-      return v.get_int64().get(a.actual_order_id) ? fail("actualOrderId", "not an integer") : kOk;
-    }
-    return kOk;
+    if (key == "actualOrderId") return read_actual_order_id(v, a.actual_order_id);
+    return kFieldOk;
   });
-  return r.ok ? req.check(kNames) : r;
+  return r.ok() ? req.check(kNames) : rest_result(r);
 }
 
 void copy_message(std::string_view s, ErrorBody& out) noexcept {
@@ -341,13 +264,14 @@ RestResult RestResponseParser::parse_server_time(std::string_view body,
   if (doc.get_object().get(root)) return fail("json", "not a JSON object");
   bool seen = false;
   TimeMs t = 0;
-  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
-    if (key != "serverTime") return kOk;
-    seen = true;
-    if (RestResult rt = read_time(v, "serverTime", t); !rt.ok) return rt;
-    return t > 0 ? kOk : fail("serverTime", "not positive");
-  });
-  if (!r.ok) return r;
+  const FieldResult r =
+      each_field(root, "json", [&](std::string_view key, od::value v) -> FieldResult {
+        if (key != "serverTime") return kFieldOk;
+        seen = true;
+        if (FieldResult rt = read_time(v, "serverTime", t); !rt.ok()) return rt;
+        return t > 0 ? kFieldOk : field_fault("serverTime", "not positive");
+      });
+  if (!r.ok()) return rest_result(r);
   if (!seen) return fail("serverTime", "missing");
   server_time = t;
   return kOk;
@@ -360,12 +284,13 @@ RestResult RestResponseParser::parse_position_mode(std::string_view body,
   od::object root;
   if (doc.get_object().get(root)) return fail("json", "not a JSON object");
   bool seen = false, value = false;
-  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
-    if (key != "dualSidePosition") return kOk;
-    seen = true;
-    return read_bool(v, "dualSidePosition", value);
-  });
-  if (!r.ok) return r;
+  const FieldResult r =
+      each_field(root, "json", [&](std::string_view key, od::value v) -> FieldResult {
+        if (key != "dualSidePosition") return kFieldOk;
+        seen = true;
+        return read_bool(v, "dualSidePosition", value);
+      });
+  if (!r.ok()) return rest_result(r);
   if (!seen) return fail("dualSidePosition", "missing");
   dual_side = value;
   return kOk;
@@ -419,7 +344,7 @@ RestResult RestResponseParser::parse_klines(std::string_view body, TimeMs server
     for (auto cell : row) {
       od::value v;
       if (cell.get(v)) return bad(fail("[]", "not valid JSON"));
-      RestResult r = kOk;
+      FieldResult r = kFieldOk;
       switch (column) {
         case 0:
           r = read_time(v, kNames[0], c.open_time);
@@ -442,7 +367,7 @@ RestResult RestResponseParser::parse_klines(std::string_view body, TimeMs server
         default:
           break;
       }
-      if (!r.ok) return bad(r);
+      if (!r.ok()) return bad(rest_result(r));
       ++column;
     }
     if (column < 7) return bad(fail(kNames[column], "missing"));
@@ -467,20 +392,21 @@ RestResult RestResponseParser::parse_premium_index(std::string_view body, Premiu
   static constexpr const char* kNames[] = {"markPrice", "time"};
   Required req;
   PremiumIndex p;
-  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
-    if (key == "markPrice") {
-      req.mark(0);
-      return read_decimal(v, "markPrice", p.mark_price);
-    }
-    if (key == "time") {
-      req.mark(1);
-      return read_time(v, "time", p.time);
-    }
-    if (key == "symbol") return read_owned_string(v, "symbol", p.symbol);
-    if (key == "indexPrice") return read_decimal(v, "indexPrice", p.index_price, true);
-    return kOk;
-  });
-  if (!r.ok) return r;
+  const FieldResult r =
+      each_field(root, "json", [&](std::string_view key, od::value v) -> FieldResult {
+        if (key == "markPrice") {
+          req.mark(0);
+          return read_decimal(v, "markPrice", p.mark_price);
+        }
+        if (key == "time") {
+          req.mark(1);
+          return read_time(v, "time", p.time);
+        }
+        if (key == "symbol") return read_owned_string(v, "symbol", p.symbol);
+        if (key == "indexPrice") return read_decimal_or_empty(v, "indexPrice", p.index_price);
+        return kFieldOk;
+      });
+  if (!r.ok()) return rest_result(r);
   if (RestResult rq = req.check(kNames); !rq.ok) return rq;
   out = std::move(p);
   return kOk;
@@ -519,22 +445,23 @@ RestResult RestResponseParser::parse_algo_cancel(std::string_view body,
   Required req;
   AlgoCancelAnswer a;
   std::int64_t code = 0;
-  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
-    if (key == "algoId") {
-      req.mark(0);
-      return v.get_int64().get(a.algo_id) ? fail("algoId", "not an integer") : kOk;
-    }
-    if (key == "clientAlgoId") {
-      req.mark(1);
-      return read_id(v, "clientAlgoId", a.client_algo_id);
-    }
-    if (key == "code") {
-      req.mark(2);
-      return read_int(v, "code", code);  // "200" as a string in the docs' example
-    }
-    return kOk;
-  });
-  if (!r.ok) return r;
+  const FieldResult r =
+      each_field(root, "json", [&](std::string_view key, od::value v) -> FieldResult {
+        if (key == "algoId") {
+          req.mark(0);
+          return read_int64(v, "algoId", a.algo_id);
+        }
+        if (key == "clientAlgoId") {
+          req.mark(1);
+          return read_id(v, "clientAlgoId", a.client_algo_id);
+        }
+        if (key == "code") {
+          req.mark(2);
+          return read_int_or_quoted(v, "code", code);  // "200" as a string in the docs' example
+        }
+        return kFieldOk;
+      });
+  if (!r.ok()) return rest_result(r);
   if (RestResult rq = req.check(kNames); !rq.ok) return rq;
   if (code != 200) return fail("code", "not 200 (the cancel did not succeed)");
   out = a;
@@ -570,19 +497,20 @@ RestResult RestResponseParser::parse_error_body(std::string_view body, ErrorBody
   if (doc.get_object().get(root)) return fail("json", "not a JSON object");
   bool seen_code = false;
   ErrorBody e;
-  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
-    if (key == "code") {
-      seen_code = true;
-      return read_int(v, "code", e.code);
-    }
-    if (key == "msg") {
-      std::string_view s;
-      if (RestResult rs = read_string(v, "msg", s); !rs.ok) return rs;
-      copy_message(s, e);
-    }
-    return kOk;
-  });
-  if (!r.ok) return r;
+  const FieldResult r =
+      each_field(root, "json", [&](std::string_view key, od::value v) -> FieldResult {
+        if (key == "code") {
+          seen_code = true;
+          return read_int_or_quoted(v, "code", e.code);
+        }
+        if (key == "msg") {
+          std::string_view s;
+          if (FieldResult rs = read_string(v, "msg", s); !rs.ok()) return rs;
+          copy_message(s, e);
+        }
+        return kFieldOk;
+      });
+  if (!r.ok()) return rest_result(r);
   if (!seen_code) return fail("code", "missing");
   out = e;
   return kOk;
@@ -596,12 +524,13 @@ RestResult RestResponseParser::parse_listen_key(std::string_view body, std::stri
   if (doc.get_object().get(root)) return fail("json", "not a JSON object");
   bool seen = false;
   std::string key_text;
-  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
-    if (key != "listenKey") return kOk;
-    seen = true;
-    return read_owned_string(v, "listenKey", key_text);
-  });
-  if (!r.ok) return r;
+  const FieldResult r =
+      each_field(root, "json", [&](std::string_view key, od::value v) -> FieldResult {
+        if (key != "listenKey") return kFieldOk;
+        seen = true;
+        return read_owned_string(v, "listenKey", key_text);
+      });
+  if (!r.ok()) return rest_result(r);
   if (!seen && !allow_empty) return fail("listenKey", "missing");
   if (seen && key_text.empty()) return fail("listenKey", "empty");
   out = std::move(key_text);
@@ -616,31 +545,32 @@ RestResult RestResponseParser::parse_leverage(std::string_view body, LeverageAns
   static constexpr const char* kNames[] = {"leverage", "symbol"};
   Required req;
   LeverageAnswer a;
-  RestResult r = each_field(root, "json", [&](std::string_view key, od::value v) -> RestResult {
-    if (key == "leverage") {
-      req.mark(0);
-      if (RestResult rl = read_int(v, "leverage", a.leverage); !rl.ok) return rl;
-      return a.leverage >= 1 ? kOk : fail("leverage", "not positive");
-    }
-    if (key == "symbol") {
-      req.mark(1);
-      return read_owned_string(v, "symbol", a.symbol);
-    }
-    if (key == "maxNotionalValue") {
-      std::string_view s;
-      if (RestResult rs = read_string(v, "maxNotionalValue", s); !rs.ok) return rs;
-      if (s == "INF") {
-        a.max_notional.reset();
-        return kOk;
-      }
-      Decimal d;
-      if (parse_decimal(s, d) != DecimalError::kOk)
-        return fail("maxNotionalValue", "not a decimal number");
-      a.max_notional = d;
-    }
-    return kOk;
-  });
-  if (!r.ok) return r;
+  const FieldResult r =
+      each_field(root, "json", [&](std::string_view key, od::value v) -> FieldResult {
+        if (key == "leverage") {
+          req.mark(0);
+          if (FieldResult rl = read_int_or_quoted(v, "leverage", a.leverage); !rl.ok()) return rl;
+          return a.leverage >= 1 ? kFieldOk : field_fault("leverage", "not positive");
+        }
+        if (key == "symbol") {
+          req.mark(1);
+          return read_owned_string(v, "symbol", a.symbol);
+        }
+        if (key == "maxNotionalValue") {
+          std::string_view s;
+          if (FieldResult rs = read_string(v, "maxNotionalValue", s); !rs.ok()) return rs;
+          if (s == "INF") {
+            a.max_notional.reset();
+            return kFieldOk;
+          }
+          Decimal d;
+          if (parse_decimal(s, d) != DecimalError::kOk)
+            return field_fault("maxNotionalValue", "not a decimal number");
+          a.max_notional = d;
+        }
+        return kFieldOk;
+      });
+  if (!r.ok()) return rest_result(r);
   if (RestResult rq = req.check(kNames); !rq.ok) return rq;
   out = std::move(a);
   return kOk;

@@ -25,7 +25,8 @@
 #include "core/decimal.hpp"
 #include "core/error_action.hpp"
 #include "core/types.hpp"
-#include "net/user_data_parser.hpp"  // IdText, AlgoStatus, PositionSideField
+#include "net/id_text.hpp"
+#include "net/user_data_parser.hpp"  // AlgoStatus, PositionSideField
 
 namespace exitbrain {
 

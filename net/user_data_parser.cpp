@@ -1,23 +1,32 @@
 #include "net/user_data_parser.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <cstring>
+
+#include "net/json_field_reader.hpp"
 
 namespace exitbrain {
 namespace od = simdjson::ondemand;
 
 namespace {
 
-bool copy_id(std::string_view s, IdText& out) noexcept {
-  if (s.size() > out.chars.size()) return false;
-  std::memcpy(out.chars.data(), s.data(), s.size());
-  out.len = static_cast<std::uint8_t>(s.size());
-  return true;
+// A user-data error gives one reason per kind of value, whatever was wrong with it: "o.l: not a
+// decimal number" for 5 as for "0,5". The shared readers tell "not a string" apart, as REST
+// answers report it; these keep the event errors as they have always read.
+FieldResult with_one_reason(FieldResult r, const char* reason) noexcept {
+  return r.ok() ? r : field_fault(r.field, reason);
 }
 
-bool to_double(std::string_view s, double& out) noexcept {
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+FieldResult read_event_decimal(od::value v, const char* field, Decimal& out) noexcept {
+  return with_one_reason(read_decimal(v, field, out), "not a decimal number");
+}
+
+FieldResult read_event_double(od::value v, const char* field, double& out) noexcept {
+  return with_one_reason(read_double(v, field, out), "not a number");
+}
+
+FieldResult read_client_id(od::value v, const char* field, IdText& out) noexcept {
+  return with_one_reason(read_id(v, field, out), "not a client id");
 }
 
 PositionSideField position_side(std::string_view s) noexcept {
@@ -73,49 +82,32 @@ bool UserDataParser::symbol_of(std::string_view name, SymbolId& out) noexcept {
   return true;
 }
 
-// ---- field readers: each names the field on failure ------------------------------------
+// A field of an event: read, at fault (the reader's FieldResult), or naming a symbol
+// exitbrain does not manage. That last stops the walk as a fault does, but the event is then
+// kUnknownSymbol, not malformed.
+struct UserDataParser::FieldOutcome {
+  FieldResult read = kFieldOk;
+  bool unmanaged_symbol = false;
 
-template <class OnField>
-ParseStatus UserDataParser::each_field(od::object o, const char* where,
-                                       OnField&& on_field) noexcept {
-  for (auto field : o) {
-    std::string_view key;
-    od::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value))
-      return fail(where, "not valid JSON");
-    if (const ParseStatus st = on_field(key, value); st != ParseStatus::kOk) return st;
+  FieldOutcome(FieldResult r) noexcept : read(r) {}  // implicit: what every reader returns
+  static FieldOutcome unmanaged() noexcept {
+    FieldOutcome out(kFieldOk);
+    out.unmanaged_symbol = true;
+    return out;
   }
-  return ParseStatus::kOk;
+  bool ok() const noexcept { return read.ok() && !unmanaged_symbol; }
+};
+
+ParseStatus UserDataParser::status_of(const FieldOutcome& r) noexcept {
+  if (r.unmanaged_symbol) return ParseStatus::kUnknownSymbol;
+  return r.read.ok() ? ParseStatus::kOk : fail(r.read.field, r.read.reason);
 }
 
-ParseStatus UserDataParser::read_string(od::value v, const char* field,
-                                        std::string_view& out) noexcept {
-  return v.get_string().get(out) ? fail(field, "not a string") : ParseStatus::kOk;
-}
-
-ParseStatus UserDataParser::read_decimal(od::value v, const char* field, Decimal& out) noexcept {
+UserDataParser::FieldOutcome UserDataParser::read_symbol(od::value v, const char* field,
+                                                         SymbolId& out) noexcept {
   std::string_view s;
-  if (v.get_string().get(s) || parse_decimal(s, out) != DecimalError::kOk)
-    return fail(field, "not a decimal number");
-  return ParseStatus::kOk;
-}
-
-ParseStatus UserDataParser::read_double(od::value v, const char* field, double& out) noexcept {
-  std::string_view s;
-  return v.get_string().get(s) || !to_double(s, out) ? fail(field, "not a number")
-                                                     : ParseStatus::kOk;
-}
-
-ParseStatus UserDataParser::read_id(od::value v, const char* field, IdText& out) noexcept {
-  std::string_view s;
-  return v.get_string().get(s) || !copy_id(s, out) ? fail(field, "not a client id")
-                                                   : ParseStatus::kOk;
-}
-
-ParseStatus UserDataParser::read_symbol(od::value v, const char* field, SymbolId& out) noexcept {
-  std::string_view s;
-  if (const ParseStatus st = read_string(v, field, s); st != ParseStatus::kOk) return st;
-  return symbol_of(s, out) ? ParseStatus::kOk : ParseStatus::kUnknownSymbol;
+  if (FieldResult r = read_string(v, field, s); !r.ok()) return r;
+  return symbol_of(s, out) ? FieldOutcome(kFieldOk) : FieldOutcome::unmanaged();
 }
 
 // ---- events -------------------------------------------------------------------------------
@@ -123,14 +115,14 @@ ParseStatus UserDataParser::read_symbol(od::value v, const char* field, SymbolId
 ParseStatus UserDataParser::parse_order(od::object o, UserEvent& ev) noexcept {
   OrderUpdate& u = ev.order;
   bool have_symbol = false, have_id = false, have_status = false;
-  const ParseStatus st = each_field(o, "o", [&](std::string_view key, od::value v) {
+  const FieldOutcome walk = each_field(o, "o", [&](std::string_view key, od::value v) {
     std::string_view s;
-    ParseStatus r = ParseStatus::kOk;
+    FieldOutcome r = kFieldOk;
     if (key == "s") {
       r = read_symbol(v, "o.s", ev.symbol);
       have_symbol = true;
     } else if (key == "c") {
-      r = read_id(v, "o.c", u.client_id);
+      r = read_client_id(v, "o.c", u.client_id);
       have_id = true;
     } else if (key == "S") {
       r = read_string(v, "o.S", s);
@@ -140,28 +132,28 @@ ParseStatus UserDataParser::parse_order(od::object o, UserEvent& ev) noexcept {
       u.status = order_status(s);
       have_status = true;
     } else if (key == "i") {
-      if (v.get_int64().get(u.order_id)) r = fail("o.i", "not an integer");
+      r = read_int64(v, "o.i", u.order_id);
     } else if (key == "l") {
-      r = read_decimal(v, "o.l", u.last_filled);
+      r = read_event_decimal(v, "o.l", u.last_filled);
     } else if (key == "z") {
-      r = read_decimal(v, "o.z", u.cumulative_filled);
+      r = read_event_decimal(v, "o.z", u.cumulative_filled);
     } else if (key == "L") {
-      r = read_decimal(v, "o.L", u.last_price);
+      r = read_event_decimal(v, "o.L", u.last_price);
     } else if (key == "ap") {
-      r = read_decimal(v, "o.ap", u.average_price);
+      r = read_event_decimal(v, "o.ap", u.average_price);
     } else if (key == "rp") {
-      r = read_double(v, "o.rp", u.realized_pnl);
+      r = read_event_double(v, "o.rp", u.realized_pnl);
     } else if (key == "n") {
-      r = read_double(v, "o.n", u.commission);
+      r = read_event_double(v, "o.n", u.commission);
     } else if (key == "R") {
-      if (v.get_bool().get(u.reduce_only)) r = fail("o.R", "not a boolean");
+      r = read_bool(v, "o.R", u.reduce_only);
     } else if (key == "ps") {
       r = read_string(v, "o.ps", s);
       u.position_side = position_side(s);
     }
     return r;
   });
-  if (st != ParseStatus::kOk) return st;
+  if (!walk.ok()) return status_of(walk);
   if (!have_symbol) return fail("o.s", "missing");
   if (!have_id) return fail("o.c", "missing");
   if (!have_status) return fail("o.X", "missing");
@@ -171,27 +163,27 @@ ParseStatus UserDataParser::parse_order(od::object o, UserEvent& ev) noexcept {
 ParseStatus UserDataParser::parse_algo(od::object o, UserEvent& ev) noexcept {
   AlgoUpdate& u = ev.algo;
   bool have_symbol = false, have_id = false, have_status = false;
-  const ParseStatus st = each_field(o, "o", [&](std::string_view key, od::value v) {
+  const FieldOutcome walk = each_field(o, "o", [&](std::string_view key, od::value v) {
     std::string_view s;
-    ParseStatus r = ParseStatus::kOk;
+    FieldOutcome r = kFieldOk;
     if (key == "s") {
       r = read_symbol(v, "o.s", ev.symbol);
       have_symbol = true;
     } else if (key == "caid") {
-      r = read_id(v, "o.caid", u.client_algo_id);
+      r = read_client_id(v, "o.caid", u.client_algo_id);
       have_id = true;
     } else if (key == "aid") {
-      if (v.get_int64().get(u.algo_id)) r = fail("o.aid", "not an integer");
+      r = read_int64(v, "o.aid", u.algo_id);
     } else if (key == "X") {
       r = read_string(v, "o.X", s);
       u.status = algo_status_from(s);
       have_status = true;
     } else if (key == "tp") {
-      r = read_decimal(v, "o.tp", u.trigger);
+      r = read_event_decimal(v, "o.tp", u.trigger);
     } else if (key == "aq") {
-      r = read_decimal(v, "o.aq", u.executed);
+      r = read_event_decimal(v, "o.aq", u.executed);
     } else if (key == "ap") {
-      r = read_decimal(v, "o.ap", u.average_price);
+      r = read_event_decimal(v, "o.ap", u.average_price);
     } else if (key == "rm") {
       r = read_string(v, "o.rm", s);
       const std::size_t n = std::min(s.size(), u.reason.size() - 1);
@@ -200,7 +192,7 @@ ParseStatus UserDataParser::parse_algo(od::object o, UserEvent& ev) noexcept {
     }
     return r;
   });
-  if (st != ParseStatus::kOk) return st;
+  if (!walk.ok()) return status_of(walk);
   if (!have_symbol) return fail("o.s", "missing");
   if (!have_id) return fail("o.caid", "missing");
   if (!have_status) return fail("o.X", "missing");
@@ -219,29 +211,29 @@ ParseStatus UserDataParser::parse_account(od::object a, TimeMs t, UserEventSink&
     ev.kind = UserEventKind::kPosition;
     ev.event_time = t;
     bool have_symbol = false, have_amount = false, known = true;
-    const ParseStatus st = each_field(p, "a.P[]", [&](std::string_view key, od::value v) {
+    const FieldOutcome walk = each_field(p, "a.P[]", [&](std::string_view key, od::value v) {
       std::string_view s;
-      ParseStatus r = ParseStatus::kOk;
+      FieldOutcome r = kFieldOk;
       if (key == "s") {
         // An unmanaged symbol skips this entry, not the whole update.
         r = read_symbol(v, "a.P[].s", ev.symbol);
-        known = r == ParseStatus::kOk;
-        if (r == ParseStatus::kUnknownSymbol) r = ParseStatus::kOk;
+        known = r.ok();
+        if (r.unmanaged_symbol) r = kFieldOk;
         have_symbol = true;
       } else if (key == "pa") {
-        r = read_decimal(v, "a.P[].pa", ev.position.amount);
+        r = read_event_decimal(v, "a.P[].pa", ev.position.amount);
         have_amount = true;
       } else if (key == "ep") {
-        r = read_decimal(v, "a.P[].ep", ev.position.entry);
+        r = read_event_decimal(v, "a.P[].ep", ev.position.entry);
       } else if (key == "up") {
-        r = read_double(v, "a.P[].up", ev.position.unrealized_pnl);
+        r = read_event_double(v, "a.P[].up", ev.position.unrealized_pnl);
       } else if (key == "ps") {
         r = read_string(v, "a.P[].ps", s);
         ev.position.position_side = position_side(s);
       }
       return r;
     });
-    if (st != ParseStatus::kOk) return st;
+    if (!walk.ok()) return status_of(walk);
     if (!have_symbol) return fail("a.P[].s", "missing");
     if (!have_amount) return fail("a.P[].pa", "missing");
     if (!known) {

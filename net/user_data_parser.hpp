@@ -13,15 +13,9 @@
 #include "core/sink_ref.hpp"
 #include "core/symbol_table.hpp"
 #include "net/binance_message_parser.hpp"
+#include "net/id_text.hpp"
 
 namespace exitbrain {
-
-// A client order / algo id as received (Binance allows 36 characters; room for more).
-struct IdText {
-  std::array<char, 48> chars{};
-  std::uint8_t len = 0;
-  std::string_view view() const noexcept { return {chars.data(), len}; }
-};
 
 enum class UserEventKind : std::uint8_t { kOrder, kPosition, kAlgo, kListenKeyExpired };
 
@@ -116,17 +110,11 @@ class UserDataParser {
   ParseStatus parse_algo(simdjson::ondemand::object o, UserEvent& ev) noexcept;
   ParseStatus parse_account(simdjson::ondemand::object a, TimeMs t, UserEventSink& sink) noexcept;
   bool symbol_of(std::string_view name, SymbolId& out) noexcept;
-  // Calls on_field(key, value) for each field of `o`; stops at the first status not kOk.
-  template <class OnField>
-  ParseStatus each_field(simdjson::ondemand::object o, const char* where,
-                         OnField&& on_field) noexcept;
-  ParseStatus read_string(simdjson::ondemand::value v, const char* field,
-                          std::string_view& out) noexcept;
-  ParseStatus read_decimal(simdjson::ondemand::value v, const char* field, Decimal& out) noexcept;
-  ParseStatus read_double(simdjson::ondemand::value v, const char* field, double& out) noexcept;
-  ParseStatus read_id(simdjson::ondemand::value v, const char* field, IdText& out) noexcept;
-  // kUnknownSymbol when the symbol is not managed.
-  ParseStatus read_symbol(simdjson::ondemand::value v, const char* field, SymbolId& out) noexcept;
+  // What reading one field of an event came to (user_data_parser.cpp).
+  struct FieldOutcome;
+  ParseStatus status_of(const FieldOutcome& r) noexcept;
+  // Unmanaged when the symbol is not in the table (and is not interned).
+  FieldOutcome read_symbol(simdjson::ondemand::value v, const char* field, SymbolId& out) noexcept;
 
   simdjson::ondemand::parser json_;
   SymbolTable& symbols_;
