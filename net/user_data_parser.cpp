@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "net/json_balance.hpp"
 #include "net/json_field_reader.hpp"
 
 namespace exitbrain {
@@ -250,6 +251,8 @@ ParseStatus UserDataParser::parse(const char* data, std::size_t len, std::size_t
                                   UserEventSink sink) noexcept {
   error_ = ParseError{};
   if (capacity < padded_capacity(len)) return fail("json", "buffer lacks simdjson padding");
+  // On-Demand looks fields up without checking that the object is closed (json_balance.hpp).
+  if (!json_brackets_balanced(data, len)) return fail("json", "not valid JSON");
   od::document doc;
   if (json_.iterate(data, len, capacity).get(doc)) return fail("json", "not valid JSON");
   od::object root;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "net/json_balance.hpp"
 #include "net/user_data_parser.hpp"
 #include "tests/support/counting_new.inc"
 #include "tests/support/decimal_text.hpp"
@@ -156,6 +157,48 @@ TEST(UserDataParser, AllocatesNothingOnceWarm) {
       (void)h.parser.parse(m.data(), std::strlen(m.c_str()), m.size(), sink);
   EXPECT_EQ(g_allocations.load() - before, 0);
   EXPECT_EQ(events, 4 * 5001);
+}
+
+}  // namespace
+}  // namespace exitbrain
+
+namespace exitbrain {
+namespace {
+
+// Every prefix of every event (a frame cut short, say) is refused, never crashes, never
+// emits an event, and names why. simdjson On-Demand does not check that an object is closed
+// before its fields are looked up: `{"e":"ORDER_TRADE_UPDATE","E":1,"o":{}` used to crash.
+TEST(UserDataParser, EveryTruncatedEventIsRefusedWithoutCrashing) {
+  const std::vector<std::string> docs = {
+      std::string(kOrderDoc),
+      std::string(kFill),
+      std::string(kAccountDoc),
+      std::string(kAlgoDoc),
+      R"({"e":"ORDER_TRADE_UPDATE","E":1,"o":{}})",
+      R"({"e":"ACCOUNT_UPDATE","E":1,"a":{}})",
+      std::string(R"({"stream":"k","data":)") + std::string(kFill) + "}"};
+  for (const std::string& doc : docs) {
+    for (std::size_t n = 0; n < doc.size(); ++n) {
+      Harness h;
+      const std::string cut = doc.substr(0, n);
+      const ParseStatus s = h.parse(cut);
+      EXPECT_EQ(s, ParseStatus::kMalformed) << cut;
+      EXPECT_TRUE(h.events.empty()) << cut;
+      EXPECT_STRNE(h.parser.last_error().reason, "") << cut;
+    }
+  }
+}
+
+TEST(JsonBalance, BracketsInsideStringsAndEscapesDoNotCount) {
+  auto ok = [](std::string_view s) { return json_brackets_balanced(s.data(), s.size()); };
+  EXPECT_TRUE(ok(R"({"a":[1,{"b":"}]"}],"c":"\\","d":"\"{"})"));
+  EXPECT_TRUE(ok(""));                // nothing open (simdjson refuses the empty text itself)
+  EXPECT_FALSE(ok(R"({"a":[1,2})"));  // closed in the wrong order
+  EXPECT_FALSE(ok(R"({"a":"x})"));    // a string left open
+  EXPECT_FALSE(ok(R"({"a":"\"})"));   // its quote is escaped: still open
+  EXPECT_FALSE(ok(R"({"a":1}})"));    // one closed too many
+  EXPECT_TRUE(ok(std::string(64, '[') + std::string(64, ']')));
+  EXPECT_FALSE(ok(std::string(65, '[') + std::string(65, ']')));  // deeper than kMaxJsonDepth
 }
 
 }  // namespace
