@@ -45,4 +45,12 @@ class SpscQueue {
   std::uint64_t full_ = 0;  // written by the producer only
 };
 
+// A stage's output into a ring (waiting for room, never dropping): what a stage's
+// SinkRef points at when a thread boundary follows it.
+template <class T>
+struct PushInto {
+  SpscQueue<T>* ring;
+  void operator()(const T& v) const noexcept { ring->push(v); }
+};
+
 }  // namespace exitbrain

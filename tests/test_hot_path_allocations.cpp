@@ -1,8 +1,9 @@
 // Frame in -> parse -> state -> decision -> order bytes allocates nothing once warm: the
-// stage objects are the ones the live threads run, fed here synchronously with 100,000
-// frames, synthetic ones and (when ../shared/data is there) recorded ones; every decision is
-// turned into the signed query the order sender would write (an exit order, or the hard stop
-// behind a new stop).
+// stage objects are the ones the hot pipeline's threads run (MarketIngest, PriceStateEngine,
+// DecideStage with its event log records, the rings between them), fed here synchronously
+// with 100,000 frames, synthetic ones and (when ../shared/data is there) recorded ones; every
+// decision is turned into the signed query the order sender would write (an exit order, or
+// the hard stop behind a new stop).
 #include <gtest/gtest.h>
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/price_state_engine.hpp"
+#include "core/spsc_queue.hpp"
 #include "net/binance_message_parser.hpp"
 #include "net/hmac_signer.hpp"
 #include "net/order_format.hpp"
@@ -19,6 +21,9 @@
 #include "tests/support/counting_new.inc"
 #include "tests/support/engine_harness.hpp"
 #include "tests/support/paths.hpp"
+#include "tools/common/event_log.hpp"
+#include "tools/live/decide_stage.hpp"
+#include "tools/live/market_ingest.hpp"
 #include "tools/market_data/market_reader.hpp"
 
 namespace exitbrain {
@@ -30,9 +35,6 @@ using testing::dec;
 // or the hard stop behind a new stop.
 struct OrderBytes {
   explicit OrderBytes(const SymbolTable& s) : symbols(s) {}
-  auto sink() {
-    return [this](const Decision& d) { on(d); };
-  }
   void on(const Decision& d) {
     ring[decisions++ % ring.size()] = d;
     query.clear();
@@ -57,24 +59,72 @@ struct OrderBytes {
   std::size_t decisions = 0, exit_orders = 0, stop_orders = 0;
 };
 
-// Frames [from, to) through parse -> state -> decision -> order bytes, counting events and
-// price states. Every frame must parse.
-void feed(const std::vector<std::string>& frames, std::size_t from, std::size_t to,
-          BinanceMessageParser& parser, PriceStateEngine& state, ExitEngine& engine,
-          OrderBytes& orders, std::size_t& events, std::size_t& states) {
-  for (std::size_t i = from; i < to; ++i) {
-    const std::string& f = frames[i];
-    const ParseStatus st =
-        parser.parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
-          ++events;
-          PriceState ps;
-          if (!state.on_event(ev, ps)) return;
-          ++states;
-          engine.on_price(ps, orders.sink());
-        });
-    ASSERT_EQ(st, ParseStatus::kOk) << f.substr(0, 300);
+// The hot pipeline's md, state and decide stages with their rings, run on this thread: a
+// frame goes in through MarketIngest, its events are popped into the state stage, the
+// states into DecideStage, and the decisions popped from the order ring into OrderBytes.
+// The event log is never started: its records stay queued (a full queue counts, never
+// allocates), and no second thread allocates beside the counted one.
+struct LiveStages {
+  LiveStages(SymbolTable& s, std::vector<Profile> profiles, OrderBytes& o)
+      : symbols(s), orders(o), devnull(std::fopen("/dev/null", "w")), event_log(s, devnull) {
+    config.profiles = std::move(profiles);
+    config.default_profile = config.profiles[0].name;
+    const AtrPlan plan = plan_atr_specs(config, {0});
+    state = std::make_unique<PriceStateEngine>(symbols.size(), plan.specs, RegimeParams{});
+    ingest = std::make_unique<MarketIngest>(symbols, SinkRef<MarketEvent>(to_state), event_log);
+    decide = std::make_unique<DecideStage>(config, plan, symbols, event_log,
+                                           SinkRef<OrderWork>(to_orders), 64);
   }
-}
+  ~LiveStages() {
+    decide.reset();
+    ingest.reset();
+    std::fclose(devnull);
+  }
+
+  bool add(const NewPosition& np) {
+    const bool ok = decide->open(np);
+    drain_orders();
+    return ok;
+  }
+  void drain_orders() {
+    OrderWork w;
+    while (q_orders.try_pop(w))
+      if (w.kind == OrderWorkKind::kDecision) orders.on(w.decision);
+  }
+  // Frames [from, to), counting events and price states. Every frame must parse.
+  void feed(const std::vector<std::string>& frames, std::size_t from, std::size_t to) {
+    MarketEvent ev;
+    PriceState ps;
+    for (std::size_t i = from; i < to; ++i) {
+      const std::string& f = frames[i];
+      const std::uint64_t malformed = ingest->malformed.load();
+      ingest->on_frame(f.data(), f.size(), f.capacity(), mono_now_ns());
+      ASSERT_EQ(ingest->malformed.load(), malformed) << f.substr(0, 300);
+      while (q_md.try_pop(ev)) {
+        ++events;
+        if (!state->on_event(ev, ps)) continue;
+        ps.stamps.state = mono_now_ns();
+        ++states;
+        decide->on_price(ps);
+      }
+      drain_orders();
+    }
+  }
+
+  SymbolTable& symbols;
+  OrderBytes& orders;
+  Config config;
+  std::FILE* devnull;
+  EventLog event_log;
+  SpscQueue<MarketEvent> q_md{16 * 1024};
+  SpscQueue<OrderWork> q_orders{16 * 1024};
+  PushInto<MarketEvent> to_state{&q_md};
+  PushInto<OrderWork> to_orders{&q_orders};
+  std::unique_ptr<PriceStateEngine> state;
+  std::unique_ptr<MarketIngest> ingest;
+  std::unique_ptr<DecideStage> decide;
+  std::size_t events = 0, states = 0;
+};
 
 // Frames as they arrive: combined-stream markPrice@1s and aggTrade for two symbols, with
 // closed 1m klines, built (and padded) before anything is counted.
@@ -121,11 +171,8 @@ TEST(HotPath, ParseStateDecideAndOrderBytesAllocateNothingOnceWarm) {
   }
   std::vector<Profile> profiles = builtin_profiles();
   profiles[2].trigger_source = TriggerSource::kLast;  // TRENDING positions follow trades
-  const AtrSpec spec{};
-  PriceStateEngine state(symbols.size(), {&spec, 1}, RegimeParams{});
-  ExitEngine engine(profiles, std::vector<std::uint8_t>(profiles.size(), 0), symbols, 64);
-  BinanceMessageParser parser(symbols);
   OrderBytes orders(symbols);
+  LiveStages live(symbols, profiles, orders);
   // 10 positions on BTC and 10 on ETH, both sides, all profiles; and as many again that
   // open after the warm-up, so levels, stop moves and exits are decided (and their orders
   // written) while allocations are counted.
@@ -137,14 +184,13 @@ TEST(HotPath, ParseStateDecideAndOrderBytesAllocateNothingOnceWarm) {
     np.entry = i % 20 < 10 ? dec("65000") : dec("3400");
     np.opened_at = 1'771'000'000'000LL + (i < 20 ? 0 : 6'000'000);
     np.profile = static_cast<std::uint16_t>(i % profiles.size());
-    ASSERT_FALSE(engine.add_position(np, orders.sink()));
+    ASSERT_TRUE(live.add(np));
   }
 
   const std::vector<std::string> frames = make_frames(110'000);
-  std::size_t events = 0, states = 0;
-  auto run = [&](std::size_t from, std::size_t to) {
-    feed(frames, from, to, parser, state, engine, orders, events, states);
-  };
+  const std::size_t& events = live.events;
+  const std::size_t& states = live.states;
+  auto run = [&](std::size_t from, std::size_t to) { live.feed(frames, from, to); };
   run(0, 10'000);  // warm-up: parser buffers sized, ATR warm, levels set
   const std::size_t exits_before = orders.exit_orders, stops_before = orders.stop_orders;
   const long before = g_allocations.load();
@@ -217,11 +263,9 @@ TEST(HotPath, RecordedFramesThroughOrderBytesAllocateNothingOnceWarm) {
     profiles[i].trail_offset = 0.0002;
     profiles[i].trail_activation = 0;
   }
-  const AtrSpec spec{};
-  PriceStateEngine state(symbols.size(), {&spec, 1}, RegimeParams{});
-  ExitEngine engine(profiles, std::vector<std::uint8_t>(profiles.size(), 0), symbols, 64);
-  BinanceMessageParser parser(symbols);
   OrderBytes orders(symbols);
+  LiveStages live(symbols, profiles, orders);
+  const AtrSpec spec{};
 
   // Each symbol's mid at the start and at the end of the warm-up, and the event time there,
   // read from the frames by a parser and state engine of their own.
@@ -262,13 +306,12 @@ TEST(HotPath, RecordedFramesThroughOrderBytesAllocateNothingOnceWarm) {
     np.sl = Decimal::from_double(e - 10 * bp)->floor_to(tick);
     np.tp[0] = Decimal::from_double(e + 30 * bp)->floor_to(tick);
     np.tp_count = 1;
-    ASSERT_FALSE(engine.add_position(np, orders.sink())) << i;
+    ASSERT_TRUE(live.add(np)) << i;
   }
 
-  std::size_t events = 0, states = 0;
-  auto run = [&](std::size_t from, std::size_t to) {
-    feed(frames, from, to, parser, state, engine, orders, events, states);
-  };
+  const std::size_t& events = live.events;
+  const std::size_t& states = live.states;
+  auto run = [&](std::size_t from, std::size_t to) { live.feed(frames, from, to); };
   run(0, kWarm);
   const std::size_t exits_before = orders.exit_orders, stops_before = orders.stop_orders;
   const long before = g_allocations.load();

@@ -36,14 +36,14 @@ std::vector<NamedHistogram> rows_of(const PipelineResult& r) {
   return {
       {"source_lag", "scheduled -> frame handed to the parser (the source's own delay)",
        h(Hop::kSourceLag)},
-      {"parse", "frame -> market event [md]", h(Hop::kParse)},
+      {"parse", "frame due -> market event (the source's lag included) [md]", h(Hop::kParse)},
       {"md->state", "event -> price state (ring + state update) [state]", h(Hop::kToState)},
       {"state->decide", "state -> decision step done (ring + rules) [decide]", h(Hop::kToDecision)},
-      {"decide->order", "decision -> order query written and signed (ring + bytes) [orders]",
+      {"decide->order", "exit decided -> exit query written and signed (ring + bytes) [orders]",
        h(Hop::kToOrderBytes)},
       {"tick->decision", "scheduled -> decision step done, every price state",
        h(Hop::kTickToDecision)},
-      {"tick->order", "scheduled -> signed order bytes, every order a tick caused",
+      {"tick->order", "scheduled -> signed exit order bytes, every exit a tick caused",
        h(Hop::kTickToOrder)},
   };
 }
@@ -52,9 +52,9 @@ std::string options_json(const PipelineArgs& a, const FrameSet& fs, const Pipeli
   const PipelineOptions& o = a.o;
   std::string waits, cpus, sources;
   for (int s = 0; s < kBenchStages; ++s) {
-    waits += std::string(s ? "," : "") + "\"" + to_string(static_cast<BenchStage>(s)) + "\":\"" +
+    waits += std::string(s ? "," : "") + "\"" + to_string(static_cast<Stage>(s)) + "\":\"" +
              to_string(o.wait[s]) + "\"";
-    cpus += std::string(s ? "," : "") + "\"" + to_string(static_cast<BenchStage>(s)) +
+    cpus += std::string(s ? "," : "") + "\"" + to_string(static_cast<Stage>(s)) +
             "\":" + std::to_string(o.cpu[s]);
   }
   for (const std::string& s : fs.sources)

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/e2e/latency_histogram.hpp"
+#include "core/latency_histogram.hpp"
 
 namespace exitbrain::bench {
 

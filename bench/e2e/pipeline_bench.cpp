@@ -5,36 +5,20 @@
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
-#include "core/price_state_engine.hpp"
-#include "core/spsc_queue.hpp"
 #include "core/symbol_table.hpp"
-#include "core/thread_affinity.hpp"
 #include "net/binance_message_parser.hpp"
 #include "net/hmac_signer.hpp"
 #include "net/order_format.hpp"
-#include "strategies/exit_engine.hpp"
-#include "tools/live/messages.hpp"
+#include "tools/common/event_log.hpp"
+#include "tools/live/hot_pipeline.hpp"
 
 namespace exitbrain::bench {
-
-const char* to_string(BenchStage s) noexcept {
-  switch (s) {
-    case BenchStage::kMd:
-      return "md";
-    case BenchStage::kState:
-      return "state";
-    case BenchStage::kDecide:
-      return "decide";
-    case BenchStage::kOrders:
-      return "orders";
-  }
-  return "?";
-}
 
 const char* to_string(Hop h) noexcept {
   switch (h) {
@@ -58,7 +42,6 @@ const char* to_string(Hop h) noexcept {
 
 namespace {
 
-constexpr std::size_t kRing = 16 * 1024;  // as the live pipeline's hot rings
 constexpr std::size_t kReplacementRoom = 200'000;
 
 // The symbols the frames are about, from their stream names ("btcusdt@trade" -> BTCUSDT).
@@ -98,34 +81,110 @@ void wait_until(MonoNs t, WaitStrategy w) noexcept {
   }
 }
 
-struct Bench {
-  Bench(const FrameSet& f, const PipelineOptions& opt) : frames(f), o(opt) {
-    for (const std::string& name : symbols_in(frames)) {
-      const SymbolId id = *symbols.intern(name);
-      Decimal tick, step;
-      (void)parse_decimal("0.01", tick);
-      (void)parse_decimal("0.001", step);
-      symbols.filters(id).tick_size = tick;
-      symbols.filters(id).step_size = step;
+// The market edge: the recorded frames from memory, on a fixed schedule. A frame is handed
+// to the ingest as received at its *scheduled* time, so every figure behind it runs from the
+// schedule and a stall anywhere (the source's own included) is counted.
+class ScheduledFrames final : public MarketSource {
+ public:
+  ScheduledFrames(const FrameSet& frames, const PipelineOptions& o, std::size_t timed,
+                  const HotPipeline& pipeline)
+      : frames_(frames), o_(o), timed_(timed), pipeline_(pipeline) {}
+
+  void run(WsHandler& ingest, WaitStrategy wait, const std::atomic<bool>& stop) override {
+    // The source sleeps to each frame's time: ask the kernel for exact wake-ups.
+    (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    const std::size_t warm = std::min(o_.warmup_frames, frames_.frames.size());
+    for (std::size_t i = 0; i < warm; ++i) {
+      const std::string& f = frames_.frames[i];
+      ingest.on_frame(f.data(), f.size(), f.capacity(), 0);  // 0: not timed
     }
-    if (symbols.size() == 0) throw std::runtime_error("frames: no symbol found in any stream name");
-    Profile p = builtin_profiles()[0];
-    p.time_stop_sec = 0;  // a position ends on its levels only
-    p.trigger_source = o.trigger;
-    const AtrSpec spec{p.atr_interval_ms, p.atr_period, p.atr_method};
-    state = std::make_unique<PriceStateEngine>(SymbolTable::kMaxSymbols,
-                                               std::span<const AtrSpec>(&spec, 1), RegimeParams{});
-    const std::size_t initial = symbols.size() * static_cast<std::size_t>(o.positions_per_symbol);
-    engine = std::make_unique<ExitEngine>(std::vector<Profile>{p}, std::vector<std::uint8_t>{0},
-                                          symbols, initial + kReplacementRoom);
-    parser = std::make_unique<BinanceMessageParser>(symbols);
+    // Let the warm-up drain through every stage before the clock starts.
+    while (!pipeline_.drained()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const MonoNs t0 = mono_now_ns() + 1'000'000;
+    const double period_ns = 1e9 / o_.rate;
+    std::size_t k = 0;
+    for (; k < timed_ && !stop.load(std::memory_order_relaxed); ++k) {
+      const MonoNs scheduled = t0 + static_cast<MonoNs>(static_cast<double>(k) * period_ns);
+      wait_until(scheduled, wait);
+      lag.record(mono_now_ns() - scheduled);
+      const std::string& f = frames_.frames[warm + k];
+      ingest.on_frame(f.data(), f.size(), f.capacity(), scheduled);
+    }
+    seconds = static_cast<double>(mono_now_ns() - t0) / 1e9;
+    offered = k;
   }
 
+  LatencyHistogram lag;  // md thread; read after the run
+  std::uint64_t offered = 0;
+  double seconds = 0;
+
+ private:
+  const FrameSet& frames_;
+  const PipelineOptions& o_;
+  const std::size_t timed_;
+  const HotPipeline& pipeline_;
+};
+
+// The order edge: every exit and stop move written and signed as the order gateway would,
+// then dropped at the socket's door. Exit hops go where the gateway records them.
+class SignedBytes final : public OrderSink {
+ public:
+  SignedBytes(const SymbolTable& symbols, ExitLatency& latency)
+      : symbols_(symbols), latency_(latency) {}
+
+  void on_work(const OrderWork& w) override {
+    if (w.kind != OrderWorkKind::kDecision) return;
+    const Decision& d = w.decision;
+    const RequestTiming timing{wall_clock_ms(), 5000};
+    query_.clear();
+    if (d.kind == DecisionKind::kExit) {
+      write_exit_order(query_, symbols_.name(d.symbol), d.side, d.qty,
+                       ClientId::for_exit(d.position, d.exit_seq), PositionMode::kOneWay, timing);
+    } else if (d.sl.is_positive()) {
+      write_hard_stop(query_, symbols_.name(d.symbol), d.side, d.sl,
+                      ClientId::for_hard_stop(d.position, d.exit_seq + 1), PositionMode::kOneWay,
+                      timing);
+    } else {
+      return;
+    }
+    query_.sign(signer_);
+    LatencyStamps stamps = d.stamps;
+    stamps.order_out = mono_now_ns();
+    if (!d.stamps.frame_in) return;  // caused by an untimed (warm-up) tick
+    if (d.kind == DecisionKind::kExit) {
+      ++exit_orders;
+      latency_.record(stamps);
+    } else {
+      ++stop_orders;
+    }
+  }
+  void on_user_event(const UserEvent&) override {}
+  void on_timer() override {}
+  bool idle() const override { return true; }
+
+  bool query_ok() const noexcept { return query_.ok(); }
+  std::uint64_t exit_orders = 0, stop_orders = 0;  // orders thread; read after the run
+
+ private:
+  const SymbolTable& symbols_;
+  ExitLatency& latency_;
+  const HmacSha256Signer signer_{"exitbrain-bench-secret-not-a-real-key-0123456789abcdef0123"};
+  QueryWriter query_;
+};
+
+// The stand-in exchange's positions: each one that closes comes back at once, at the
+// closing tick's price on the other side (a LONG's mirror runs as often as the LONG), with
+// its stop and target level_bps away on the tick grid, so exits keep coming at any rate.
+class ReopenEveryClose final : public PositionSupply {
+ public:
+  ReopenEveryClose(const SymbolTable& symbols, const PipelineOptions& o)
+      : symbols_(symbols), o_(o) {}
+
   // A position on `s` at `price`, its stop and target level_bps away, on the tick grid.
-  bool open(SymbolId s, Side side, Price price, TimeMs at) {
-    if (engine->position_count() >= engine->position_capacity()) return false;
-    const Decimal tick = symbols.filters(s).tick_size;
-    const double d = price.to_double() * o.level_bps / 10'000.0;
+  NewPosition position(SymbolId s, Side side, Price price, TimeMs at) const {
+    const Decimal tick = symbols_.filters(s).tick_size;
+    const double d = price.to_double() * o_.level_bps / 10'000.0;
     auto level = [&](double v) {
       const auto x = Decimal::from_double(v);
       return x ? x->floor_to(tick) : Decimal{};
@@ -140,190 +199,35 @@ struct Bench {
     np.sl = side == Side::kLong ? level(px - d) : level(px + d).ceil_to(tick);
     np.tp[0] = side == Side::kLong ? level(px + d).ceil_to(tick) : level(px - d);
     np.tp_count = 1;
-    return !engine->add_position(np, [this](const Decision& dd) { emit(dd); });
+    return np;
   }
 
-  void emit(const Decision& decided) {
-    OrderWork w;
-    w.decision = decided;
-    w.decision.stamps.decided = mono_now_ns();
-    q_orders.push(w);
-    if (decided.kind != DecisionKind::kExit || decided.remaining.is_positive()) return;
-    if (replace_count < replace.size())
-      replace[replace_count++] = {decided.symbol, decided.side};
+  void on_decision(const Decision& d) override {
+    if (d.kind != DecisionKind::kExit || d.remaining.is_positive()) return;
+    if (closed_count_ < closed_.size())
+      closed_[closed_count_++] = {d.symbol, d.side};
     else
-      ++r->replacements_refused;  // more closed on one tick than the list holds: counted
+      ++refused;  // more closed on one tick than the list holds: counted
   }
 
-  void decide(const PriceState& st) {
-    engine->on_price(st, [this](const Decision& d) { emit(d); });
-    const MonoNs now = mono_now_ns();
-    if (st.stamps.frame_in) {
-      r->hops[static_cast<int>(Hop::kToDecision)].record(now - st.stamps.state);
-      r->hops[static_cast<int>(Hop::kTickToDecision)].record(now - st.stamps.frame_in);
-    }
-    if (st.stamps.frame_in) ++r->states;
-    // Closed positions come back at today's price on the other side: a LONG's mirror runs
-    // as often as the LONG itself.
-    for (std::size_t i = 0; i < replace_count; ++i) {
-      const Side other = replace[i].second == Side::kLong ? Side::kShort : Side::kLong;
-      if (open(replace[i].first, other, st.price(o.trigger), st.event_time))
-        ++r->positions_replaced;
+  void after_price(const PriceState& st, DecideStage& stage) override {
+    for (std::size_t i = 0; i < closed_count_; ++i) {
+      const Side other = closed_[i].second == Side::kLong ? Side::kShort : Side::kLong;
+      if (stage.open(position(closed_[i].first, other, st.price(o_.trigger), st.event_time)))
+        ++replaced;
       else
-        ++r->replacements_refused;
+        ++refused;
     }
-    replace_count = 0;
+    closed_count_ = 0;
   }
 
-  void start_stage(BenchStage s) {
-    name_current_thread((std::string("bench-") + to_string(s)).c_str());
-    const int cpu = o.cpu[static_cast<int>(s)];
-    if (cpu >= 0) pin_error[static_cast<int>(s)] = pin_current_thread(cpu);
-  }
-  WaitStrategy wait(BenchStage s) const { return o.wait[static_cast<int>(s)]; }
+  std::uint64_t replaced = 0, refused = 0;  // decide thread; read after the run
 
-  void md_loop(std::size_t timed) {
-    start_stage(BenchStage::kMd);
-    // The frame source sleeps to each frame's time: ask the kernel for exact wake-ups.
-    (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-    auto send = [&](const std::string& f, MonoNs scheduled) {
-      const MonoNs in = mono_now_ns();
-      if (scheduled) r->hops[static_cast<int>(Hop::kSourceLag)].record(in - scheduled);
-      const ParseStatus ps =
-          parser->parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& e) {
-            MarketEvent ev = e;
-            ev.stamps.frame_in = scheduled;
-            ev.stamps.parsed = mono_now_ns();
-            if (scheduled) r->hops[static_cast<int>(Hop::kParse)].record(ev.stamps.parsed - in);
-            if (scheduled) ++r->events;
-            q_md.push(ev);
-          });
-      if (ps == ParseStatus::kMalformed) ++r->malformed;
-    };
-    const std::size_t warm = std::min(o.warmup_frames, frames.frames.size());
-    for (std::size_t i = 0; i < warm; ++i) send(frames.frames[i], 0);
-    // Let the warm-up drain through every stage before the clock starts.
-    while (q_md.size_approx() || q_state.size_approx() || q_orders.size_approx())
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const MonoNs t0 = mono_now_ns() + 1'000'000;
-    const double period_ns = 1e9 / o.rate;
-    for (std::size_t k = 0; k < timed; ++k) {
-      const MonoNs scheduled = t0 + static_cast<MonoNs>(static_cast<double>(k) * period_ns);
-      wait_until(scheduled, wait(BenchStage::kMd));
-      send(frames.frames[warm + k], scheduled);
-    }
-    r->seconds = static_cast<double>(mono_now_ns() - t0) / 1e9;
-    r->frames_offered = timed;
-    md_done = true;
-    state_bell.ring();
-  }
-
-  void state_loop() {
-    start_stage(BenchStage::kState);
-    MarketEvent ev;
-    PriceState st;
-    for (;;) {
-      bool any = false;
-      while (q_md.try_pop(ev)) {
-        any = true;
-        if (!state->on_event(ev, st)) continue;
-        st.stamps.state = mono_now_ns();
-        if (st.stamps.frame_in)
-          r->hops[static_cast<int>(Hop::kToState)].record(st.stamps.state - st.stamps.parsed);
-        if (o.fused)
-          decide(st);
-        else
-          q_state.push(st);
-      }
-      if (!any) {
-        if (md_done.load() && q_md.size_approx() == 0) break;
-        idle_wait(wait(BenchStage::kState), state_bell);
-      }
-    }
-    state_done = true;
-    if (o.fused) decide_done = true;
-    decide_bell.ring();
-    orders_bell.ring();
-  }
-
-  void decide_loop() {
-    start_stage(BenchStage::kDecide);
-    PriceState st;
-    for (;;) {
-      bool any = false;
-      while (q_state.try_pop(st)) {
-        any = true;
-        decide(st);
-      }
-      if (!any) {
-        if (state_done.load() && q_state.size_approx() == 0) break;
-        idle_wait(wait(BenchStage::kDecide), decide_bell);
-      }
-    }
-    decide_done = true;
-    orders_bell.ring();
-  }
-
-  void orders_loop() {
-    start_stage(BenchStage::kOrders);
-    const HmacSha256Signer signer("exitbrain-bench-secret-not-a-real-key-0123456789abcdef0123");
-    QueryWriter query;
-    OrderWork w;
-    for (;;) {
-      bool any = false;
-      while (q_orders.try_pop(w)) {
-        any = true;
-        const Decision& d = w.decision;
-        const RequestTiming timing{std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count(),
-                                   5000};
-        query.clear();
-        if (d.kind == DecisionKind::kExit) {
-          write_exit_order(query, symbols.name(d.symbol), d.side, d.qty,
-                           ClientId::for_exit(d.position, d.exit_seq), PositionMode::kOneWay,
-                           timing);
-        } else if (d.sl.is_positive()) {
-          write_hard_stop(query, symbols.name(d.symbol), d.side, d.sl,
-                          ClientId::for_hard_stop(d.position, d.exit_seq + 1),
-                          PositionMode::kOneWay, timing);
-        } else {
-          continue;
-        }
-        query.sign(signer);
-        const MonoNs out = mono_now_ns();
-        if (d.stamps.frame_in) {  // caused by a timed tick
-          ++(d.kind == DecisionKind::kExit ? r->exit_orders : r->stop_orders);
-          r->hops[static_cast<int>(Hop::kToOrderBytes)].record(out - d.stamps.decided);
-          r->hops[static_cast<int>(Hop::kTickToOrder)].record(out - d.stamps.frame_in);
-        }
-      }
-      if (!any) {
-        if (decide_done.load() && q_orders.size_approx() == 0) break;
-        idle_wait(wait(BenchStage::kOrders), orders_bell);
-      }
-    }
-    query_ok = query.ok();
-  }
-
-  const FrameSet& frames;
-  const PipelineOptions& o;
-  SymbolTable symbols;
-  std::unique_ptr<PriceStateEngine> state;
-  std::unique_ptr<ExitEngine> engine;
-  std::unique_ptr<BinanceMessageParser> parser;
-  std::unique_ptr<PipelineResult> r = std::make_unique<PipelineResult>();
-
-  Doorbell state_bell, decide_bell, orders_bell;
-  SpscQueue<MarketEvent> q_md{kRing, &state_bell};
-  SpscQueue<PriceState> q_state{kRing, &decide_bell};
-  SpscQueue<OrderWork> q_orders{kRing, &orders_bell};
-  std::array<std::pair<SymbolId, Side>, 4096> replace{};
-  std::size_t replace_count = 0;
-  std::atomic<bool> md_done{false}, state_done{false}, decide_done{false};
-  std::array<std::string, kBenchStages> pin_error{};
-  bool query_ok = true;
+ private:
+  const SymbolTable& symbols_;
+  const PipelineOptions& o_;
+  std::array<std::pair<SymbolId, Side>, 4096> closed_{};
+  std::size_t closed_count_ = 0;
 };
 
 }  // namespace
@@ -339,52 +243,102 @@ std::unique_ptr<PipelineResult> run_pipeline(const FrameSet& frames, const Pipel
     throw std::runtime_error("frames: " + std::to_string(frames.frames.size()) +
                              " frames, not more than the warm-up (" +
                              std::to_string(o.warmup_frames) + ")");
-  Bench b(frames, o);
-  const std::size_t timed = std::min(frames.frames.size() - o.warmup_frames,
-                                     static_cast<std::size_t>(o.rate * o.seconds));
+
+  SymbolTable symbols;
+  for (const std::string& name : symbols_in(frames)) {
+    const SymbolId id = *symbols.intern(name);
+    Decimal tick, step;
+    (void)parse_decimal("0.01", tick);
+    (void)parse_decimal("0.001", step);
+    symbols.filters(id).tick_size = tick;
+    symbols.filters(id).step_size = step;
+  }
+  if (symbols.size() == 0) throw std::runtime_error("frames: no symbol found in any stream name");
+  // One profile: the first built-in one, ending positions on their levels only.
+  Config config;
+  Profile p = builtin_profiles()[0];
+  p.time_stop_sec = 0;
+  p.trigger_source = o.trigger;
+  config.profiles = {p};
+  config.default_profile = p.name;
+  ThreadSettings threads;
+  for (int s = 0; s < kBenchStages; ++s) {
+    threads.wait[s] = o.wait[static_cast<std::size_t>(s)];
+    threads.cpu[s] = o.cpu[static_cast<std::size_t>(s)];
+  }
+  threads.fused = o.fused;
+  // The event log gets every decision, as in `exitbrain run`; its lines go nowhere.
+  std::FILE* devnull = std::fopen("/dev/null", "w");
+  if (!devnull) throw std::runtime_error("cannot open /dev/null for the event log");
+  EventLog event_log(symbols, devnull);
+  event_log.start();
+  const std::size_t initial = symbols.size() * static_cast<std::size_t>(o.positions_per_symbol);
+  auto hot = std::make_unique<HotPipeline>(config, symbols, event_log, threads, 0,
+                                           initial + kReplacementRoom);
+  ReopenEveryClose supply(symbols, o);
 
   // Positions open at each symbol's first price, before the frames start.
   {
-    std::vector<bool> opened(b.symbols.size(), false);
+    std::vector<bool> opened(symbols.size(), false);
     PriceState st;
     PriceStateEngine probe(SymbolTable::kMaxSymbols, {}, RegimeParams{});
-    BinanceMessageParser first(b.symbols);
+    BinanceMessageParser first(symbols);
     for (std::size_t i = 0; i < o.warmup_frames; ++i) {
       const std::string& f = frames.frames[i];
       (void)first.parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
         if (opened[ev.symbol] || !probe.on_event(ev, st) || !st.has(o.trigger)) return;
         opened[ev.symbol] = true;
         for (int k = 0; k < o.positions_per_symbol; ++k)
-          if (!b.open(ev.symbol, k % 2 ? Side::kShort : Side::kLong, st.price(o.trigger),
-                      st.event_time))
+          if (!hot->decide().open(supply.position(ev.symbol, k % 2 ? Side::kShort : Side::kLong,
+                                                  st.price(o.trigger), st.event_time)))
             throw std::runtime_error("positions: the first ones could not be opened");
       });
     }
-    for (SymbolId s = 0; s < b.symbols.size(); ++s)
+    for (SymbolId s = 0; s < symbols.size(); ++s)
       if (!opened[s])
         throw std::runtime_error(std::string("frames: no ") + to_string(o.trigger) + " price for " +
-                                 std::string(b.symbols.name(s)) +
+                                 std::string(symbols.name(s)) +
                                  " in the warm-up frames; try another --trigger");
   }
+  hot->decide().set_position_supply(&supply);
 
-  std::thread orders([&] { b.orders_loop(); });
-  std::thread decide;
-  if (!o.fused) decide = std::thread([&] { b.decide_loop(); });
-  std::thread state([&] { b.state_loop(); });
-  std::thread md([&] { b.md_loop(timed); });
-  md.join();
-  state.join();
-  if (decide.joinable()) decide.join();
-  orders.join();
+  const std::size_t timed = std::min(frames.frames.size() - o.warmup_frames,
+                                     static_cast<std::size_t>(o.rate * o.seconds));
+  ScheduledFrames source(frames, o, timed, *hot);
+  SignedBytes sink(symbols, hot->exit_latency());
+  const std::atomic<bool> never{false};
+  hot->start(source, sink, never);
+  hot->join();
+  event_log.stop();
+  std::fclose(devnull);
 
   for (int s = 0; s < kBenchStages; ++s)
-    if (!b.pin_error[s].empty())
-      throw std::runtime_error(std::string("cpu for ") + to_string(static_cast<BenchStage>(s)) +
-                               ": " + b.pin_error[s]);
-  if (!b.query_ok) throw std::runtime_error("an order query overflowed its buffer");
-  b.r->ring_full = b.q_md.full_count() + b.q_state.full_count() + b.q_orders.full_count();
-  b.r->symbols = b.symbols.size();
-  return std::move(b.r);
+    if (!hot->pin_error(static_cast<Stage>(s)).empty())
+      throw std::runtime_error(std::string("cpu for ") + to_string(static_cast<Stage>(s)) + ": " +
+                               hot->pin_error(static_cast<Stage>(s)));
+  if (!sink.query_ok()) throw std::runtime_error("an order query overflowed its buffer");
+
+  auto r = std::make_unique<PipelineResult>();
+  const HotPipeline& h = *hot;
+  r->hops[static_cast<int>(Hop::kSourceLag)] = source.lag;
+  r->hops[static_cast<int>(Hop::kParse)] = h.ingest().parse_hop();
+  r->hops[static_cast<int>(Hop::kToState)] = h.to_state_hop();
+  r->hops[static_cast<int>(Hop::kToDecision)] = h.decide().to_decision_hop();
+  r->hops[static_cast<int>(Hop::kTickToDecision)] = h.decide().tick_to_decision();
+  r->hops[static_cast<int>(Hop::kToOrderBytes)] = h.exit_latency().to_order_bytes;
+  r->hops[static_cast<int>(Hop::kTickToOrder)] = h.exit_latency().tick_to_order;
+  r->frames_offered = source.offered;
+  r->seconds = source.seconds;
+  r->events = h.ingest().parse_hop().count();
+  r->states = h.decide().tick_to_decision().count();
+  r->exit_orders = sink.exit_orders;
+  r->stop_orders = sink.stop_orders;
+  r->positions_replaced = supply.replaced;
+  r->replacements_refused = supply.refused;
+  r->malformed = h.ingest().malformed.load();
+  r->ring_full = h.ring_full();
+  r->symbols = symbols.size();
+  return r;
 }
 
 }  // namespace exitbrain::bench

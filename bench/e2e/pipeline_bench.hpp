@@ -1,9 +1,10 @@
 #pragma once
-// exitbrain-bench pipeline: the live hot path run in-process. The stage objects and rings
-// are those of `exitbrain run` (BinanceMessageParser, PriceStateEngine, ExitEngine, the
-// order query writer and HMAC signer; SpscQueue, Doorbell, wait strategies, pinning); the
-// exchange edge is replaced by an in-memory frame source and an order sink that stops at
-// the signed bytes.
+// exitbrain-bench pipeline: the live hot path run in-process. It runs `exitbrain run`'s own
+// HotPipeline (tools/live/hot_pipeline.hpp): the same stage objects (MarketIngest,
+// PriceStateEngine, DecideStage with its ExitEngine and event log), the same rings, loops,
+// wait strategies and pinning. Only the two edges differ: an in-memory frame source instead
+// of the WebSocket feeds, and an order sink that stops at the written and signed exit
+// query instead of sending it; a stand-in exchange reopens every position that closes.
 //
 // The source offers frames on a fixed schedule (`rate`). Every latency is measured from
 // the frame's *scheduled* time, so a stall anywhere (source included) delays the frames
@@ -13,17 +14,16 @@
 #include <memory>
 #include <string>
 
-#include "bench/e2e/latency_histogram.hpp"
 #include "bench/e2e/recorded_frames.hpp"
 #include "core/events.hpp"
+#include "core/latency_histogram.hpp"
 #include "core/wait_strategy.hpp"
+#include "tools/settings/live_config.hpp"
 
 namespace exitbrain::bench {
 
-// The pipeline's threads, in order.
-enum class BenchStage : std::uint8_t { kMd, kState, kDecide, kOrders };
+// The pipeline's threads, in order: Stage::kMd, kState, kDecide, kOrders.
 inline constexpr int kBenchStages = 4;
-const char* to_string(BenchStage s) noexcept;
 
 struct PipelineOptions {
   double rate = 10'000;  // frames offered per second, after the warm-up
@@ -43,12 +43,12 @@ struct PipelineOptions {
 // What each histogram measures (all in ns, per frame or per order).
 enum class Hop : std::uint8_t {
   kSourceLag,       // the source handed the frame over this late (its own stall)
-  kParse,           // frame handed over -> event parsed                  [md]
+  kParse,           // frame due -> event parsed (the source's lag included) [md]
   kToState,         // parsed -> price state updated (ring hop + state)   [state]
   kToDecision,      // state -> decision step done (ring hop + rules)     [decide]
-  kToOrderBytes,    // decided -> order query written and signed (ring hop + bytes) [orders]
+  kToOrderBytes,    // decided -> exit query written and signed (ring hop + bytes) [orders]
   kTickToDecision,  // scheduled -> decision step done, every state update
-  kTickToOrder,     // scheduled -> order bytes out, every order a tick caused
+  kTickToOrder,     // scheduled -> exit order bytes out, every exit a tick caused
 };
 inline constexpr int kHops = 7;
 const char* to_string(Hop h) noexcept;
@@ -59,7 +59,8 @@ struct PipelineResult {
   std::uint64_t events = 0;          // market events parsed from them
   std::uint64_t states = 0;          // price states that reached the decision stage
   std::uint64_t exit_orders = 0;     // written and signed, caused by a timed tick
-  std::uint64_t stop_orders = 0;     // hard stops written and signed (stop moves), same
+  std::uint64_t stop_orders = 0;     // hard stops written and signed (stop moves), same;
+                                     // counted, not in the histograms (exits only)
   std::uint64_t positions_replaced = 0;
   std::uint64_t replacements_refused = 0;  // position table full, or levels rejected
   std::uint64_t malformed = 0;

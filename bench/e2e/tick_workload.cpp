@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "net/binance_message_parser.hpp"
+
 namespace exitbrain::bench {
 
 TickWorkload::TickWorkload(const FrameSet& frames, int positions) : frames_(frames) {
@@ -13,18 +15,24 @@ TickWorkload::TickWorkload(const FrameSet& frames, int positions) : frames_(fram
   symbols_.filters(sym).step_size = step;
   Profile p = builtin_profiles()[0];
   p.time_stop_sec = 0;
-  const AtrSpec spec{p.atr_interval_ms, p.atr_period, p.atr_method};
-  state_ = std::make_unique<PriceStateEngine>(symbols_.size(), std::span<const AtrSpec>(&spec, 1),
-                                              RegimeParams{});
-  engine_ = std::make_unique<ExitEngine>(std::vector<Profile>{p}, std::vector<std::uint8_t>{0},
-                                         symbols_, static_cast<std::size_t>(positions));
-  parser_ = std::make_unique<BinanceMessageParser>(symbols_);
+  config_.profiles = {p};
+  config_.default_profile = p.name;
+  const AtrPlan plan = plan_atr_specs(config_, {0});
+  devnull_ = std::fopen("/dev/null", "w");
+  if (!devnull_) throw std::runtime_error("cannot open /dev/null for the event log");
+  event_log_ = std::make_unique<EventLog>(symbols_, devnull_);
+  state_ = std::make_unique<PriceStateEngine>(symbols_.size(), plan.specs, RegimeParams{});
+  ingest_ = std::make_unique<MarketIngest>(symbols_, SinkRef<MarketEvent>(to_state_), *event_log_);
+  decide_ = std::make_unique<DecideStage>(config_, plan, symbols_, *event_log_,
+                                          SinkRef<OrderWork>(to_orders_),
+                                          static_cast<std::size_t>(positions));
 
   // The first mark price: the positions' entry.
   Price first{};
   TimeMs at = 0;
+  BinanceMessageParser probe(symbols_);
   for (const std::string& f : frames_.frames) {
-    (void)parser_->parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
+    (void)probe.parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
       if (ev.kind == MarketEventKind::kMarkPrice && !first.is_positive()) {
         first = ev.price;
         at = ev.event_time;
@@ -45,28 +53,35 @@ TickWorkload::TickWorkload(const FrameSet& frames, int positions) : frames_(fram
     np.sl = np.side == Side::kLong ? lo : hi;
     np.tp[0] = np.side == Side::kLong ? hi : lo;
     np.tp_count = 1;
-    if (engine_->add_position(np, [this](const Decision&) { ++decisions_; }))
-      throw std::runtime_error("positions: could not be opened");
+    if (!decide_->open(np)) throw std::runtime_error("positions: could not be opened");
   }
 }
 
+TickWorkload::~TickWorkload() {
+  decide_.reset();
+  ingest_.reset();
+  event_log_.reset();
+  if (devnull_) std::fclose(devnull_);
+}
+
+void TickWorkload::on_event(const MarketEvent& ev) noexcept {
+  if (depth_ == TickDepth::kParse) {
+    ticks_ += ev.kind == MarketEventKind::kMarkPrice;
+    return;
+  }
+  if (!state_->on_event(ev, st_)) return;
+  ++ticks_;
+  if (depth_ == TickDepth::kDecision) decide_->on_price(st_);
+}
+
 std::uint64_t TickWorkload::run(std::size_t from, std::size_t to, TickDepth depth) {
-  std::uint64_t ticks = 0;
-  PriceState st;
+  depth_ = depth;
+  ticks_ = 0;
   for (std::size_t i = from; i < to; ++i) {
     const std::string& f = frames_.frames[i];
-    (void)parser_->parse(f.data(), f.size(), f.capacity(), [&](const MarketEvent& ev) {
-      if (depth == TickDepth::kParse) {
-        ticks += ev.kind == MarketEventKind::kMarkPrice;
-        return;
-      }
-      if (!state_->on_event(ev, st)) return;
-      ++ticks;
-      if (depth == TickDepth::kDecision)
-        engine_->on_price(st, [this](const Decision&) { ++decisions_; });
-    });
+    ingest_->on_frame(f.data(), f.size(), f.capacity(), 0);  // 0: no latency stamps
   }
-  return ticks;
+  return ticks_;
 }
 
 }  // namespace exitbrain::bench

@@ -87,6 +87,17 @@ void print_summary(const LiveSummary& s, const EventLog& j) {
                  "p50 %.1f us, p99 %.1f us, max %.1f us\n",
                  lat.size(), pct(0), pct(0.5), pct(0.99), pct(1.0));
   }
+  std::string hops;
+  for (const HopFigures& h : s.hops) {
+    if (h.count == 0) continue;
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%s%s %.1f / %.1f", hops.empty() ? "" : ", ", h.name,
+                  static_cast<double>(h.p50) / 1000.0, static_cast<double>(h.p99) / 1000.0);
+    hops += buf;
+  }
+  if (!hops.empty())
+    std::fprintf(stderr, "pipeline hops, p50 / p99 in us (exits only from to_order_bytes on): %s\n",
+                 hops.c_str());
   if (j.dropped_records())
     std::fprintf(stderr, "warning: %llu event log records dropped (its queue was full)\n",
                  static_cast<unsigned long long>(j.dropped_records()));

@@ -57,6 +57,20 @@ bool OrderGateway::idle() const noexcept {
 
 // ---- decisions -----------------------------------------------------------------------------
 
+void OrderGateway::on_work(const OrderWork& w) {
+  switch (w.kind) {
+    case OrderWorkKind::kDecision:
+      on_decision(w.decision);
+      break;
+    case OrderWorkKind::kEntry:
+      on_entry(w.entry);
+      break;
+    case OrderWorkKind::kClosedOutside:
+      on_closed_outside(w.decision.position);
+      break;
+  }
+}
+
 void OrderGateway::on_decision(const Decision& d) {
   if (d.position >= positions_.size()) return;
   PositionInfo& p = positions_[d.position];
@@ -165,7 +179,10 @@ std::optional<TrackerCommand> OrderGateway::send_exit(const TrackerCommand& c) {
   sent.http_status = r.status;
   sent.ok = r.outcome == RestReply::Outcome::kAnswered && r.status == 200;
   sent.stamps = stamps;
-  if (r.outcome != RestReply::Outcome::kNotSent) event_log_.order(sent);
+  if (r.outcome != RestReply::Outcome::kNotSent) {
+    event_log_.order(sent);
+    if (exit_latency_) exit_latency_->record(stamps);
+  }
   p.stamps = {};
 
   if (r.outcome == RestReply::Outcome::kNotSent)

@@ -25,7 +25,9 @@
 #include "strategies/exit_order_tracker.hpp"
 #include "strategies/hard_stop_manager.hpp"
 #include "tools/common/event_log.hpp"
+#include "tools/live/exit_latency.hpp"
 #include "tools/live/messages.hpp"
+#include "tools/live/pipeline_edges.hpp"
 
 namespace exitbrain {
 
@@ -41,19 +43,22 @@ struct GatewaySettings {
   std::int64_t lookup_delay_ms = 250;
 };
 
-class OrderGateway {
+class OrderGateway final : public OrderSink {
  public:
   OrderGateway(const SymbolTable& symbols, RestClient& rest, const HmacSha256Signer& signer,
                ServerClock& clock, EventLog& event_log, GatewaySettings settings,
                std::size_t max_positions);
 
+  // The order sink of the hot pipeline: decisions, entries, positions closed outside.
+  void on_work(const OrderWork& w) override;
+
   void on_decision(const Decision& d);
   // The exchange shows the position gone (a manual close, the hard stop, a liquidation).
   void on_closed_outside(std::uint32_t position);
   // ORDER_TRADE_UPDATE / ALGO_UPDATE from the user-data stream.
-  void on_user_event(const UserEvent& e);
+  void on_user_event(const UserEvent& e) override;
   // Serves deferred work that is due.
-  void on_timer();
+  void on_timer() override;
   // An executed trade intent: set the symbol's leverage, send the MARKET entry. Entries are
   // never resent: an unknown outcome is looked up once by the entry's client id, and what
   // is still unknown is alerted (the user-data stream shows the position if it opened).
@@ -62,9 +67,11 @@ class OrderGateway {
   // Never blocks: a full queue is counted.
   void publish_closed_to(SpscQueue<ClosedTrade>* q) noexcept { closed_out_ = q; }
   std::uint64_t closed_not_queued() const noexcept { return closed_not_queued_; }
+  // Every exit order's hops (decided -> bytes out, frame in -> bytes out) go here.
+  void record_exit_latency_to(ExitLatency* l) noexcept { exit_latency_ = l; }
 
   // Nothing in flight and nothing deferred: a graceful stop may exit.
-  bool idle() const noexcept;
+  bool idle() const noexcept override;
   std::uint64_t requests() const noexcept { return requests_; }
   const RateLimitTracker& rate_limits() const noexcept { return limits_; }
 
@@ -136,6 +143,7 @@ class OrderGateway {
   int last_error_code_ = 0;     // of the latest refused request, for its alert
   std::string last_error_msg_;  // idem; capacity reserved, so a refusal does not allocate
   SpscQueue<ClosedTrade>* closed_out_ = nullptr;
+  ExitLatency* exit_latency_ = nullptr;
   std::uint64_t closed_not_queued_ = 0;
 };
 

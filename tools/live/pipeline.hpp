@@ -1,20 +1,16 @@
 #pragma once
-// `exitbrain run`'s threads (DESIGN.md §2), joined by SPSC rings:
+// `exitbrain run`'s daemon (DESIGN.md §2): the hot pipeline (tools/live/hot_pipeline.hpp)
+// between the exchange's edges, and the threads beside it:
 //
-//   [md]     WebSocket frames -> BinanceMessageParser -> MarketEvent      --q_md-->
-//   [state]  PriceStateEngine -> PriceState                               --q_state-->
-//   [decide] ExitEngine -> Decision (event_log, and)                        --q_orders-->
-//   [orders] OrderGateway: signed REST, ExitOrderTracker, HardStopManager
-//   [user]   user-data stream: positions --q_account--> [decide],
-//            our order / algo updates --q_user_orders--> [orders]
-//   [intents] Redis ([redis] configured): intents --q_entries--> [decide] (entries =
-//            execute), cross-exchange adjustments --q_adjust--> [decide], filled exits
-//            [orders] --q_closed--> trade.closed. Off the hot path; Redis down or slow
-//            never holds a hot-path thread (every push there is try_push).
+//   [md]      ExchangeFeeds (WebSocket) -> [state] -> [decide] -> [orders] OrderGateway
+//             (signed REST, one kept-alive connection)
+//   [user]    the user-data stream: positions -> decide, our order / algo updates -> orders
+//   [intents] Redis ([redis] configured): intents -> decide (entries = execute),
+//             cross-exchange adjustments -> decide, filled exits orders -> trade.closed.
+//             Off the hot path; Redis down or slow never holds a hot-path thread (every
+//             push there is try_push).
 //
-// Each stage is the same object replay and the tests drive; the threads only move values.
-// Fused mode runs state and decide on one thread. Every thread may be pinned and waits by
-// its own strategy. Events carry latency stamps from frame-in to order bytes out.
+// Events carry latency stamps from frame-in to order bytes out; each stage records its hop.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -34,6 +30,14 @@ class context;
 
 namespace exitbrain {
 
+class HotPipeline;
+
+// One hop's distribution, ns.
+struct HopFigures {
+  const char* name = "";
+  std::uint64_t count = 0, p50 = 0, p99 = 0, max = 0;
+};
+
 struct LiveSummary {
   std::uint64_t market_frames = 0;
   std::uint64_t market_events = 0;
@@ -44,6 +48,8 @@ struct LiveSummary {
   std::uint64_t feed_reconnects = 0;
   std::uint64_t stale_alerts = 0;
   std::uint64_t positions_adopted = 0;
+  // parse, to_state, to_decision, to_order_bytes, tick_to_order (exits)
+  std::vector<HopFigures> hops;
   // [redis]
   bool intents_enabled = false;
   IntentStats intents{};

@@ -1,0 +1,106 @@
+#pragma once
+// The decide stage: the exit engine and what feeds it besides prices. A plain object the
+// decide thread (or, fused, the state thread) drives; `exitbrain run`, exitbrain-bench
+// and the tests run the same one.
+//  - price states in -> the engine's rules -> decisions out to `to_orders` (the ring to the
+//    order sink in the hot pipeline) and into the event log (fixed-size records: the hot
+//    path does not format);
+//  - the exchange's view of each position (account stream): changes made elsewhere are
+//    applied, new positions adopted per [run] foreign_positions;
+//  - trade intents to execute (entries = execute): one position per symbol and side, the
+//    total-notional limit, then the intent's levels once the position shows up;
+//  - cross-exchange level adjustments.
+// Everything but on_price() is rare and may log.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/latency_histogram.hpp"
+#include "core/sink_ref.hpp"
+#include "core/symbol_table.hpp"
+#include "net/order_format.hpp"
+#include "strategies/cross_exchange.hpp"
+#include "strategies/exit_engine.hpp"
+#include "tools/common/event_log.hpp"
+#include "tools/live/messages.hpp"
+#include "tools/settings/atr_plan.hpp"
+#include "tools/settings/config.hpp"
+
+namespace exitbrain {
+
+class DecideStage;
+
+// Positions that come from somewhere else than the exchange's account stream: the
+// benchmark's stand-in exchange reopens every position that closes, so exits keep coming
+// at any rate. `exitbrain run` has none (its positions are the account's).
+class PositionSupply {
+ public:
+  virtual ~PositionSupply() = default;
+  // Every decision, as it is made.
+  virtual void on_decision(const Decision& d) = 0;
+  // After a price update's decisions (and its hops recorded).
+  virtual void after_price(const PriceState& st, DecideStage& stage) = 0;
+};
+
+class DecideStage {
+ public:
+  // `to_orders` must outlive the stage.
+  DecideStage(const Config& config, const AtrPlan& plan, SymbolTable& symbols, EventLog& event_log,
+              SinkRef<OrderWork> to_orders, std::size_t max_positions);
+
+  // Before the threads start.
+  void set_mode(PositionMode mode) noexcept { mode_ = mode; }
+  void set_position_supply(PositionSupply* supply) noexcept { supply_ = supply; }
+
+  // Hot path: one price state through the engine's rules.
+  void on_price(const PriceState& st) noexcept;
+
+  void on_account(const AccountChange& c);
+  void on_entry(const EntryOrder& e);
+  void on_adjustments(const cross_exchange::Adjustments& a) noexcept;
+  // A position the exchange shows, managed with the default profile (or ignored / alerted
+  // per [run] foreign_positions unless `ours`). `source` names where it was seen.
+  void adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at, const char* source,
+             bool ours = false);
+  // A position with levels of its own (the benchmark's stand-in exchange). False when the
+  // table is full or the levels are refused.
+  bool open(const NewPosition& np);
+
+  const ExitEngine& engine() const noexcept { return *engine_; }
+  // state -> decided and frame in -> decided, per price state. Written by the decide
+  // thread; read once it has stopped.
+  const LatencyHistogram& to_decision_hop() const noexcept { return to_decision_; }
+  const LatencyHistogram& tick_to_decision() const noexcept { return tick_to_decision_; }
+
+  std::atomic<std::uint64_t> decisions{0}, exits_decided{0}, adopted{0};
+  std::atomic<std::uint64_t> entries_requested{0}, entries_refused{0}, positions_opened{0};
+
+ private:
+  struct PendingEntry {
+    bool active = false;
+    EntryOrder order{};
+    TimeMs since = 0;
+  };
+
+  void emit(const Decision& decided) noexcept;
+  PendingEntry* pending(SymbolId s, Side side, TimeMs now);
+  bool open_for_intent(const AccountChange& c);
+
+  const Config& config_;
+  SymbolTable& symbols_;
+  EventLog& event_log_;
+  SinkRef<OrderWork> to_orders_;
+  std::unique_ptr<ExitEngine> engine_;
+  std::uint16_t default_profile_ = 0;
+  PositionMode mode_ = PositionMode::kOneWay;
+  PositionSupply* supply_ = nullptr;
+  std::vector<std::array<bool, 2>> awaiting_flat_;            // per symbol and side
+  std::vector<std::array<PendingEntry, 2>> pending_entries_;  // per symbol and side
+  LatencyHistogram to_decision_, tick_to_decision_;
+};
+
+}  // namespace exitbrain

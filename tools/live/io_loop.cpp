@@ -1,0 +1,26 @@
+#include "tools/live/io_loop.hpp"
+
+#include <chrono>
+#include <thread>
+
+namespace exitbrain {
+
+void run_io(boost::asio::io_context& io, WaitStrategy wait, const std::atomic<bool>& stop) {
+  while (!stop.load(std::memory_order_relaxed)) {
+    switch (wait) {
+      case WaitStrategy::kSpin:
+        io.poll();
+        break;
+      case WaitStrategy::kSpinYield:
+        io.poll();
+        std::this_thread::yield();
+        break;
+      case WaitStrategy::kBlock:
+        io.run_for(std::chrono::milliseconds(100));
+        break;
+    }
+    if (io.stopped()) io.restart();
+  }
+}
+
+}  // namespace exitbrain
