@@ -132,6 +132,20 @@ struct Market {
   Config config;
 };
 
+// An event log whose lines go nowhere, written by its thread while the test runs.
+struct QuietLog {
+  explicit QuietLog(const SymbolTable& symbols, bool started = true)
+      : devnull(std::fopen("/dev/null", "w")), log(symbols, devnull) {
+    if (started) log.start();
+  }
+  ~QuietLog() {
+    log.stop();
+    std::fclose(devnull);
+  }
+  std::FILE* devnull;
+  EventLog log;
+};
+
 struct PipelineRun {
   std::vector<Decision> exits;
   std::uint64_t exits_decided = 0, frames = 0, parse_hops = 0, tick_to_order = 0;
@@ -139,9 +153,8 @@ struct PipelineRun {
 
 PipelineRun run_pipeline(bool fused, WaitStrategy wait) {
   Market s;
-  std::FILE* devnull = std::fopen("/dev/null", "w");
-  EventLog log(s.symbols, devnull);
-  log.start();
+  QuietLog quiet(s.symbols);
+  EventLog& log = quiet.log;
   ThreadSettings threads;
   for (WaitStrategy& w : threads.wait) w = wait;
   threads.fused = fused;
@@ -161,16 +174,14 @@ PipelineRun run_pipeline(bool fused, WaitStrategy wait) {
     r.parse_hops = hot.ingest().parse_hop().count();
     r.tick_to_order = hot.exit_latency().tick_to_order.count();
   }
-  log.stop();
-  std::fclose(devnull);
   return r;
 }
 
 // The same stages on this thread, no rings between them: the reference.
 std::vector<Decision> exits_on_one_thread() {
   Market s;
-  std::FILE* devnull = std::fopen("/dev/null", "w");
-  EventLog log(s.symbols, devnull);
+  QuietLog quiet(s.symbols, /*started=*/false);
+  EventLog& log = quiet.log;
   SpscQueue<OrderWork> orders(16 * 1024);
   const AtrPlan plan = plan_atr_specs(s.config, {0});
   PriceStateEngine state(SymbolTable::kMaxSymbols, plan.specs, s.config.regime);
@@ -194,7 +205,6 @@ std::vector<Decision> exits_on_one_thread() {
       if (w.kind == OrderWorkKind::kDecision && w.decision.kind == DecisionKind::kExit)
         exits.push_back(w.decision);
   }
-  std::fclose(devnull);
   return exits;
 }
 
@@ -278,9 +288,8 @@ TEST(HotPipeline, SideRingsReachTheDecideStageAndTheSink) {
 
 TEST(HotPipeline, AStopEndsASourceThatWouldRunForeverAndDrainsTheRest) {
   Market s;
-  std::FILE* devnull = std::fopen("/dev/null", "w");
-  EventLog log(s.symbols, devnull);
-  log.start();
+  QuietLog quiet(s.symbols);
+  EventLog& log = quiet.log;
   {
     HotPipeline hot(s.config, s.symbols, log, ThreadSettings{}, 1000, 64);
     for (const NewPosition& np : s.positions()) EXPECT_TRUE(hot.decide().open(np));
@@ -298,15 +307,12 @@ TEST(HotPipeline, AStopEndsASourceThatWouldRunForeverAndDrainsTheRest) {
     EXPECT_EQ(sink.exits().size(), hot.decide().exits_decided.load())
         << "what was decided before the stop still reached the sink";
   }
-  log.stop();
-  std::fclose(devnull);
 }
 
 TEST(HotPipeline, AThreadThatCannotBePinnedSaysWhyAndTheRestRuns) {
   Market s;
-  std::FILE* devnull = std::fopen("/dev/null", "w");
-  EventLog log(s.symbols, devnull);
-  log.start();
+  QuietLog quiet(s.symbols);
+  EventLog& log = quiet.log;
   ThreadSettings threads;
   threads.cpu[static_cast<int>(Stage::kState)] = 4095;  // no such CPU here
   {
@@ -321,8 +327,6 @@ TEST(HotPipeline, AThreadThatCannotBePinnedSaysWhyAndTheRestRuns) {
     EXPECT_TRUE(hot.pin_error(Stage::kMd).empty());
     EXPECT_EQ(hot.ingest().frames.load(), frames.size());
   }
-  log.stop();
-  std::fclose(devnull);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// exitbrain: the command-line entry point. Subcommands live in tools/cmd_*.cpp.
+// exitbrain: the command-line entry point. Subcommands live in tools/cli/cmd_*.cpp.
 #include "tools/cli/commands.hpp"
 
 int main(int argc, char** argv) {

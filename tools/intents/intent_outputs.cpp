@@ -1,6 +1,6 @@
 // What the intent thread publishes besides the levels of each intent: the cross-exchange
 // reader with its status and alerts, exitbrain's own alerts, the heartbeat, and
-// trade.closed (tools/intent_consumer.hpp has the contract).
+// trade.closed (tools/intents/intent_consumer.hpp has the contract).
 #include <algorithm>
 #include <array>
 

@@ -1,7 +1,7 @@
 #pragma once
 // The two edges of the hot pipeline (tools/live/hot_pipeline.hpp): where frames come from
 // and where order work goes. `exitbrain run` plugs in the exchange (its WebSocket feeds,
-// its signed REST orders: tools/live/exchange_edges.hpp); exitbrain-bench plugs in an
+// its signed REST orders: ExchangeFeeds and OrderGateway); exitbrain-bench plugs in an
 // in-memory frame source and a sink that stops at the signed order bytes. The stages and
 // the loops between the two edges are the same objects in both.
 #include <atomic>

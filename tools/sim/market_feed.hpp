@@ -81,7 +81,7 @@ inline constexpr TimeMs kMaxDerivedMarkGapMs = 60'000;
 std::unique_ptr<MarketFeed> open_recorded_feed(const std::vector<std::string>& paths,
                                                std::string* error);
 
-// Seeded synthetic markets: one SyntheticWalk (tools/synthetic_walk.hpp) per symbol, seeded
+// Seeded synthetic markets: one SyntheticWalk (tools/market_data/synthetic_walk.hpp) per symbol, seeded
 // with seed + symbol index, stepped once a second. Each second t = start_ms + k * 1000
 // (t < end_ms unless end_ms is 0: endless), for each symbol in order: a markPriceUpdate
 // (the walk's price rounded to the symbol's tick), then with book_ticker a bookTicker
