@@ -81,14 +81,14 @@ inline constexpr TimeMs kMaxDerivedMarkGapMs = 60'000;
 std::unique_ptr<MarketFeed> open_recorded_feed(const std::vector<std::string>& paths,
                                                std::string* error);
 
-// Seeded synthetic markets: one SyntheticWalk (tools/market_data/synthetic_walk.hpp) per symbol, seeded
-// with seed + symbol index, stepped once a second. Each second t = start_ms + k * 1000
-// (t < end_ms unless end_ms is 0: endless), for each symbol in order: a markPriceUpdate
-// (the walk's price rounded to the symbol's tick), then with book_ticker a bookTicker
-// (bid = mark - tick, ask = mark + tick), then with agg_trades an aggTrade at the bid or the
-// ask. The tick is 10^(floor(log10(start price)) - 5), within [1e-8, 1]: 0.1 for 60000,
-// 0.01 for 3000. Same options, same messages; the marks do not depend on book_ticker or
-// agg_trades. Throws std::invalid_argument on a bad symbol name or a non-positive price.
+// Seeded synthetic markets: one SyntheticWalk (tools/market_data/synthetic_walk.hpp) per
+// symbol, seeded with seed + symbol index, stepped once a second. Each second t = start_ms + k *
+// 1000 (t < end_ms unless end_ms is 0: endless), for each symbol in order: a markPriceUpdate (the
+// walk's price rounded to the symbol's tick), then with book_ticker a bookTicker (bid = mark -
+// tick, ask = mark + tick), then with agg_trades an aggTrade at the bid or the ask. The tick is
+// 10^(floor(log10(start price)) - 5), within [1e-8, 1]: 0.1 for 60000, 0.01 for 3000. Same options,
+// same messages; the marks do not depend on book_ticker or agg_trades. Throws std::invalid_argument
+// on a bad symbol name or a non-positive price.
 struct SyntheticFeedOptions {
   std::vector<std::pair<std::string, double>> symbols;  // name, start price
   std::uint64_t seed = 1;
