@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "core/byte_codec.hpp"
 #include "core/events.hpp"
 #include "core/symbol_table.hpp"
 #include "strategies/profile.hpp"
@@ -165,6 +166,14 @@ class ExitEngine {
   // Grows the position table. Allocates: call it between events, never while deciding.
   void reserve_positions(std::size_t n) { positions_.reserve(n); }
   const Profile& profile(std::uint16_t i) const noexcept { return profiles_[i]; }
+
+  // The engine's whole state (every position, open or closed, and the adjustments), for
+  // the state journal's snapshots (strategies/exit_engine_state.cpp). Every field is
+  // written on its own, bit for bit, so two engines in the same state save the same bytes.
+  void save(ByteWriter& w) const;
+  // Replaces the state with a saved one (same profiles and symbols). On error (a field
+  // out of range, a short buffer) it names the field and leaves the engine unchanged.
+  std::optional<std::string> load(ByteReader& r);
   std::size_t open_positions(SymbolId s) const noexcept {
     return s < open_by_symbol_.size() ? open_by_symbol_[s].size() : 0;
   }

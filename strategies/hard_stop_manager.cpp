@@ -1,5 +1,6 @@
 #include "strategies/hard_stop_manager.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace exitbrain {
@@ -24,6 +25,16 @@ HardStopCommands HardStopManager::place(std::uint32_t position, Price trigger,
   HardStopCommands out;
   out.add({HardStopCommandKind::kPlace, position, s.placing_seq, trigger, ErrorAction::kNone});
   return out;
+}
+
+void HardStopManager::adopt(std::uint32_t position, Side side, std::uint32_t stop_seq,
+                            Price trigger, TimeMs now) noexcept {
+  Slot& s = slots_[position];
+  s.side = side;
+  s.active_seq = stop_seq;
+  s.active_trigger = trigger;
+  s.next_seq = std::max(s.next_seq, stop_seq);
+  s.last_place_ms = now;
 }
 
 HardStopCommands HardStopManager::on_engine_stop(std::uint32_t position, Side side,

@@ -62,6 +62,11 @@ class HardStopManager {
   // The position is flat: cancel what is left. (On shutdown the stops are left in place.)
   HardStopCommands on_position_closed(std::uint32_t position) noexcept;
 
+  // A stop an earlier run left on the exchange, taken over as this position's active one
+  // (start-up reconciliation). New placements get later sequence numbers.
+  void adopt(std::uint32_t position, Side side, std::uint32_t stop_seq, Price trigger,
+             TimeMs now) noexcept;
+
   bool protected_now(std::uint32_t position) const noexcept {
     return slots_[position].active_seq != 0;
   }

@@ -134,7 +134,7 @@ TEST(Layering, TheTableForbidsWhatTheDesignForbids) {
   };
   const std::vector<std::string> tools_rooms = {
       "tools/common", "tools/settings", "tools/market_data", "tools/intents", "tools/replay",
-      "tools/sim",    "tools/live",     "tools/process",     "tools/cli"};
+      "tools/sim",    "tools/state",    "tools/live",        "tools/process", "tools/cli"};
   EXPECT_TRUE(t.count("core") && t.at("core").empty()) << "core/ includes only core/";
   for (const std::string& to : tools_rooms) {
     EXPECT_FALSE(may("core", to));
@@ -155,6 +155,7 @@ TEST(Layering, TheTableForbidsWhatTheDesignForbids) {
   EXPECT_FALSE(may("tools/replay", "tools/live")) << "replay must not include the daemon";
   EXPECT_FALSE(may("tools/intents", "tools/live")) << "the Redis side sits below the daemon";
   EXPECT_FALSE(may("tools/common", "tools/settings"));
+  EXPECT_FALSE(may("tools/state", "tools/live")) << "the state files know no daemon";
   EXPECT_FALSE(may("bench", "tests"));
   EXPECT_FALSE(may("tests", "bench"));
 }

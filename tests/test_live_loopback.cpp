@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -256,7 +257,24 @@ class LiveLoopback : public ::testing::Test {
 
   void expect_clean_stop() { EXPECT_EQ(run_.stop(), 0) << read_file(dir_ + "/run.log"); }
 
-  std::string dir_, events_, levels_line_;
+  // The same `exitbrain run` again, on the same config and state directory, writing to a
+  // new events file (the previous one stays readable as `previous`).
+  void restart_run(const std::string& name) {
+    previous_events_ = events_;
+    events_ = dir_ + "/" + name + ".jsonl";
+    run_.start({(testing::bin_dir() / "exitbrain").string(), "run", "--config",
+                dir_ + "/exitbrain.toml", "--events", events_},
+               dir_ + "/" + name + ".log");
+  }
+  // The sim's count of open algo orders (its own record, not exitbrain's word).
+  int open_algo_orders() { return std::stoi(field(sim_get("/sim/positions"), "openAlgoOrders")); }
+  // The sim's TESTUSDT position amount.
+  double position_amount() {
+    const std::string body = sim_get("/sim/positions");
+    return std::stod(field(body.substr(body.find("TESTUSDT")), "positionAmt"));
+  }
+
+  std::string dir_, events_, levels_line_, previous_events_;
   int port_ = 0;
   ChildProcess sim_{"exitbrain-sim"}, run_{"exitbrain run"};
   testing::RedisServer redis_;
@@ -729,6 +747,172 @@ TEST_F(LiveLoopback, AnEntryWithAnUnknownOutcomeIsLookedUpAndNeverSentTwice) {
   ASSERT_EQ(entries.size(), 1u) << "the entry was sent again after a 503";
   EXPECT_EQ(entries[0].http_status, 503);
   EXPECT_EQ(entries[0].outcome, "FILLED");
+  expect_clean_stop();
+}
+
+// kill -9 after a take-profit leg (and whatever else the same mark took) and a stop moved
+// toward profit, then the same `exitbrain run` again: the plan comes back from the state
+// journal (no fresh levels, no step taken twice, the stop not looser than at the kill), the
+// earlier run's hard stop is adopted instead of a second one placed, and a later breach of
+// the restored stop exits what remains, once.
+TEST_F(LiveLoopback, AfterKillNineTheRestartedRunKeepsThePlanAndRepeatsNoStep) {
+  start("restart_kill9", {});
+  wait_until_protected();
+  const std::vector<double> tp = take_profits();
+  ASSERT_GE(tp.size(), 2u) << levels_line_;
+  mark(tp[0]);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit\"", "\"leg\":0,"}, kWaitMs).empty())
+      << read_file(events_);
+  // Every exit the first run decided has its answer, and the stop has moved up.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const int decided = count_events("\"event\":\"exit\"");
+  for (int seq = 1; seq <= decided; ++seq)
+    ASSERT_FALSE(wait_for_line(events_,
+                               {"\"event\":\"exit_done\"", "\"seq\":" + std::to_string(seq) + ","},
+                               kWaitMs)
+                     .empty())
+        << read_file(events_);
+  const std::string moved = wait_for_line(events_, {"\"event\":\"sl_moved\""}, kWaitMs);
+  ASSERT_FALSE(moved.empty()) << read_file(events_);
+  // The stop at the kill: the last stop line of the first run.
+  double stop_at_kill = 0;
+  {
+    const std::string all = read_file(events_);
+    for (auto at = all.find("\"sl\":"); at != std::string::npos; at = all.find("\"sl\":", at + 1))
+      stop_at_kill = std::stod(all.substr(at + 5));
+  }
+  const double amount_at_kill = position_amount();
+  ASSERT_GT(amount_at_kill, 0);
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs).empty());
+  for (int i = 0; i < kWaitMs / 20 && open_algo_orders() != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(open_algo_orders(), 1);
+  const auto exits_before = only(orders(), "POST /fapi/v1/order").size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
+  EXPECT_EQ(run_.kill(), -SIGKILL);
+
+  restart_run("events2");
+  const std::string restored = wait_for_line(events_, {"\"event\":\"state_restored\""}, kWaitMs);
+  ASSERT_FALSE(restored.empty()) << read_file(dir_ + "/events2.log") << read_file(events_);
+  EXPECT_EQ(field(restored, "open"), "1") << restored;
+  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
+  ASSERT_FALSE(rec.empty()) << read_file(events_);
+  EXPECT_EQ(field(rec, "restored_open"), "1") << rec;
+  EXPECT_EQ(field(rec, "stops_adopted"), "1") << rec;
+  EXPECT_EQ(field(rec, "held"), "0") << rec;
+  EXPECT_EQ(field(rec, "adopted_new"), "0") << rec;
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty());
+  // The same held mark streams on for two seconds: no step is taken again, no new plan.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_EQ(count_events("\"event\":\"exit\""), 0) << read_file(events_);
+  EXPECT_EQ(count_events("\"event\":\"levels\""), 0) << read_file(events_);
+  EXPECT_EQ(count_events("\"event\":\"position_adopted\""), 0) << read_file(events_);
+  EXPECT_EQ(only(orders(), "POST /fapi/v1/order").size(), exits_before);
+  EXPECT_EQ(open_algo_orders(), 1) << "exactly one hard stop for the position";
+  EXPECT_DOUBLE_EQ(position_amount(), amount_at_kill);
+
+  // A breach of the restored stop (tighter than a fresh plan's, which sat below the
+  // entry): the rest goes, once, and the adopted hard stop is cancelled once flat.
+  ASSERT_GT(stop_at_kill, 0);
+  mark(stop_at_kill - 0.01);
+  const std::string exit = wait_for_line(events_, {"\"event\":\"exit\""}, kWaitMs);
+  ASSERT_FALSE(exit.empty()) << read_file(events_);
+  EXPECT_EQ(field(exit, "remaining"), "0") << exit;
+  EXPECT_NE(field(exit, "reason"), "stop_loss") << "the restored stop was moved: " << exit;
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  for (int i = 0; i < kWaitMs / 20 && open_algo_orders() != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(open_algo_orders(), 0) << read_file(events_);
+  EXPECT_DOUBLE_EQ(position_amount(), 0);
+  const auto exits = only(orders(), "POST /fapi/v1/order");
+  EXPECT_EQ(exits.size(), exits_before + 1);
+  std::set<std::string> ids;
+  for (const auto& e : exits) ids.insert(e.client_id);
+  EXPECT_EQ(ids.size(), exits.size()) << "client ids unique across the restart";
+  expect_clean_stop();
+}
+
+// A second `exitbrain run` on the same state directory refuses to start, naming the one
+// that runs; the first goes on.
+TEST_F(LiveLoopback, ASecondRunOnTheSameStateDirectoryRefusesToStart) {
+  start("second_instance", {});
+  wait_until_protected();
+  ChildProcess second("second exitbrain run");
+  second.start({(testing::bin_dir() / "exitbrain").string(), "run", "--config",
+                dir_ + "/exitbrain.toml", "--events", dir_ + "/second.jsonl"},
+               dir_ + "/second.log");
+  for (int i = 0; i < 500 && second.running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_FALSE(second.running());
+  EXPECT_EQ(second.exit_code(), 2);
+  const std::string log = read_file(dir_ + "/second.log");
+  EXPECT_NE(log.find("is in use by another exitbrain run (pid " + std::to_string(run_.pid())),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(only(orders(), "POST /fapi/v1/order").size(), 0u);
+  EXPECT_TRUE(run_.running());
+  expect_clean_stop();
+}
+
+// kill -9 while a take-profit exit is on its way: the exchange filled it, its answer was
+// still coming. The restarted run finds the quantity the exchange shows equal to what its
+// restored plan holds: nothing is sent again, the leg is not taken again.
+TEST_F(LiveLoopback, AKillBetweenAnExitAndItsAnswerSendsNothingAgainAfterTheRestart) {
+  start("restart_in_flight", {});
+  wait_until_protected();
+  const std::vector<double> tp = take_profits();
+  ASSERT_GE(tp.size(), 2u) << levels_line_;
+  sim_post("/sim/faults", "delay_ms=4000");
+  mark(tp[0]);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit\"", "\"leg\":0,"}, kWaitMs).empty())
+      << read_file(events_);
+  // (The sim's own control answers are delayed too: nothing is asked of it until the kill.)
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(count_events("\"event\":\"exit_done\""), 0) << "the answer is still on its way";
+  EXPECT_EQ(run_.kill(), -SIGKILL);
+  sim_post("/sim/faults", "delay_ms=0");
+  std::this_thread::sleep_for(std::chrono::milliseconds(4500));  // delayed answers drain
+  const auto exits_before = only(orders(), "POST /fapi/v1/order");
+  ASSERT_EQ(exits_before.size(), 1u);
+  EXPECT_EQ(exits_before[0].outcome, "FILLED");
+  const double amount = position_amount();
+  EXPECT_LT(amount, 10.0) << "the exchange filled the exit";
+
+  restart_run("events2");
+  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
+  ASSERT_FALSE(rec.empty()) << read_file(dir_ + "/events2.log") << read_file(events_);
+  EXPECT_EQ(field(rec, "restored_open"), "1") << rec;
+  EXPECT_EQ(field(rec, "owed_exits"), "0") << rec;
+  EXPECT_EQ(field(rec, "held"), "0") << rec;
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_EQ(count_events("\"event\":\"exit\""), 0) << read_file(events_);
+  EXPECT_EQ(only(orders(), "POST /fapi/v1/order").size(), exits_before.size());
+  EXPECT_DOUBLE_EQ(position_amount(), amount);
+  for (int i = 0; i < kWaitMs / 20 && open_algo_orders() != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(open_algo_orders(), 1) << read_file(events_);
+  expect_clean_stop();
+}
+
+// A SIGTERM stop and a start again: the same plan, the same one hard stop.
+TEST_F(LiveLoopback, ASigtermRestartKeepsThePlanAndItsOneHardStop) {
+  start("restart_sigterm", {});
+  wait_until_protected();
+  expect_clean_stop();
+  const auto placed = only(orders(), "POST /fapi/v1/algoOrder").size();
+  restart_run("events2");
+  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
+  ASSERT_FALSE(rec.empty()) << read_file(dir_ + "/events2.log") << read_file(events_);
+  EXPECT_EQ(field(rec, "restored_open"), "1") << rec;
+  EXPECT_EQ(field(rec, "stops_adopted"), "1") << rec;
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(count_events("\"event\":\"levels\""), 0) << read_file(events_);
+  EXPECT_EQ(only(orders(), "POST /fapi/v1/algoOrder").size(), placed) << "no second hard stop";
+  EXPECT_EQ(open_algo_orders(), 1);
   expect_clean_stop();
 }
 

@@ -14,6 +14,7 @@
 #include "tools/live/startup.hpp"
 #include "tools/settings/atr_plan.hpp"
 #include "tools/settings/config.hpp"
+#include "tools/state/state_lock.hpp"
 
 namespace exitbrain::cli {
 namespace {
@@ -98,6 +99,14 @@ void print_summary(const LiveSummary& s, const EventLog& j) {
   if (!hops.empty())
     std::fprintf(stderr, "pipeline hops, p50 / p99 in us (exits only from to_order_bytes on): %s\n",
                  hops.c_str());
+  std::fprintf(stderr,
+               "state journal: %llu records, %llu bytes, %llu snapshots, %llu write errors, "
+               "%llu waits for a full ring\n",
+               static_cast<unsigned long long>(s.journal_records),
+               static_cast<unsigned long long>(s.journal_bytes),
+               static_cast<unsigned long long>(s.journal_snapshots),
+               static_cast<unsigned long long>(s.journal_errors),
+               static_cast<unsigned long long>(s.journal_ring_full));
   if (j.dropped_records())
     std::fprintf(stderr, "warning: %llu event log records dropped (its queue was full)\n",
                  static_cast<unsigned long long>(j.dropped_records()));
@@ -111,6 +120,12 @@ int run_live(const RunOptions& o) {
   const ExchangeSettings& ex = live.exchange;
   const Secret key = secret_or_fail(ex.api_key_env, ex.api_key_file, "api key");
   const Secret secret = secret_or_fail(ex.api_secret_env, ex.api_secret_file, "api secret");
+
+  // One owner per account: the state directory's lock first, before anything is asked of
+  // the exchange, let alone traded. Held until this process ends (the kernel drops it).
+  StateLock lock;
+  if (std::string err = lock.acquire(live.run.state_dir); !err.empty())
+    throw InputError("[run] " + err);
 
   std::shared_ptr<boost::asio::ssl::context> tls;
   const EndpointUrl rest_url = parse_endpoint_url(ex.rest_url).url;
@@ -169,7 +184,10 @@ int run_live(const RunOptions& o) {
                  R"(","positions":)" + std::to_string(startup.positions.size()));
 
   LivePipeline pipeline(config, symbols, event_log, std::string(key.reveal()), signer, tls);
-  pipeline.prepare(startup);
+  if (std::string err = pipeline.prepare(startup); !err.empty()) {
+    event_log.stop();
+    throw InputError("[run] " + err);
+  }
 
   struct sigaction sa {};
   sa.sa_handler = request_stop;

@@ -31,7 +31,18 @@ DecideStage::DecideStage(const Config& config, const AtrPlan& plan, SymbolTable&
 }
 
 void DecideStage::on_price(const PriceState& st) noexcept {
+  const std::uint64_t quiet_before = engine_->quiet_updates();
+  const std::size_t open = engine_->open_positions(st.symbol);
   engine_->on_price(st, [this](const Decision& d) { emit(d); });
+  // An update that every open position answered from its quiet band changed nothing
+  // (but the count of such updates): the journal does not need it.
+  if (journal_ && open > 0 && engine_->quiet_updates() - quiet_before != open) {
+    StateRecord r;
+    r.kind = StateRecordKind::kPrice;
+    r.price = st;
+    r.price.stamps = {};
+    journal_->push(r);
+  }
   if (st.stamps.frame_in) {  // 0: not timed (the benchmark's warm-up)
     const MonoNs now = mono_now_ns();
     to_decision_.record(now - st.stamps.state);
@@ -48,14 +59,22 @@ void DecideStage::emit(const Decision& decided) noexcept {
     if (!d.remaining.is_positive()) awaiting_flat_[d.symbol][static_cast<int>(d.side)] = true;
   }
   decisions.fetch_add(1, std::memory_order_relaxed);
-  to_orders_(OrderWork{OrderWorkKind::kDecision, d});
-  event_log_.decision(d);
+  if (orders_on_) to_orders_(OrderWork{OrderWorkKind::kDecision, d});
+  if (log_on_) event_log_.decision(d);
   if (supply_) supply_->on_decision(d);
 }
 
 void DecideStage::on_adjustments(const cross_exchange::Adjustments& a) noexcept {
-  engine_->set_level_adjustments(LevelAdjustments{!a.local_mode, a.atr_multiplier, a.tp_multiplier,
-                                                  a.sl_multiplier, a.use_trailing});
+  on_level_adjustments(LevelAdjustments{!a.local_mode, a.atr_multiplier, a.tp_multiplier,
+                                        a.sl_multiplier, a.use_trailing});
+}
+
+void DecideStage::on_level_adjustments(const LevelAdjustments& a) noexcept {
+  engine_->set_level_adjustments(a);
+  StateRecord r;
+  r.kind = StateRecordKind::kAdjustments;
+  r.adjustments = a;
+  journal(r);
 }
 
 // ---- entries (rare: may log) ----------------------------------------------------------
@@ -67,23 +86,26 @@ DecideStage::PendingEntry* DecideStage::pending(SymbolId s, Side side, TimeMs no
   PendingEntry& pe = pending_entries_[s][static_cast<int>(side)];
   if (pe.active && now - pe.since > kPendingEntryMs) {
     pe.active = false;
-    event_log_.text(R"("event":"entry_expired","intent_id":")" + intent_id(pe.order) +
-                    R"(","note":"no position appeared within 60 s")");
+    log_text(R"("event":"entry_expired","intent_id":")" + intent_id(pe.order) +
+             R"(","note":"no position appeared within 60 s")");
   }
   return pe.active ? &pe : nullptr;
 }
 
 // A trade intent to execute: one position per symbol and side, within the total limit.
-void DecideStage::on_entry(const EntryOrder& e) {
-  const TimeMs now = wall_clock_ms();
+void DecideStage::on_entry(const EntryOrder& e, TimeMs now) {
+  StateRecord rec;
+  rec.kind = StateRecordKind::kEntry;
+  rec.entry = EntryInput{e, now};
+  journal(rec);  // before: refusals and requests alike change what a replay must see
   const std::string what = R"("intent_id":")" + intent_id(e) + R"(","symbol":")" +
                            std::string(symbols_.name(e.symbol)) + R"(","side":")" +
                            std::string(to_string(e.side)) + R"(","notional":)" +
                            std::to_string(e.notional);
   auto refuse = [&](const std::string& reason) {
     entries_refused.fetch_add(1);
-    event_log_.text(R"("event":"alert","alert":"entry_refused",)" + what + R"(,"reason":)" +
-                    JsonLine::quote(reason));
+    log_text(R"("event":"alert","alert":"entry_refused",)" + what + R"(,"reason":)" +
+             JsonLine::quote(reason));
   };
   if (!config_.redis) return refuse("no [redis] table: entries are not executed");
   if (pending(e.symbol, e.side, now) || engine_->find_open(e.symbol, e.side))
@@ -111,9 +133,9 @@ void DecideStage::on_entry(const EntryOrder& e) {
   OrderWork w;
   w.kind = OrderWorkKind::kEntry;
   w.entry = e;
-  to_orders_(w);
-  event_log_.text(R"("event":"entry_requested",)" + what + R"(,"qty":)" + to_string(e.qty) +
-                  R"(,"leverage":)" + std::to_string(e.leverage));
+  if (orders_on_) to_orders_(w);
+  log_text(R"("event":"entry_requested",)" + what + R"(,"qty":)" + to_string(e.qty) +
+           R"(,"leverage":)" + std::to_string(e.leverage));
 }
 
 // A new position on the exchange that an entry of ours opened: managed with its intent's
@@ -135,26 +157,30 @@ bool DecideStage::open_for_intent(const AccountChange& c) {
     np.tp_count = 1;
   }
   if (auto err = engine_->add_position(np, [this](const Decision& d) { emit(d); })) {
-    event_log_.text(R"("event":"alert","alert":"intent_levels_rejected","intent_id":")" +
-                    intent_id(pe.order) + R"(","field":")" + err->field + R"(","reason":)" +
-                    JsonLine::quote(err->reason) +
-                    R"(,"note":"managed with the profile's levels instead")");
+    log_text(R"("event":"alert","alert":"intent_levels_rejected","intent_id":")" +
+             intent_id(pe.order) + R"(","field":")" + err->field + R"(","reason":)" +
+             JsonLine::quote(err->reason) +
+             R"(,"note":"managed with the profile's levels instead")");
     return false;
   }
   positions_opened.fetch_add(1);
-  event_log_.text(R"("event":"position_opened","position":)" +
-                  std::to_string(engine_->position_count() - 1) + R"(,"intent_id":")" +
-                  intent_id(pe.order) + R"(","symbol":")" + std::string(symbols_.name(c.symbol)) +
-                  R"(","side":")" + std::string(to_string(c.side)) + R"(","qty":)" +
-                  to_string(c.amount) + R"(,"entry":)" + to_string(c.entry) + R"(,"sl":)" +
-                  to_string(pe.order.sl) + R"(,"tp":)" + to_string(pe.order.tp));
+  log_text(R"("event":"position_opened","position":)" +
+           std::to_string(engine_->position_count() - 1) + R"(,"intent_id":")" +
+           intent_id(pe.order) + R"(","symbol":")" + std::string(symbols_.name(c.symbol)) +
+           R"(","side":")" + std::string(to_string(c.side)) + R"(","qty":)" + to_string(c.amount) +
+           R"(,"entry":)" + to_string(c.entry) + R"(,"sl":)" + to_string(pe.order.sl) +
+           R"(,"tp":)" + to_string(pe.order.tp));
   return true;
 }
 
 // ---- the account (rare: may log) ------------------------------------------------------
 
 // The exchange's view of a position (ACCOUNT_UPDATE).
-void DecideStage::on_account(const AccountChange& c) {
+void DecideStage::on_account(const AccountChange& c, TimeMs now, bool at_startup) {
+  StateRecord rec;
+  rec.kind = StateRecordKind::kAccount;
+  rec.account = AccountInput{c, now, at_startup};
+  journal(rec);
   auto& waiting = awaiting_flat_[c.symbol];
   if (!c.amount.is_positive()) {  // flat: our full exits have landed
     if (c.side_known)
@@ -173,46 +199,58 @@ void DecideStage::on_account(const AccountChange& c) {
     const PositionState& pos = engine_->position(*index);
     const ExternalChange change = engine_->sync_with_exchange(*index, c.amount);
     if (change == ExternalChange::kNone) return;
-    event_log_.text(R"("event":"position_changed_outside","position":)" + std::to_string(*index) +
-                    R"(,"symbol":")" + std::string(symbols_.name(c.symbol)) + R"(","side":")" +
-                    std::string(to_string(pos.side)) + R"(","amount":)" + to_string(c.amount));
+    log_text(R"("event":"position_changed_outside","position":)" + std::to_string(*index) +
+             R"(,"symbol":")" + std::string(symbols_.name(c.symbol)) + R"(","side":")" +
+             std::string(to_string(pos.side)) + R"(","amount":)" + to_string(c.amount));
     if (change == ExternalChange::kClosed) {
       OrderWork w;
       w.kind = OrderWorkKind::kClosedOutside;
       w.decision.position = *index;
       w.decision.symbol = c.symbol;
       w.decision.side = pos.side;
-      to_orders_(w);
+      if (orders_on_) to_orders_(w);
     }
     return;
   }
   if (!c.amount.is_positive() || !c.side_known) return;
   // A state from before our own full exit filled: not a new position.
   if (waiting[static_cast<int>(c.side)]) return;
-  if (pending(c.symbol, c.side, wall_clock_ms())) {
+  if (pending(c.symbol, c.side, now)) {
     if (!open_for_intent(c))  // ours all the same: managed with the profile's levels
-      adopt(c.symbol, c.side, c.amount, c.entry, c.time, "intent", true);
+      do_adopt(c.symbol, c.side, c.amount, c.entry, c.time, AdoptSource::kIntent, true);
     return;
   }
-  adopt(c.symbol, c.side, c.amount, c.entry, c.time, "user_stream");
+  do_adopt(c.symbol, c.side, c.amount, c.entry, c.time,
+           at_startup ? AdoptSource::kStartup : AdoptSource::kUserStream, false);
 }
 
 void DecideStage::adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at,
-                        const char* source, bool ours) {
+                        AdoptSource source, bool ours) {
+  StateRecord rec;
+  rec.kind = StateRecordKind::kAdopt;
+  rec.adopt =
+      AdoptInput{s, side, amount, entry, opened_at, static_cast<std::uint8_t>(source), ours};
+  journal(rec);
+  do_adopt(s, side, amount, entry, opened_at, source, ours);
+}
+
+void DecideStage::do_adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at,
+                           AdoptSource source, bool ours) {
   const std::string what = R"("symbol":")" + std::string(symbols_.name(s)) + R"(","side":")" +
                            std::string(to_string(side)) + R"(","qty":)" + to_string(amount) +
-                           R"(,"entry":)" + to_string(entry) + R"(,"source":")" + source + "\"";
+                           R"(,"entry":)" + to_string(entry) + R"(,"source":")" +
+                           to_string(source) + "\"";
   const ForeignPolicy policy = config_.live.run.foreign_positions;
   if (!ours && policy == ForeignPolicy::kIgnore) {
-    event_log_.text(R"("event":"foreign_position","action":"ignored",)" + what);
+    log_text(R"("event":"foreign_position","action":"ignored",)" + what);
     return;
   }
   if (!ours && policy == ForeignPolicy::kAlert) {
-    event_log_.text(R"("event":"alert","alert":"foreign_position",)" + what);
+    log_text(R"("event":"alert","alert":"foreign_position",)" + what);
     return;
   }
   if (engine_->position_count() >= engine_->position_capacity()) {
-    event_log_.text(R"("event":"alert","alert":"position_table_full",)" + what);
+    log_text(R"("event":"alert","alert":"position_table_full",)" + what);
     return;
   }
   NewPosition np;
@@ -223,20 +261,123 @@ void DecideStage::adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs o
   np.opened_at = opened_at;
   np.profile = default_profile_;
   if (auto err = engine_->add_position(np, [this](const Decision& d) { emit(d); })) {
-    event_log_.text(R"("event":"alert","alert":"adopt_failed","field":")" +
-                    std::string(err->field) + R"(","reason":)" + JsonLine::quote(err->reason) +
-                    "," + what);
+    log_text(R"("event":"alert","alert":"adopt_failed","field":")" + std::string(err->field) +
+             R"(","reason":)" + JsonLine::quote(err->reason) + "," + what);
     return;
   }
   adopted.fetch_add(1);
-  event_log_.text(R"("event":"position_adopted","position":)" +
-                  std::to_string(engine_->position_count() - 1) + "," + what + R"(,"profile":")" +
-                  config_.default_profile + "\"");
+  log_text(R"("event":"position_adopted","position":)" +
+           std::to_string(engine_->position_count() - 1) + "," + what + R"(,"profile":")" +
+           config_.default_profile + "\"");
 }
 
 bool DecideStage::open(const NewPosition& np) {
   if (engine_->position_count() >= engine_->position_capacity()) return false;
+  StateRecord rec;
+  rec.kind = StateRecordKind::kOpen;
+  rec.open = np;
+  journal(rec);
   return !engine_->add_position(np, [this](const Decision& d) { emit(d); });
+}
+
+// ---- restore and replay ---------------------------------------------------------------
+
+bool DecideStage::apply(const StateRecord& r) {
+  auto known = [&](SymbolId s) { return s < symbols_.size(); };
+  switch (r.kind) {
+    case StateRecordKind::kPrice:
+      if (!known(r.price.symbol)) return false;
+      on_price(r.price);
+      return true;
+    case StateRecordKind::kAccount:
+      if (!known(r.account.change.symbol)) return false;
+      on_account(r.account.change, r.account.now, r.account.at_startup);
+      return true;
+    case StateRecordKind::kEntry:
+      if (!known(r.entry.entry.symbol)) return false;
+      on_entry(r.entry.entry, r.entry.now);
+      return true;
+    case StateRecordKind::kAdjustments:
+      on_level_adjustments(r.adjustments);
+      return true;
+    case StateRecordKind::kAdopt:
+      if (!known(r.adopt.symbol) || r.adopt.source > 2) return false;
+      adopt(r.adopt.symbol, r.adopt.side, r.adopt.amount, r.adopt.entry, r.adopt.opened_at,
+            static_cast<AdoptSource>(r.adopt.source), r.adopt.ours);
+      return true;
+    case StateRecordKind::kOpen:
+      if (!known(r.open.symbol)) return false;
+      (void)open(r.open);
+      return true;
+    case StateRecordKind::kRunStarted:
+    case StateRecordKind::kOrder:
+      return true;  // not the stage's: the order trail reads them
+  }
+  return false;
+}
+
+namespace {
+constexpr std::uint32_t kStageMagic = 0x45425344;  // "DSBE"
+}
+
+void DecideStage::save(ByteWriter& w) const {
+  w.put(kStageMagic);
+  engine_->save(w);
+  w.put(static_cast<std::uint32_t>(symbols_.size()));
+  for (SymbolId s = 0; s < symbols_.size(); ++s) {
+    for (int side = 0; side < 2; ++side) {
+      const PendingEntry& pe = pending_entries_[s][side];
+      w.put(static_cast<std::uint8_t>(awaiting_flat_[s][side]));
+      w.put(static_cast<std::uint8_t>(pe.active)).put(pe.since);
+      w.put(pe.order.intent_ms).put(pe.order.intent_seq).put(pe.order.symbol).put(pe.order.side);
+      w.put(pe.order.qty.units()).put(pe.order.entry.units()).put(pe.order.sl.units());
+      w.put(pe.order.tp.units()).put(pe.order.leverage).put(pe.order.notional);
+    }
+  }
+}
+
+std::optional<std::string> DecideStage::load(ByteReader& r) {
+  std::uint32_t magic = 0, nsym = 0;
+  if (!r.get(magic) || magic != kStageMagic) return std::string("decide state: bad header");
+  // Nothing is half-applied on error: the engine loads all or nothing, and is put back
+  // from this copy of its state if the rest fails. (A copy of the engine itself would
+  // lose the position table's reserved capacity.)
+  std::vector<std::uint8_t> before;
+  ByteWriter backup(before);
+  engine_->save(backup);
+  if (auto err = engine_->load(r)) return err;
+  auto fail = [&](std::string why) {
+    ByteReader back(before);
+    (void)engine_->load(back);
+    return std::optional<std::string>(std::move(why));
+  };
+  if (!r.get(nsym) || nsym != symbols_.size())
+    return fail("decide state: " + std::to_string(nsym) + " symbols, this config has " +
+                std::to_string(symbols_.size()));
+  auto awaiting = awaiting_flat_;
+  auto pending = pending_entries_;
+  for (SymbolId s = 0; s < nsym; ++s) {
+    for (int side = 0; side < 2; ++side) {
+      PendingEntry& pe = pending[s][side];
+      std::uint8_t aw = 0, active = 0;
+      std::int64_t qty = 0, entry = 0, sl = 0, tp = 0;
+      if (!r.get(aw) || !r.get(active) || !r.get(pe.since) || !r.get(pe.order.intent_ms) ||
+          !r.get(pe.order.intent_seq) || !r.get(pe.order.symbol) || !r.get(pe.order.side) ||
+          !r.get(qty) || !r.get(entry) || !r.get(sl) || !r.get(tp) || !r.get(pe.order.leverage) ||
+          !r.get(pe.order.notional) || aw > 1 || active > 1 ||
+          static_cast<unsigned>(pe.order.side) > 1)
+        return fail("decide state: entries of symbol " + std::to_string(s));
+      awaiting[s][side] = aw != 0;
+      pe.active = active != 0;
+      pe.order.qty = Qty::from_units(qty);
+      pe.order.entry = Price::from_units(entry);
+      pe.order.sl = Price::from_units(sl);
+      pe.order.tp = Price::from_units(tp);
+    }
+  }
+  awaiting_flat_ = std::move(awaiting);
+  pending_entries_ = std::move(pending);
+  return std::nullopt;
 }
 
 }  // namespace exitbrain

@@ -19,14 +19,17 @@
 #include <string>
 #include <vector>
 
+#include "core/byte_codec.hpp"
 #include "core/latency_histogram.hpp"
 #include "core/sink_ref.hpp"
+#include "core/spsc_queue.hpp"
 #include "core/symbol_table.hpp"
 #include "net/order_format.hpp"
 #include "strategies/cross_exchange.hpp"
 #include "strategies/exit_engine.hpp"
 #include "tools/common/event_log.hpp"
 #include "tools/live/messages.hpp"
+#include "tools/live/state_records.hpp"
 #include "tools/settings/atr_plan.hpp"
 #include "tools/settings/config.hpp"
 
@@ -55,20 +58,42 @@ class DecideStage {
   // Before the threads start.
   void set_mode(PositionMode mode) noexcept { mode_ = mode; }
   void set_position_supply(PositionSupply* supply) noexcept { supply_ = supply; }
+  // Every input that changes the stage's state goes to this ring as well (the state
+  // journal, tools/live/state_journal.hpp), after it was applied. Waits for room: a full
+  // ring holds the stage rather than lose a record (counted by the ring).
+  void set_journal(SpscQueue<StateRecord>* journal) noexcept { journal_ = journal; }
+  // Restore and replay feed recorded inputs without sending orders again (`orders` false)
+  // and, for a restore, without writing the lines the first run wrote (`log` false).
+  void set_outputs(bool orders, bool log) noexcept {
+    orders_on_ = orders;
+    log_on_ = log;
+  }
 
   // Hot path: one price state through the engine's rules.
   void on_price(const PriceState& st) noexcept;
 
-  void on_account(const AccountChange& c);
-  void on_entry(const EntryOrder& e);
+  // `now`: the wall clock when the input was taken (journalled with it, so a replay
+  // decides the same).
+  void on_account(const AccountChange& c, TimeMs now, bool at_startup = false);
+  void on_entry(const EntryOrder& e, TimeMs now);
   void on_adjustments(const cross_exchange::Adjustments& a) noexcept;
+  void on_level_adjustments(const LevelAdjustments& a) noexcept;
   // A position the exchange shows, managed with the default profile (or ignored / alerted
   // per [run] foreign_positions unless `ours`). `source` names where it was seen.
-  void adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at, const char* source,
+  void adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at, AdoptSource source,
              bool ours = false);
   // A position with levels of its own (the benchmark's stand-in exchange). False when the
   // table is full or the levels are refused.
   bool open(const NewPosition& np);
+  // One journalled input, as it was first applied (restore, replay). False: a record that
+  // names a symbol, side or kind this stage does not have (nothing applied).
+  bool apply(const StateRecord& r);
+
+  // The stage's whole state (engine, entries in flight, exits awaiting the flat account
+  // update), bit for bit; load() replaces it or, on error, names the field and changes
+  // nothing.
+  void save(ByteWriter& w) const;
+  std::optional<std::string> load(ByteReader& r);
 
   const ExitEngine& engine() const noexcept { return *engine_; }
   // state -> decided and frame in -> decided, per price state. Written by the decide
@@ -87,8 +112,16 @@ class DecideStage {
   };
 
   void emit(const Decision& decided) noexcept;
+  void journal(const StateRecord& r) noexcept {
+    if (journal_) journal_->push(r);
+  }
+  void log_text(std::string json_fields) {
+    if (log_on_) event_log_.text(std::move(json_fields));
+  }
   PendingEntry* pending(SymbolId s, Side side, TimeMs now);
   bool open_for_intent(const AccountChange& c);
+  void do_adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at,
+                AdoptSource source, bool ours);
 
   const Config& config_;
   SymbolTable& symbols_;
@@ -98,6 +131,8 @@ class DecideStage {
   std::uint16_t default_profile_ = 0;
   PositionMode mode_ = PositionMode::kOneWay;
   PositionSupply* supply_ = nullptr;
+  SpscQueue<StateRecord>* journal_ = nullptr;
+  bool orders_on_ = true, log_on_ = true;
   std::vector<std::array<bool, 2>> awaiting_flat_;            // per symbol and side
   std::vector<std::array<PendingEntry, 2>> pending_entries_;  // per symbol and side
   LatencyHistogram to_decision_, tick_to_decision_;

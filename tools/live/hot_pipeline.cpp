@@ -79,11 +79,11 @@ std::uint64_t HotPipeline::ring_full() const noexcept {
 
 void HotPipeline::drain_side_rings() {
   AccountChange c;
-  while (q_account_.try_pop(c)) decide_.on_account(c);
+  while (q_account_.try_pop(c)) decide_.on_account(c, wall_clock_ms());
   cross_exchange::Adjustments a;
   while (q_adjust_.try_pop(a)) decide_.on_adjustments(a);
   EntryOrder e;
-  while (q_entries_.try_pop(e)) decide_.on_entry(e);
+  while (q_entries_.try_pop(e)) decide_.on_entry(e, wall_clock_ms());
 }
 
 void HotPipeline::state_loop() {

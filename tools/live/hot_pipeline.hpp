@@ -49,6 +49,7 @@ class HotPipeline {
   // Before start(): candles backfilled into the state stage, positions into decide.
   PriceStateEngine& state() noexcept { return *state_; }
   DecideStage& decide() noexcept { return decide_; }
+  const AtrPlan& plan() const noexcept { return plan_; }
   // The rings other threads feed (each has one producer).
   SpscQueue<AccountChange>& account_in() noexcept { return q_account_; }
   SpscQueue<UserEvent>& order_updates_in() noexcept { return q_user_orders_; }

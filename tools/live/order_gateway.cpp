@@ -74,6 +74,10 @@ void OrderGateway::on_work(const OrderWork& w) {
 void OrderGateway::on_decision(const Decision& d) {
   if (d.position >= positions_.size()) return;
   PositionInfo& p = positions_[d.position];
+  if (p.held) {
+    if (d.kind == DecisionKind::kExit) alert(d.position, "exit_held", ErrorAction::kNone, 0);
+    return;
+  }
   if (!p.known) {
     p.known = true;
     p.symbol = d.symbol;
@@ -180,7 +184,7 @@ std::optional<TrackerCommand> OrderGateway::send_exit(const TrackerCommand& c) {
   sent.ok = r.outcome == RestReply::Outcome::kAnswered && r.status == 200;
   sent.stamps = stamps;
   if (r.outcome != RestReply::Outcome::kNotSent) {
-    event_log_.order(sent);
+    log_order(sent);
     if (exit_latency_) exit_latency_->record(stamps);
   }
   p.stamps = {};
@@ -285,7 +289,7 @@ void OrderGateway::run_stop(const HardStopCommand& c) {
 
 HardStopCommands OrderGateway::place_stop(const HardStopCommand& c) {
   const PositionInfo& p = positions_[c.position];
-  const ClientId id = ClientId::for_hard_stop(position_key(c.position), c.stop_seq);
+  const ClientId id = stop_id(c.position, c.stop_seq);
   query_.clear();
   write_hard_stop(query_, symbols_.name(p.symbol), p.side, c.trigger, id, settings_.mode, timing());
   query_.sign(signer_);
@@ -307,7 +311,7 @@ HardStopCommands OrderGateway::place_stop(const HardStopCommand& c) {
 }
 
 HardStopCommands OrderGateway::lookup_stop(const HardStopCommand& c) {
-  const ClientId id = ClientId::for_hard_stop(position_key(c.position), c.stop_seq);
+  const ClientId id = stop_id(c.position, c.stop_seq);
   const RequestTiming t = timing();
   query_.clear();
   query_.add("clientAlgoId", id.view());
@@ -328,7 +332,7 @@ HardStopCommands OrderGateway::lookup_stop(const HardStopCommand& c) {
 
 void OrderGateway::cancel_stop(const HardStopCommand& c) {
   const PositionInfo& p = positions_[c.position];
-  const ClientId id = ClientId::for_hard_stop(position_key(c.position), c.stop_seq);
+  const ClientId id = stop_id(c.position, c.stop_seq);
   const RequestTiming t = timing();
   query_.clear();
   query_.add("symbol", symbols_.name(p.symbol)).add("clientAlgoId", id.view());
@@ -365,16 +369,35 @@ void OrderGateway::on_user_event(const UserEvent& e) {
     if (!parts || parts->hard_stop) return;
     const std::uint32_t position = static_cast<std::uint32_t>(parts->position_key & 0xFFFFF);
     if ((parts->position_key >> 20) != settings_.run_key || position >= positions_.size())
-      return;                      // an order of an earlier run
-    if (is_final(e.order.status))  // late duplicates of a REST answer are ignored by the tracker
+      return;  // an order of an earlier run
+    if (is_final(e.order.status)) {
+      // For the journal's trail (the event log has the REST answer's line).
+      if (journal_) {
+        StateRecord rec;
+        rec.kind = StateRecordKind::kOrder;
+        rec.order.kind = OrderRecordKind::kExitDone;
+        rec.order.time = e.event_time;
+        rec.order.position = position;
+        rec.order.seq = parts->seq;
+        rec.order.symbol = positions_[position].symbol;
+        rec.order.side = positions_[position].side;
+        rec.order.qty = e.order.cumulative_filled;
+        journal_->push(rec);
+      }
+      // Late duplicates of a REST answer are ignored by the tracker.
       run_exit(tracker_.on_final(position, parts->seq, e.order.cumulative_filled));
+    }
     return;
   }
   if (e.kind == UserEventKind::kAlgo) {
     const auto parts = parse_client_id(e.algo.client_algo_id.view());
     if (!parts || !parts->hard_stop) return;
     const std::uint32_t position = static_cast<std::uint32_t>(parts->position_key & 0xFFFFF);
-    if ((parts->position_key >> 20) != settings_.run_key || position >= positions_.size()) return;
+    if (position >= positions_.size()) return;
+    // Ours: this run's, or an earlier run's stop taken over at start-up.
+    if ((parts->position_key >> 20) != settings_.run_key &&
+        parts->position_key != positions_[position].adopted_key)
+      return;
     // FINISHED: the order the stop became has filled (TRIGGERED before it has no fill yet).
     if (e.algo.status == AlgoStatus::kFinished) {
       const PositionInfo& p = positions_[position];
@@ -387,7 +410,7 @@ void OrderGateway::on_user_event(const UserEvent& e) {
       r.side = p.side;
       r.qty = e.algo.executed;
       r.price = e.algo.average_price.is_positive() ? e.algo.average_price : e.algo.trigger;
-      event_log_.order(r);
+      log_order(r);
       closed(position, parts->seq, r.qty, r.price, true, e.event_time);
     }
   }
@@ -479,7 +502,7 @@ void OrderGateway::record(OrderRecordKind kind, std::uint32_t position, std::uin
   rec.http_status = r ? r->status : 0;
   rec.error_code = code;
   rec.ok = ok;
-  event_log_.order(rec);
+  log_order(rec);
   if (kind == OrderRecordKind::kExitDone && qty.is_positive())
     closed(position, seq, qty, price, false, rec.time);
 }
@@ -497,8 +520,8 @@ void OrderGateway::closed(std::uint32_t position, std::uint32_t seq, Qty qty, Pr
   t.realized_pnl = (price - p.entry).to_double() * qty.to_double() * side_sign(p.side);
   t.hard_stop = hard_stop;
   t.reason = p.last_exit_reason;
-  const ClientId id = hard_stop ? ClientId::for_hard_stop(position_key(position), seq)
-                                : ClientId::for_exit(position_key(position), seq);
+  const ClientId id =
+      hard_stop ? stop_id(position, seq) : ClientId::for_exit(position_key(position), seq);
   const std::string_view v = id.view();
   std::copy(v.begin(), v.end(), t.client_id.begin());
   if (!closed_out_->try_push(t)) ++closed_not_queued_;
@@ -582,6 +605,122 @@ void OrderGateway::on_entry(const EntryOrder& e) {
   }
   entry_alert(e, code == kOrderDoesNotExist ? "entry_not_placed" : "entry_outcome_unknown", q,
               code);
+}
+
+// ---- start-up reconciliation --------------------------------------------------------------
+
+ClientId OrderGateway::stop_id(std::uint32_t position, std::uint32_t seq) const noexcept {
+  const PositionInfo& p = positions_[position];
+  if (p.adopted_key != 0 && seq == p.adopted_seq)
+    return ClientId::for_hard_stop(p.adopted_key, seq);
+  return ClientId::for_hard_stop(position_key(position), seq);
+}
+
+void OrderGateway::log_order(const OrderRecord& r) noexcept {
+  event_log_.order(r);
+  if (!journal_) return;
+  StateRecord rec;
+  rec.kind = StateRecordKind::kOrder;
+  rec.order = r;
+  rec.order.stamps = {};
+  journal_->push(rec);
+}
+
+void OrderGateway::restore_position(std::uint32_t position, SymbolId symbol, Side side, Price entry,
+                                    Price engine_stop, bool engine_flat) {
+  if (position >= positions_.size()) return;
+  PositionInfo& p = positions_[position];
+  p.known = true;
+  p.symbol = symbol;
+  p.side = side;
+  p.entry = entry;
+  p.engine_stop = engine_stop;
+  p.engine_flat = engine_flat;
+}
+
+OrderGateway::StartupLookup OrderGateway::lookup_earlier_exit(std::uint32_t position,
+                                                              std::uint64_t run_key,
+                                                              std::uint32_t seq) {
+  StartupLookup out;
+  const PositionInfo& p = positions_[position];
+  const ClientId id = ClientId::for_exit((run_key << 20) | position, seq);
+  const RequestTiming t = timing();
+  query_.clear();
+  query_.add("symbol", symbols_.name(p.symbol)).add("origClientOrderId", id.view());
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& r = send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
+  if (r.outcome != RestReply::Outcome::kAnswered) return out;
+  int code = 0;
+  const ErrorAction action = classify(r, code);
+  OrderAnswer answer;
+  if (action == ErrorAction::kNone && parser_.parse_order(r.body, answer)) {
+    out.answered = true;
+    out.status = is_final(answer.status) ? LookupStatus::kFinal : LookupStatus::kOpen;
+    out.executed = answer.executed_qty;
+    event_log_.text(R"("event":"exit_lookup_at_start","position":)" + std::to_string(position) +
+                    R"(,"client_order_id":")" + std::string(id.view()) + R"(","status":")" +
+                    std::string(to_string(answer.status)) + R"(","executed_qty":)" +
+                    to_string(answer.executed_qty));
+    if (out.status == LookupStatus::kFinal) {
+      StateRecord rec;  // the trail learns it too: the journal says what the exchange did
+      rec.kind = StateRecordKind::kOrder;
+      rec.order.kind = OrderRecordKind::kExitDone;
+      rec.order.time = wall_clock_ms();
+      rec.order.position = position;
+      rec.order.seq = seq;
+      rec.order.symbol = p.symbol;
+      rec.order.side = p.side;
+      rec.order.qty = answer.executed_qty;
+      if (journal_) journal_->push(rec);
+    }
+  } else if (code == kOrderDoesNotExist) {
+    out.answered = true;
+    out.status = LookupStatus::kNotFound;
+    event_log_.text(R"("event":"exit_lookup_at_start","position":)" + std::to_string(position) +
+                    R"(,"client_order_id":")" + std::string(id.view()) +
+                    R"(","status":"NOT_FOUND")");
+  }
+  return out;
+}
+
+void OrderGateway::exit_owed(std::uint32_t position, Qty qty) {
+  PositionInfo& p = positions_[position];
+  if (!p.known || !qty.is_positive()) return;
+  run_exit(tracker_.on_exit(position, qty));
+}
+
+void OrderGateway::adopt_hard_stop(std::uint32_t position, std::uint64_t run_key, std::uint32_t seq,
+                                   Price trigger) {
+  PositionInfo& p = positions_[position];
+  p.adopted_key = (run_key << 20) | position;  // the full key of its client id
+  p.adopted_seq = seq;
+  hard_.adopt(position, p.side, seq, trigger, wall_clock_ms());
+}
+
+void OrderGateway::protect_now(std::uint32_t position) {
+  if (!hard_.protected_now(position)) offer_engine_stop(position);
+}
+
+Price OrderGateway::hard_stop_trigger_for(std::uint32_t position) const noexcept {
+  const PositionInfo& p = positions_[position];
+  return hard_stop_trigger(p.side, p.engine_stop, settings_.hard_stop_policy.buffer,
+                           symbols_.filters(p.symbol).tick_size);
+}
+
+bool OrderGateway::cancel_algo_by_id(SymbolId symbol, std::string_view client_algo_id) {
+  const RequestTiming t = timing();
+  query_.clear();
+  query_.add("symbol", symbols_.name(symbol)).add("clientAlgoId", client_algo_id);
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& r = send(HttpMethod::kDelete, "/fapi/v1/algoOrder", kQueryCost);
+  if (r.outcome != RestReply::Outcome::kAnswered) return false;
+  int code = 0;
+  const ErrorAction action = classify(r, code);
+  return action == ErrorAction::kNone || code == kUnknownOrderSent || code == kOrderDoesNotExist;
+}
+
+void OrderGateway::hold(std::uint32_t position) noexcept {
+  positions_[position].held = true;
 }
 
 void OrderGateway::alert(std::uint32_t position, const char* what, ErrorAction action, int code) {

@@ -28,6 +28,7 @@
 #include "tools/live/exit_latency.hpp"
 #include "tools/live/messages.hpp"
 #include "tools/live/pipeline_edges.hpp"
+#include "tools/live/state_records.hpp"
 
 namespace exitbrain {
 
@@ -70,6 +71,37 @@ class OrderGateway final : public OrderSink {
   // Every exit order's hops (decided -> bytes out, frame in -> bytes out) go here.
   void record_exit_latency_to(ExitLatency* l) noexcept { exit_latency_ = l; }
 
+  // ---- start-up reconciliation (before the threads start; tools/live/reconcile.hpp) ----
+  // A position restored from the state journal: what the order sender must know of it.
+  void restore_position(std::uint32_t position, SymbolId symbol, Side side, Price entry,
+                        Price engine_stop, bool engine_flat);
+  // An exit an earlier run sent without a final answer, looked up once by its client id.
+  struct StartupLookup {
+    LookupStatus status = LookupStatus::kNotFound;
+    Qty executed{};
+    bool answered = false;  // false: no usable answer (the outcome stays unknown)
+  };
+  StartupLookup lookup_earlier_exit(std::uint32_t position, std::uint64_t run_key,
+                                    std::uint32_t seq);
+  // Exits `qty` of the position now (decided before the crash, never executed).
+  void exit_owed(std::uint32_t position, Qty qty);
+  // An earlier run's hard stop, taken over as the position's own.
+  void adopt_hard_stop(std::uint32_t position, std::uint64_t run_key, std::uint32_t seq,
+                       Price trigger);
+  // Places the position's hard stop now if it has none (make-before-break at start-up).
+  void protect_now(std::uint32_t position);
+  bool protected_now(std::uint32_t position) const noexcept {
+    return hard_.protected_now(position);
+  }
+  Price hard_stop_trigger_for(std::uint32_t position) const noexcept;
+  // Cancels one of our algo orders by its client id (orphans at start-up). True if gone.
+  bool cancel_algo_by_id(SymbolId symbol, std::string_view client_algo_id);
+  // The position is not traded on (its state could not be made consistent): decisions
+  // about it are alerted, not sent; its hard stop stays where it is.
+  void hold(std::uint32_t position) noexcept;
+  // Every order record also goes here (the state journal). Waits for room.
+  void journal_to(SpscQueue<StateRecord>* q) noexcept { journal_ = q; }
+
   // Nothing in flight and nothing deferred: a graceful stop may exit.
   bool idle() const noexcept override;
   std::uint64_t requests() const noexcept { return requests_; }
@@ -89,6 +121,9 @@ class OrderGateway final : public OrderSink {
     ExitReason last_exit_reason = ExitReason::kStopLoss;
     bool engine_flat = false;  // the engine has decided exits for all of it
     bool stop_cancel_sent = false;
+    bool held = false;              // not traded on (start-up reconciliation)
+    std::uint64_t adopted_key = 0;  // position key of an adopted earlier run's stop (0: none)
+    std::uint32_t adopted_seq = 0;
     LatencyStamps stamps{};  // of the latest exit decision
   };
   struct Deferred {
@@ -118,6 +153,8 @@ class OrderGateway final : public OrderSink {
   RequestTiming timing() const;
   // Error code and action of a non-2xx answer.
   ErrorAction classify(const RestReply& r, int& code);
+  ClientId stop_id(std::uint32_t position, std::uint32_t seq) const noexcept;
+  void log_order(const OrderRecord& r) noexcept;
   void record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
               const RestReply* r, bool ok, int code);
   void alert(std::uint32_t position, const char* what, ErrorAction action, int code);
@@ -144,6 +181,7 @@ class OrderGateway final : public OrderSink {
   std::string last_error_msg_;  // idem; capacity reserved, so a refusal does not allocate
   SpscQueue<ClosedTrade>* closed_out_ = nullptr;
   ExitLatency* exit_latency_ = nullptr;
+  SpscQueue<StateRecord>* journal_ = nullptr;
   std::uint64_t closed_not_queued_ = 0;
 };
 

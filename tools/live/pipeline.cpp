@@ -15,6 +15,8 @@
 #include "tools/live/hot_pipeline.hpp"
 #include "tools/live/io_loop.hpp"
 #include "tools/live/order_gateway.hpp"
+#include "tools/live/reconcile.hpp"
+#include "tools/live/state_journal.hpp"
 #include "tools/live/user_stream.hpp"
 
 namespace exitbrain {
@@ -113,6 +115,8 @@ struct LivePipeline::Impl {
   HotPipeline hot;
   SpscQueue<ClosedTrade> q_closed;  // orders -> intents (trade.closed)
   std::unique_ptr<IntentConsumer> intents;
+  std::unique_ptr<StateJournal> journal;
+  const StartupState* startup = nullptr;
   std::uint64_t requests = 0;
   std::uint64_t closed_not_queued = 0;
 };
@@ -125,8 +129,9 @@ LivePipeline::LivePipeline(const Config& config, SymbolTable& symbols, EventLog&
 
 LivePipeline::~LivePipeline() = default;
 
-void LivePipeline::prepare(const StartupState& startup) {
+std::string LivePipeline::prepare(const StartupState& startup) {
   Impl& p = *impl_;
+  p.startup = &startup;
   PriceState ignored;
   for (SymbolId s = 0; s < startup.klines.size(); ++s) {
     for (const Candle& c : startup.klines[s]) {
@@ -140,20 +145,48 @@ void LivePipeline::prepare(const StartupState& startup) {
       (void)p.hot.state().on_event(ev, ignored);
     }
   }
-  for (const PositionRisk& pr : startup.positions) {
-    const SymbolId s = *p.symbols.find(pr.symbol);
-    const Side side = pr.position_side == PositionSideField::kShort  ? Side::kShort
-                      : pr.position_side == PositionSideField::kLong ? Side::kLong
-                      : pr.amount.is_negative()                      ? Side::kShort
-                                                                     : Side::kLong;
-    const Qty qty = pr.amount.is_negative() ? -pr.amount : pr.amount;
-    const TimeMs opened = pr.update_time > 0 ? pr.update_time : wall_clock_ms();
-    p.hot.decide().adopt(s, side, qty, pr.entry_price, opened, "startup");
-  }
   for (const PositionRisk& pr : startup.unmanaged_positions)
     p.event_log.text(R"("event":"unmanaged_position","symbol":)" + JsonLine::quote(pr.symbol) +
                      R"(,"amount":)" + to_string(pr.amount) +
                      R"(,"note":"not in [symbols] list: exitbrain does not touch it")");
+
+  // The state journal: the plans as the last run left them.
+  const RunSettings& run = p.live.run;
+  StateJournalSettings js;
+  js.dir = run.state_dir;
+  js.identity = journal_identity(p.config, p.api_key);
+  js.options.sync = run.journal_sync == "off"           ? JournalSync::kOff
+                    : run.journal_sync == "every_batch" ? JournalSync::kEveryBatch
+                                                        : JournalSync::kInterval;
+  js.options.sync_interval_ms = run.journal_sync_interval_ms;
+  js.snapshot_interval_ms = run.snapshot_interval_s * 1000;
+  p.journal = std::make_unique<StateJournal>(p.config, p.hot.plan(), p.symbols, p.event_log, js,
+                                             kMaxPositions);
+  RestoreReport rr;
+  if (std::string err = p.journal->restore(rr); !err.empty()) return err;
+  const std::vector<std::uint8_t> state = p.journal->stage_state();
+  ByteReader reader(state);
+  if (auto err = p.hot.decide().load(reader)) return "state_dir: " + *err;
+  if (!reader.at_end()) return "state_dir: the restored state has bytes left over";
+  std::uint32_t open = 0;
+  for (std::uint32_t i = 0; i < p.hot.decide().engine().position_count(); ++i)
+    open += !p.hot.decide().engine().position(i).closed;
+  p.event_log.text(R"("event":"state_restored","state_dir":)" + JsonLine::quote(run.state_dir) +
+                   R"(,"snapshot":)" + (rr.snapshot ? std::to_string(rr.snapshot_seq) : "null") +
+                   R"(,"records":)" + std::to_string(rr.records) + R"(,"last_seq":)" +
+                   std::to_string(rr.last_seq) + R"(,"positions":)" +
+                   std::to_string(p.hot.decide().engine().position_count()) + R"(,"open":)" +
+                   std::to_string(open) + R"(,"load_ms":)" + std::to_string(rr.load_ms));
+  if (rr.lost_bytes > 0 || !rr.damage.empty())
+    p.event_log.text(
+        R"("event":"alert","alert":"journal_damaged","lost_bytes":)" +
+        std::to_string(rr.lost_bytes) + R"(,"where":)" + JsonLine::quote(rr.damage) +
+        R"(,"note":"restored up to the last good record; reconciliation with the exchange follows")");
+  if (!rr.note.empty())
+    p.event_log.text(R"("event":"alert","alert":"snapshot_damaged","note":)" +
+                     JsonLine::quote(rr.note));
+  p.hot.decide().set_journal(&p.journal->decide_ring());
+  return {};
 }
 
 std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
@@ -179,6 +212,26 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   OrderGateway gateway(p.symbols, order_rest, p.signer, clock, p.event_log, gs, kMaxPositions);
   gateway.record_exit_latency_to(&p.hot.exit_latency());
   if (p.config.redis) gateway.publish_closed_to(&p.q_closed);
+  gateway.journal_to(&p.journal->orders_ring());
+
+  // The journal goes on from what was restored; then the exchange and the journal are
+  // reconciled, before any thread decides.
+  if (std::string err = p.journal->begin_run(gs.run_key, wall_clock_ms()); !err.empty()) return err;
+  {
+    const ReconcileReport r =
+        reconcile_at_start(*p.startup, p.symbols, p.hot.decide(), gateway, p.journal->trail(),
+                           p.live.run.hard_stop_policy, p.event_log, wall_clock_ms());
+    p.event_log.text(
+        R"("event":"reconciled","restored_open":)" + std::to_string(r.restored_open) +
+        R"(,"lookups":)" + std::to_string(r.lookups) + R"(,"reduced":)" +
+        std::to_string(r.reduced) + R"(,"closed":)" + std::to_string(r.closed) +
+        R"(,"owed_exits":)" + std::to_string(r.owed_exits) + R"(,"held":)" +
+        std::to_string(r.held) + R"(,"stops_adopted":)" + std::to_string(r.stops_adopted) +
+        R"(,"stops_replaced":)" + std::to_string(r.stops_replaced) + R"(,"stops_cancelled":)" +
+        std::to_string(r.stops_cancelled) + R"(,"stops_left":)" + std::to_string(r.stops_left) +
+        R"(,"adopted_new":)" + std::to_string(r.adopted_new));
+  }
+  p.journal->start();
 
   // [intents]: created before any thread starts; connects (and reconnects) on its thread.
   if (p.config.redis) {
@@ -232,7 +285,8 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   user_thread.join();
   intents_stop = true;  // after the order sender: its last fills are published too
   if (intents_thread.joinable()) intents_thread.join();
-  user.stop();  // no thread runs user_io any more
+  user.stop();        // no thread runs user_io any more
+  p.journal->stop();  // last: every thread that writes to it has ended
   return {};
 }
 
@@ -259,6 +313,14 @@ LiveSummary LivePipeline::summary() const {
   s.entries_refused = hot.decide().entries_refused.load();
   s.positions_opened = hot.decide().positions_opened.load();
   s.closed_not_queued = p.closed_not_queued;
+  if (p.journal) {
+    s.journal_records = p.journal->records();
+    s.journal_bytes = p.journal->bytes();
+    s.journal_snapshots = p.journal->snapshots();
+    s.journal_errors = p.journal->write_errors();
+    s.journal_ring_full =
+        p.journal->decide_ring().full_count() + p.journal->orders_ring().full_count();
+  }
   return s;
 }
 

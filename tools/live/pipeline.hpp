@@ -57,6 +57,9 @@ struct LiveSummary {
   std::uint64_t entries_refused = 0;    // total-notional limit, or a position already open
   std::uint64_t positions_opened = 0;   // entries that became managed positions
   std::uint64_t closed_not_queued = 0;  // trade.closed events the full queue could not take
+  // The state journal.
+  std::uint64_t journal_records = 0, journal_bytes = 0, journal_snapshots = 0;
+  std::uint64_t journal_errors = 0, journal_ring_full = 0;
 };
 
 class LivePipeline {
@@ -65,9 +68,11 @@ class LivePipeline {
                const HmacSha256Signer& signer, std::shared_ptr<boost::asio::ssl::context> tls);
   ~LivePipeline();
 
-  // Feeds the backfilled candles to the state stage and hands the open positions to the
-  // decision stage (per [run] foreign_positions). Before run().
-  void prepare(const StartupState& startup);
+  // Feeds the backfilled candles to the state stage and restores the decide stage from the
+  // state journal ([run] state_dir, locked by the caller). Before run(); `startup` must
+  // outlive run(), which reconciles it with what the journal restored. Error text (a
+  // journal of another account, config or format, unreadable files): do not start.
+  std::string prepare(const StartupState& startup);
   // Starts the threads and returns once `stop` is set and the pipeline has drained:
   // no new ticks, in-flight orders finished (or shutdown_grace_ms passed), hard stops left
   // on the exchange. Returns an error text if a thread could not start.

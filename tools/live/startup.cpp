@@ -109,6 +109,21 @@ StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, Serve
     if (!k.last_closed && !k.candles.empty()) k.candles.pop_back();  // still forming
     st.klines[*symbols.find(name)] = std::move(k.candles);
   }
+
+  // 6. Our hard stops that stand (the weight of 40 without a symbol is paid once).
+  {
+    const std::string q = signed_query(signer, clock, config);
+    const RestReply& r =
+        must_answer(rest, HttpMethod::kGet, "/fapi/v1/openAlgoOrders", q, true, "openAlgoOrders");
+    std::vector<AlgoOrderAnswer> all;
+    if (const auto res = parser.parse_open_algo_orders(r.body, all); !res)
+      fail_step("openAlgoOrders", res.message());
+    for (const AlgoOrderAnswer& a : all) {
+      const auto parts = parse_client_id(a.client_algo_id.view());
+      if (parts && parts->hard_stop && symbols.find(a.symbol.view()))
+        st.our_hard_stops.push_back(a);
+    }
+  }
   return st;
 }
 

@@ -7,7 +7,9 @@
 //     order parameters are legal (-4061 / -1106 otherwise);
 //  4. open positions (GET /fapi/v3/positionRisk) on the configured symbols;
 //  5. 1m klines of each symbol, enough for every ATR in use, so levels are set at once
-//     instead of an hour later.
+//     instead of an hour later;
+//  6. our open algo orders (GET /fapi/v1/openAlgoOrders, "xbs-" hard stops): what earlier
+//     runs left standing, for the reconciliation (tools/live/reconcile.hpp).
 #include <string>
 #include <vector>
 
@@ -27,6 +29,7 @@ struct StartupState {
   std::vector<PositionRisk> positions;            // nonzero, on configured symbols
   std::vector<PositionRisk> unmanaged_positions;  // nonzero, elsewhere (reported)
   std::vector<std::vector<Candle>> klines;        // per SymbolId: closed 1m candles
+  std::vector<AlgoOrderAnswer> our_hard_stops;    // open, "xbs-" ids, on configured symbols
 };
 
 // Throws InputError (configuration, unknown symbol) or std::runtime_error (the

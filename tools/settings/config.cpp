@@ -237,7 +237,15 @@ Config load_config_text(const std::string& text, const std::string& source_name)
 
 Config load_config(const std::string& path) {
   try {
-    return from_table(toml::parse_file(path), path);
+    Config c = from_table(toml::parse_file(path), path);
+    // The state directory sits beside its config unless it is named absolutely: each
+    // deployment (and each test) has its own, whatever the working directory.
+    std::string& dir = c.live.run.state_dir;
+    if (dir.front() != '/') {
+      const std::size_t slash = path.rfind('/');
+      dir = (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) + "/" + dir;
+    }
+    return c;
   } catch (const toml::parse_error& e) {
     throw InputError(path + ":" + std::to_string(e.source().begin.line) + ": " +
                      std::string(e.description()));

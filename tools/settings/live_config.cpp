@@ -102,7 +102,8 @@ void read_run(const toml::table& t, const Where& w, RunSettings& r) {
   reject_unknown_keys(
       t, w,
       {"foreign_positions", "stale_after_ms", "hard_stop", "hard_stop_buffer", "hard_stop_min_move",
-       "hard_stop_min_interval_ms", "shutdown_grace_ms", "mark_stream", "kline_stream"});
+       "hard_stop_min_interval_ms", "shutdown_grace_ms", "mark_stream", "kline_stream", "state_dir",
+       "journal_sync", "journal_sync_interval_ms", "snapshot_interval_s"});
   if (auto s = get_string(t, w, "foreign_positions")) {
     if (*s == "adopt")
       r.foreign_positions = ForeignPolicy::kAdopt;
@@ -135,6 +136,22 @@ void read_run(const toml::table& t, const Where& w, RunSettings& r) {
     r.mark_stream = *s;
   }
   r.kline_stream = get_bool(t, w, "kline_stream", r.kline_stream);
+  if (auto s = get_string(t, w, "state_dir")) {
+    if (s->empty()) w.fail("state_dir", "must not be empty");
+    r.state_dir = *s;
+  }
+  if (auto s = get_string(t, w, "journal_sync")) {
+    if (*s != "off" && *s != "interval" && *s != "every_batch")
+      w.fail("journal_sync", "must be \"off\", \"interval\" or \"every_batch\"");
+    r.journal_sync = *s;
+  }
+  r.journal_sync_interval_ms =
+      get_int(t, w, "journal_sync_interval_ms", r.journal_sync_interval_ms);
+  if (r.journal_sync_interval_ms < 1 || r.journal_sync_interval_ms > 60'000)
+    w.fail("journal_sync_interval_ms", "must be in [1, 60000]");
+  r.snapshot_interval_s = get_int(t, w, "snapshot_interval_s", r.snapshot_interval_s);
+  if (r.snapshot_interval_s < 1 || r.snapshot_interval_s > 86'400)
+    w.fail("snapshot_interval_s", "must be in [1, 86400]");
 }
 
 }  // namespace

@@ -59,6 +59,12 @@ struct RunSettings {
   std::int64_t shutdown_grace_ms = 5'000;
   std::string mark_stream = "markPrice@1s";  // or "markPrice" (3 s)
   bool kline_stream = true;                  // <symbol>@kline_1m for exchange candles
+  // The state journal (README "The state directory"): a relative path is taken from the
+  // config file's directory.
+  std::string state_dir = "state";
+  std::string journal_sync = "interval";  // off | interval | every_batch
+  std::int64_t journal_sync_interval_ms = 1000;
+  std::int64_t snapshot_interval_s = 60;
 };
 
 struct LiveConfig {

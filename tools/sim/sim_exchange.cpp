@@ -382,6 +382,7 @@ std::string SimExchange::positions_json() const {
     }
   w.obj().d("walletBalance", wallet_).d("totalRealizedPnl", realized).d("totalFees", fees);
   w.b("hedgeMode", hedge_);
+  w.i("openAlgoOrders", static_cast<std::int64_t>(open_algo_count()));
   w.key("positions").arr();
   for (const SymbolState& s : symbols_) {
     for (int ps : {kBoth, kLong, kShort}) {

@@ -1,0 +1,404 @@
+// The state journal: a decide stage driven through levels, stop moves, take-profit legs,
+// harvests, exits and account changes, its inputs journalled; then a "crash" (the journal
+// abandoned without a last snapshot) and a restore from the snapshot and the journal tail
+// must give back the very state the stage held, bit for bit, and decide the same from there
+// on. Damage (a cut tail, a bad checksum, a damaged snapshot) recovers to the last good
+// record and says how much was lost; a journal of another account or config is refused;
+// one owner per state directory.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/spsc_queue.hpp"
+#include "tests/support/decimal_text.hpp"
+#include "tests/support/test_files.hpp"
+#include "tools/common/event_log.hpp"
+#include "tools/live/decide_stage.hpp"
+#include "tools/live/state_journal.hpp"
+#include "tools/state/journal_writer.hpp"
+#include "tools/state/state_lock.hpp"
+
+namespace exitbrain {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::dec;
+
+constexpr TimeMs kT0 = 1'771'000'000'000LL;
+
+struct Bench {
+  Bench() : devnull(std::fopen("/dev/null", "w")), log(symbols, devnull) {
+    for (const char* name : {"BTCUSDT", "ETHUSDT"}) {
+      const SymbolId s = *symbols.intern(name);
+      symbols.filters(s).tick_size = dec("0.1");
+      symbols.filters(s).step_size = dec("0.001");
+    }
+    config.live.symbols = {"BTCUSDT", "ETHUSDT"};
+    plan = plan_atr_specs(config, {config.find_profile(config.default_profile)});
+    log.start();
+  }
+  ~Bench() {
+    log.stop();
+    std::fclose(devnull);
+  }
+  StateJournalSettings settings(const std::string& dir) const {
+    StateJournalSettings js;
+    js.dir = dir;
+    js.identity = journal_identity(config, "test-api-key");
+    js.options.sync = JournalSync::kOff;
+    return js;
+  }
+  SymbolTable symbols;
+  Config config;
+  AtrPlan plan;
+  std::FILE* devnull;
+  EventLog log;
+};
+
+// A decide stage with the ring to the orders it would send.
+struct Stage {
+  explicit Stage(Bench& s)
+      : orders(64 * 1024),
+        push{&orders},
+        stage(s.config, s.plan, s.symbols, s.log, SinkRef<OrderWork>(push), 256) {}
+  std::vector<Decision> take_decisions() {
+    std::vector<Decision> out;
+    OrderWork w;
+    while (orders.try_pop(w))
+      if (w.kind == OrderWorkKind::kDecision) out.push_back(w.decision);
+    return out;
+  }
+  SpscQueue<OrderWork> orders;
+  PushInto<OrderWork> push;
+  DecideStage stage;
+};
+
+std::vector<std::uint8_t> state_of(const DecideStage& d) {
+  std::vector<std::uint8_t> b;
+  ByteWriter w(b);
+  d.save(w);
+  return b;
+}
+
+// Random walks of both symbols, the ATR warm from the start (with a spike that trips the
+// volatility governor now and then).
+class Walk {
+ public:
+  explicit Walk(unsigned seed) : rng_(seed) {}
+  PriceState next() {
+    const SymbolId s = static_cast<SymbolId>(rng_() % 2);
+    double& p = price_[s];
+    p *= 1.0 + std::normal_distribution<double>(0.0, 0.0008)(rng_);
+    PriceState st;
+    st.symbol = s;
+    st.event_time = t_ += 500;
+    st.updated = trigger_bit(TriggerSource::kMark) | trigger_bit(TriggerSource::kLast);
+    st.mark = Decimal::from_double(p)->floor_to(dec("0.1"));
+    st.last = st.mark;
+    st.atr_ready = 0xF;
+    const double atr = (rng_() % 50 == 0 ? 0.03 : 0.004) * p;
+    for (double& a : st.atr) a = atr;
+    st.atr_close = p;
+    last_ = st;
+    return st;
+  }
+  double price(SymbolId s) const { return price_[s]; }
+  TimeMs time() const { return t_; }
+
+ private:
+  std::mt19937_64 rng_;
+  double price_[2] = {60000.0, 3000.0};
+  TimeMs t_ = kT0;
+  PriceState last_{};
+};
+
+// Drives `stage` for `steps` updates: positions adopted on both sides of both symbols as
+// others close, an account reduction now and then. Journalled through `journal`'s ring
+// when one is set; the journal is drained every few steps.
+void drive(Stage& st, Walk& walk, int steps, StateJournal* journal, std::mt19937_64& rng) {
+  for (int i = 0; i < steps; ++i) {
+    const PriceState ps = walk.next();
+    st.stage.on_price(ps);
+    if (i % 8 == 0) {
+      const SymbolId s = static_cast<SymbolId>(rng() % 2);
+      const Side side = rng() % 2 ? Side::kShort : Side::kLong;
+      if (!st.stage.engine().find_open(s, side) &&
+          st.stage.engine().position_count() + 1 < st.stage.engine().position_capacity()) {
+        const Price entry = *Decimal::from_double(walk.price(s));
+        st.stage.adopt(s, side, dec("0.500"), entry.floor_to(dec("0.1")), walk.time(),
+                       AdoptSource::kUserStream);
+      }
+    }
+    if (i % 97 == 0) {  // a reduction made elsewhere
+      for (std::uint32_t p = 0; p < st.stage.engine().position_count(); ++p) {
+        const PositionState& pos = st.stage.engine().position(p);
+        if (pos.closed || pos.remaining <= dec("0.1")) continue;
+        AccountChange c;
+        c.symbol = pos.symbol;
+        c.side = pos.side;
+        c.amount = pos.remaining - dec("0.1");
+        c.entry = pos.entry;
+        c.time = walk.time();
+        st.stage.on_account(c, walk.time());
+        break;
+      }
+    }
+    if (journal && i % 25 == 0) journal->drain_once();
+  }
+  if (journal) journal->drain_once();
+}
+
+std::string fresh_dir(const std::string& name) {
+  const std::string dir = testing::make_test_dir(name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string last_segment(const std::string& dir) {
+  const auto names = list_by_seq(dir, "journal-", ".seg");
+  return names.empty() ? std::string() : dir + "/" + names.back();
+}
+
+// A journalled run of `steps` updates with a snapshot in the middle; returns the stage's
+// state at the end (what a kill -9 would leave the journal to restore).
+std::vector<std::uint8_t> journalled_run(Bench& s, const std::string& dir, int steps,
+                                         std::vector<Decision>* decisions = nullptr) {
+  Stage live(s);
+  StateJournal journal(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+  RestoreReport rr;
+  EXPECT_EQ(journal.restore(rr), "");
+  EXPECT_EQ(journal.begin_run(7, kT0), "");
+  live.stage.set_journal(&journal.decide_ring());
+  Walk walk(42);
+  std::mt19937_64 rng(7);
+  drive(live, walk, steps / 2, &journal, rng);
+  EXPECT_EQ(journal.snapshot_now(), "");
+  drive(live, walk, steps - steps / 2, &journal, rng);
+  if (decisions) *decisions = live.take_decisions();
+  return state_of(live.stage);
+  // The journal is dropped here without stop(): no last snapshot, as after a kill -9.
+}
+
+TEST(StateJournal, ARestoreGivesBackTheStageBitForBitAndItDecidesTheSameFromThere) {
+  Bench s;
+  const std::string dir = fresh_dir("state_journal_bit_exact");
+  Stage live(s);
+  std::vector<std::uint8_t> at_crash;
+  std::vector<Decision> first;
+  {
+    StateJournal journal(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+    RestoreReport rr;
+    ASSERT_EQ(journal.restore(rr), "");
+    EXPECT_FALSE(rr.snapshot);
+    ASSERT_EQ(journal.begin_run(7, kT0), "");
+    live.stage.set_journal(&journal.decide_ring());
+    Walk walk(42);
+    std::mt19937_64 rng(7);
+    drive(live, walk, 3000, &journal, rng);
+    ASSERT_EQ(journal.snapshot_now(), "");
+    drive(live, walk, 3000, &journal, rng);
+    at_crash = state_of(live.stage);
+    first = live.take_decisions();
+    live.stage.set_journal(nullptr);
+  }
+  // The run did what a restore must give back: levels, every kind of stop move and exit.
+  int levels = 0, moves = 0, exits = 0, tp = 0, harvest = 0, trail = 0;
+  for (const Decision& d : first) {
+    levels += d.kind == DecisionKind::kLevels;
+    moves += d.kind == DecisionKind::kStopMoved;
+    exits += d.kind == DecisionKind::kExit;
+    tp += d.kind == DecisionKind::kExit && d.exit_reason == ExitReason::kTakeProfit;
+    harvest += d.kind == DecisionKind::kExit && d.exit_reason == ExitReason::kHarvest;
+    trail += d.kind == DecisionKind::kStopMoved && d.move_reason == StopMoveReason::kTrailing;
+  }
+  EXPECT_GT(levels, 10);
+  EXPECT_GT(moves, 10);
+  EXPECT_GT(exits, 10);
+  EXPECT_GT(tp, 2);
+  EXPECT_GT(harvest, 2);
+  EXPECT_GT(trail, 2);
+  std::uint32_t open = 0;
+  for (std::uint32_t i = 0; i < live.stage.engine().position_count(); ++i)
+    open += !live.stage.engine().position(i).closed;
+  EXPECT_GT(open, 0u) << "positions must be open at the crash; "
+                      << live.stage.engine().position_count() << " in all";
+
+  StateJournal again(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+  RestoreReport rr;
+  ASSERT_EQ(again.restore(rr), "");
+  EXPECT_TRUE(rr.snapshot);
+  EXPECT_GT(rr.records, 0u) << "the tail after the snapshot is applied";
+  EXPECT_EQ(rr.lost_bytes, 0u);
+  EXPECT_EQ(rr.damage, "");
+  const std::vector<std::uint8_t> restored = again.stage_state();
+  ASSERT_EQ(restored.size(), at_crash.size());
+  EXPECT_TRUE(restored == at_crash) << "the restored state differs from the crashed one";
+
+  // A new stage loaded with it decides exactly as the original goes on deciding.
+  Stage next(s);
+  ByteReader r(restored);
+  ASSERT_EQ(next.stage.load(r), std::nullopt);
+  Walk walk_a(99), walk_b(99);
+  std::mt19937_64 rng_a(5), rng_b(5);
+  drive(live, walk_a, 2000, nullptr, rng_a);
+  drive(next, walk_b, 2000, nullptr, rng_b);
+  const auto a = live.take_decisions();
+  const auto b = next.take_decisions();
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_GT(a.size(), 10u);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].kind, b[i].kind) << i;
+    EXPECT_EQ(a[i].position, b[i].position) << i;
+    EXPECT_EQ(a[i].sl, b[i].sl) << i;
+    EXPECT_EQ(a[i].qty, b[i].qty) << i;
+    EXPECT_EQ(a[i].exit_seq, b[i].exit_seq) << i;
+  }
+  EXPECT_TRUE(state_of(live.stage) == state_of(next.stage));
+}
+
+TEST(StateJournal, WithoutASnapshotTheWholeJournalIsReplayed) {
+  Bench s;
+  const std::string dir = fresh_dir("state_journal_no_snapshot");
+  const auto at_crash = journalled_run(s, dir, 1000);
+  for (const auto& n : list_by_seq(dir, "snapshot-", ".snap")) fs::remove(dir + "/" + n);
+  StateJournal again(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+  RestoreReport rr;
+  ASSERT_EQ(again.restore(rr), "");
+  EXPECT_FALSE(rr.snapshot);
+  EXPECT_TRUE(again.stage_state() == at_crash);
+}
+
+TEST(StateJournal, ACutTailRecoversToTheLastGoodRecordAndSaysHowMuchWasLost) {
+  Bench s;
+  const std::string dir = fresh_dir("state_journal_cut_tail");
+  (void)journalled_run(s, dir, 1000);
+  const std::string seg = last_segment(dir);
+  const auto size = fs::file_size(seg);
+  fs::resize_file(seg, size - 7);  // a record cut short by the crash
+  StateJournal again(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+  RestoreReport rr;
+  ASSERT_EQ(again.restore(rr), "");
+  EXPECT_GT(rr.lost_bytes, 0u);
+  EXPECT_LT(rr.lost_bytes, 400u) << "only the last record is lost";
+  EXPECT_NE(rr.damage.find("cut short"), std::string::npos) << rr.damage;
+  // The segment was cut back to its last good record: the next start meets no damage.
+  StateJournal third(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+  RestoreReport rr3;
+  ASSERT_EQ(third.restore(rr3), "");
+  EXPECT_EQ(rr3.lost_bytes, 0u);
+  EXPECT_EQ(rr3.damage, "");
+  EXPECT_EQ(rr3.last_seq, rr.last_seq);
+  EXPECT_TRUE(third.stage_state() == again.stage_state());
+}
+
+TEST(StateJournal, ABadChecksumStopsTheReadThereAndNothingAfterItIsApplied) {
+  Bench s;
+  const std::string dir = fresh_dir("state_journal_bad_crc");
+  (void)journalled_run(s, dir, 1000);
+  const std::string seg = last_segment(dir);
+  const auto size = fs::file_size(seg);
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    char c = 0;
+    f.read(&c, 1);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    c = static_cast<char>(c ^ 0x5A);
+    f.write(&c, 1);
+  }
+  StateJournal again(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+  RestoreReport rr;
+  ASSERT_EQ(again.restore(rr), "");
+  EXPECT_GT(rr.lost_bytes, size / 4);
+  EXPECT_FALSE(rr.damage.empty());
+}
+
+TEST(StateJournal, ADamagedSnapshotFallsBackToTheOlderOneAndStillRestoresExactly) {
+  Bench s;
+  const std::string dir = fresh_dir("state_journal_bad_snapshot");
+  const auto at_crash = journalled_run(s, dir, 1000);
+  const auto snaps = list_by_seq(dir, "snapshot-", ".snap");
+  ASSERT_EQ(snaps.size(), 2u) << "begin_run's and the one in the middle";
+  const std::string newest = dir + "/" + snaps.back();
+  fs::resize_file(newest, fs::file_size(newest) - 3);
+  StateJournal again(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+  RestoreReport rr;
+  ASSERT_EQ(again.restore(rr), "");
+  EXPECT_NE(rr.note.find("cut short"), std::string::npos) << rr.note;
+  EXPECT_TRUE(again.stage_state() == at_crash);
+}
+
+TEST(StateJournal, AJournalOfAnotherAccountOrConfigIsRefused) {
+  Bench s;
+  const std::string dir = fresh_dir("state_journal_identity");
+  (void)journalled_run(s, dir, 200);
+  {
+    StateJournalSettings other = s.settings(dir);
+    other.identity = journal_identity(s.config, "another-api-key");
+    StateJournal j(s.config, s.plan, s.symbols, s.log, other, 256);
+    RestoreReport rr;
+    const std::string err = j.restore(rr);
+    EXPECT_NE(err.find("another account"), std::string::npos) << err;
+    EXPECT_EQ(err.find("test-api-key"), std::string::npos) << "never the key itself";
+  }
+  {
+    Config changed = s.config;
+    changed.profiles[0].trail_offset *= 2;
+    StateJournalSettings other = s.settings(dir);
+    other.identity = journal_identity(changed, "test-api-key");
+    StateJournal j(s.config, s.plan, s.symbols, s.log, other, 256);
+    RestoreReport rr;
+    const std::string err = j.restore(rr);
+    EXPECT_NE(err.find("another config"), std::string::npos) << err;
+  }
+}
+
+TEST(StateJournal, AStateThatDoesNotFitIsRefusedNamingTheFieldAndChangesNothing) {
+  Bench s;
+  Stage st(s);
+  Walk walk(3);
+  std::mt19937_64 rng(3);
+  drive(st, walk, 500, nullptr, rng);
+  const auto good = state_of(st.stage);
+  Stage other(s);
+  for (std::size_t cut : {std::size_t{3}, good.size() / 3, good.size() - 1}) {
+    std::vector<std::uint8_t> bytes(good.begin(), good.begin() + static_cast<long>(cut));
+    ByteReader r(bytes);
+    const auto err = other.stage.load(r);
+    ASSERT_TRUE(err.has_value()) << cut;
+    EXPECT_FALSE(err->empty());
+    EXPECT_EQ(other.stage.engine().position_count(), 0u) << "nothing half-applied: " << *err;
+  }
+  ByteReader r(good);
+  EXPECT_EQ(other.stage.load(r), std::nullopt);
+  EXPECT_TRUE(state_of(other.stage) == good);
+}
+
+TEST(StateLock, ASecondOwnerOfTheStateDirectoryIsRefusedNamingThePid) {
+  const std::string dir = fresh_dir("state_lock");
+  StateLock first;
+  ASSERT_EQ(first.acquire(dir), "");
+  StateLock second;
+  const std::string err = second.acquire(dir);
+  EXPECT_NE(err.find("in use by another exitbrain run (pid " + std::to_string(::getpid())),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(fs::status(dir).permissions() & fs::perms::all, fs::perms::owner_all);
+}
+
+TEST(StateLock, AStateDirectoryThatCannotBeCreatedIsAnError) {
+  StateLock lock;
+  const std::string err = lock.acquire("/proc/exitbrain-state-test");
+  EXPECT_NE(err.find("state_dir /proc/exitbrain-state-test: cannot create it"), std::string::npos)
+      << err;
+}
+
+}  // namespace
+}  // namespace exitbrain

@@ -1,0 +1,88 @@
+#include "tools/live/order_trail.hpp"
+
+namespace exitbrain {
+
+namespace {
+constexpr std::uint32_t kTrailMagic = 0x4542544F;  // "OTBE"
+constexpr std::uint32_t kMaxTrails = 1u << 20;     // the position bits of a client id
+const PositionTrail kEmpty{};
+}  // namespace
+
+PositionTrail& OrderTrail::at(std::uint32_t position) {
+  if (position >= trails_.size()) trails_.resize(position + 1);
+  return trails_[position];
+}
+
+const PositionTrail& OrderTrail::of(std::uint32_t position) const noexcept {
+  return position < trails_.size() ? trails_[position] : kEmpty;
+}
+
+void OrderTrail::on_decision(const Decision& d) {
+  if (d.kind != DecisionKind::kExit || d.position >= kMaxTrails) return;
+  at(d.position).decided += d.qty;
+}
+
+void OrderTrail::on_order(const OrderRecord& r) {
+  if (r.position >= kMaxTrails) return;
+  if (r.kind != OrderRecordKind::kExitSent && r.kind != OrderRecordKind::kExitDone) return;
+  PositionTrail& t = at(r.position);
+  auto find = [&]() -> int {
+    for (int i = 0; i < t.in_flight_count; ++i)
+      if (t.in_flight[i].seq == r.seq && t.in_flight[i].run_key == run_key_) return i;
+    return -1;
+  };
+  const int i = find();
+  if (r.kind == OrderRecordKind::kExitSent) {
+    // A resend under the same id is the same order; a full list keeps the newest.
+    if (i >= 0) return;
+    if (t.in_flight_count == t.in_flight.size()) {
+      for (std::size_t k = 1; k < t.in_flight.size(); ++k) t.in_flight[k - 1] = t.in_flight[k];
+      --t.in_flight_count;
+    }
+    t.in_flight[t.in_flight_count++] = InFlightExit{run_key_, r.seq, r.qty};
+    return;
+  }
+  // Final: once per order (the REST answer and the user stream may both report it).
+  if (i < 0) return;
+  // An error answer carries the requested quantity, not an executed one.
+  if (r.http_status == 200 || r.http_status == 0) t.executed += r.qty;
+  for (int k = i + 1; k < t.in_flight_count; ++k) t.in_flight[k - 1] = t.in_flight[k];
+  --t.in_flight_count;
+}
+
+void OrderTrail::save(ByteWriter& w) const {
+  w.put(kTrailMagic).put(run_key_).put(static_cast<std::uint32_t>(trails_.size()));
+  for (const PositionTrail& t : trails_) {
+    w.put(t.decided.units()).put(t.executed.units()).put(t.in_flight_count);
+    for (std::uint8_t i = 0; i < t.in_flight_count; ++i)
+      w.put(t.in_flight[i].run_key).put(t.in_flight[i].seq).put(t.in_flight[i].qty.units());
+  }
+}
+
+std::optional<std::string> OrderTrail::load(ByteReader& r) {
+  std::uint32_t magic = 0, n = 0;
+  std::uint64_t key = 0;
+  if (!r.get(magic) || magic != kTrailMagic || !r.get(key) || !r.get(n) || n > kMaxTrails)
+    return std::string("order trail: bad header");
+  std::vector<PositionTrail> trails(n);
+  for (std::uint32_t p = 0; p < n; ++p) {
+    PositionTrail& t = trails[p];
+    std::int64_t decided = 0, executed = 0;
+    if (!r.get(decided) || !r.get(executed) || !r.get(t.in_flight_count) ||
+        t.in_flight_count > t.in_flight.size())
+      return "order trail: position " + std::to_string(p);
+    t.decided = Qty::from_units(decided);
+    t.executed = Qty::from_units(executed);
+    for (std::uint8_t i = 0; i < t.in_flight_count; ++i) {
+      std::int64_t q = 0;
+      if (!r.get(t.in_flight[i].run_key) || !r.get(t.in_flight[i].seq) || !r.get(q))
+        return "order trail: position " + std::to_string(p) + " in flight";
+      t.in_flight[i].qty = Qty::from_units(q);
+    }
+  }
+  run_key_ = key;
+  trails_ = std::move(trails);
+  return std::nullopt;
+}
+
+}  // namespace exitbrain

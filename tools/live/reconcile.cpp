@@ -1,0 +1,198 @@
+#include "tools/live/reconcile.hpp"
+
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "tools/common/json_line.hpp"
+
+namespace exitbrain {
+
+namespace {
+
+struct ExchangePosition {
+  Qty amount{};  // absolute
+  Price entry{};
+  TimeMs update_time = 0;
+  bool consumed = false;
+};
+
+Side side_of(const PositionRisk& pr) {
+  if (pr.position_side == PositionSideField::kShort) return Side::kShort;
+  if (pr.position_side == PositionSideField::kLong) return Side::kLong;
+  return pr.amount.is_negative() ? Side::kShort : Side::kLong;
+}
+
+}  // namespace
+
+ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTable& symbols,
+                                   DecideStage& decide, OrderGateway& gateway,
+                                   const OrderTrail& trail, const HardStopPolicy& policy,
+                                   EventLog& event_log, TimeMs now) {
+  ReconcileReport rep;
+  std::map<std::pair<SymbolId, int>, ExchangePosition> on_exchange;
+  for (const PositionRisk& pr : startup.positions) {
+    const SymbolId s = *symbols.find(pr.symbol);
+    ExchangePosition& e = on_exchange[{s, static_cast<int>(side_of(pr))}];
+    e.amount = pr.amount.is_negative() ? -pr.amount : pr.amount;
+    e.entry = pr.entry_price;
+    e.update_time = pr.update_time;
+  }
+  auto alert = [&](std::uint32_t i, const char* what, const std::string& why) {
+    const PositionState& pos = decide.engine().position(i);
+    event_log.text(std::string(R"("event":"alert","alert":")") + what + R"(","position":)" +
+                   std::to_string(i) + R"(,"symbol":")" + std::string(symbols.name(pos.symbol)) +
+                   R"(","side":")" + std::string(to_string(pos.side)) + R"(","reason":)" +
+                   JsonLine::quote(why));
+  };
+
+  // 1. The plans the journal restored.
+  const ExitEngine& engine = decide.engine();
+  const std::uint32_t restored = static_cast<std::uint32_t>(engine.position_count());
+  std::vector<bool> held(restored, false);
+  for (std::uint32_t i = 0; i < restored; ++i) {
+    const PositionState& pos = engine.position(i);
+    if (pos.closed) continue;
+    ++rep.restored_open;
+    gateway.restore_position(i, pos.symbol, pos.side, pos.entry, pos.sl, false);
+    const PositionTrail& t = trail.of(i);
+    Qty executed = t.executed;
+    bool unknown = false;
+    for (std::uint8_t k = 0; k < t.in_flight_count; ++k) {
+      ++rep.lookups;
+      const auto lk = gateway.lookup_earlier_exit(i, t.in_flight[k].run_key, t.in_flight[k].seq);
+      if (!lk.answered || lk.status == LookupStatus::kOpen) unknown = true;
+      if (lk.status == LookupStatus::kFinal) executed += lk.executed;
+    }
+    ExchangePosition none;
+    auto it = on_exchange.find({pos.symbol, static_cast<int>(pos.side)});
+    ExchangePosition& ex = it != on_exchange.end() ? it->second : none;
+    ex.consumed = true;
+    if (unknown) {
+      held[i] = true;
+      ++rep.held;
+      gateway.hold(i);
+      alert(i, "position_held",
+            "an exit sent before the restart has no known outcome yet: not traded on, its hard "
+            "stop kept; check the position and restart");
+      continue;
+    }
+    const Qty remaining = pos.remaining;
+    if (ex.amount < remaining) {
+      // Reduced or closed while down: the plan follows the exchange.
+      AccountChange c;
+      c.symbol = pos.symbol;
+      c.side = pos.side;
+      c.amount = ex.amount;
+      c.entry = ex.entry;
+      c.time = now;
+      decide.on_account(c, now, true);
+      ++(ex.amount.is_positive() ? rep.reduced : rep.closed);
+      if (!ex.amount.is_positive())
+        gateway.restore_position(i, pos.symbol, pos.side, pos.entry, pos.sl, true);
+    } else if (remaining < ex.amount) {
+      const Qty gap = ex.amount - remaining;
+      const Qty unconfirmed = t.decided - executed;
+      if (gap <= unconfirmed) {
+        ++rep.owed_exits;
+        event_log.text(R"("event":"exit_owed","position":)" + std::to_string(i) + R"(,"qty":)" +
+                       to_string(gap) +
+                       R"(,"note":"decided before the restart, never executed: sent now")");
+        gateway.exit_owed(i, gap);
+      } else {
+        held[i] = true;
+        ++rep.held;
+        gateway.hold(i);
+        alert(i, "position_held",
+              "the exchange shows " + to_string(ex.amount) + ", the journal's plan " +
+                  to_string(remaining) + " with " + to_string(unconfirmed) +
+                  " decided and unconfirmed: not traded on, its hard stop kept");
+      }
+    }
+  }
+
+  // 2. Positions the journal does not know (opened while down, or before the journal).
+  for (auto& [key, ex] : on_exchange) {
+    if (ex.consumed || !ex.amount.is_positive()) continue;
+    AccountChange c;
+    c.symbol = key.first;
+    c.side = static_cast<Side>(key.second);
+    c.amount = ex.amount;
+    c.entry = ex.entry;
+    c.time = ex.update_time > 0 ? ex.update_time : now;
+    decide.on_account(c, now, true);
+    ++rep.adopted_new;
+  }
+
+  // 3. Our hard stops that stand.
+  std::map<std::uint32_t, std::vector<const AlgoOrderAnswer*>> by_position;
+  for (const AlgoOrderAnswer& a : startup.our_hard_stops) {
+    const auto parts = parse_client_id(a.client_algo_id.view());
+    const SymbolId s = *symbols.find(a.symbol.view());
+    const auto p = static_cast<std::uint32_t>(parts->position_key & 0xFFFFF);
+    if (p < restored && !engine.position(p).closed && engine.position(p).symbol == s) {
+      by_position[p].push_back(&a);
+      continue;
+    }
+    bool symbol_has_position = false;
+    for (const auto& [key, ex] : on_exchange)
+      if (key.first == s && ex.amount.is_positive()) symbol_has_position = true;
+    if (symbol_has_position) {
+      // It still protects a position we do not know it for: left, said.
+      ++rep.stops_left;
+      event_log.text(
+          R"("event":"alert","alert":"old_hard_stop_left","client_algo_id":)" +
+          JsonLine::quote(std::string(a.client_algo_id.view())) +
+          R"(,"note":"an earlier run's stop on a position the journal does not know; cancel it by hand once the new stop stands")");
+    } else if (gateway.cancel_algo_by_id(s, a.client_algo_id.view())) {
+      ++rep.stops_cancelled;
+      event_log.text(R"("event":"hard_stop_cancelled","client_algo_id":)" +
+                     JsonLine::quote(std::string(a.client_algo_id.view())) +
+                     R"(,"reason":"orphan: no position on its symbol")");
+    }
+  }
+  for (auto& [p, stops] : by_position) {
+    const PositionState& pos = engine.position(p);
+    const Price expected = gateway.hard_stop_trigger_for(p);
+    const AlgoOrderAnswer* best = stops.front();
+    auto distance = [&](const AlgoOrderAnswer* a) {
+      return std::abs((a->trigger_price - expected).to_double());
+    };
+    for (const AlgoOrderAnswer* a : stops)
+      if (distance(a) < distance(best)) best = a;
+    const bool fits =
+        expected.is_positive() && distance(best) <= policy.min_move * expected.to_double();
+    const auto bp = parse_client_id(best->client_algo_id.view());
+    if (fits || held[p] || !pos.sl.is_positive()) {
+      gateway.adopt_hard_stop(p, bp->position_key >> 20, bp->seq, best->trigger_price);
+      ++rep.stops_adopted;
+      event_log.text(R"("event":"hard_stop_adopted","position":)" + std::to_string(p) +
+                     R"(,"client_algo_id":)" +
+                     JsonLine::quote(std::string(best->client_algo_id.view())) + R"(,"trigger":)" +
+                     to_string(best->trigger_price));
+    } else {
+      // Make before break: the new stop stands before the old ones go.
+      gateway.protect_now(p);
+      if (!gateway.protected_now(p)) {
+        gateway.adopt_hard_stop(p, bp->position_key >> 20, bp->seq, best->trigger_price);
+        ++rep.stops_adopted;
+      } else {
+        ++rep.stops_replaced;
+        best = nullptr;
+      }
+    }
+    for (const AlgoOrderAnswer* a : stops) {
+      if (a == best) continue;
+      if (gateway.cancel_algo_by_id(pos.symbol, a->client_algo_id.view())) {
+        ++rep.stops_cancelled;
+        event_log.text(R"("event":"hard_stop_cancelled","position":)" + std::to_string(p) +
+                       R"(,"client_algo_id":)" +
+                       JsonLine::quote(std::string(a->client_algo_id.view())) +
+                       R"(,"reason":"an earlier run's stop the new one replaces")");
+      }
+    }
+  }
+  return rep;
+}
+
+}  // namespace exitbrain

@@ -1,0 +1,57 @@
+#include "tools/live/state_records.hpp"
+
+namespace exitbrain {
+
+const char* to_string(AdoptSource s) noexcept {
+  switch (s) {
+    case AdoptSource::kStartup:
+      return "startup";
+    case AdoptSource::kUserStream:
+      return "user_stream";
+    case AdoptSource::kIntent:
+      return "intent";
+  }
+  return "?";
+}
+
+namespace {
+
+std::size_t size_of(StateRecordKind k) noexcept {
+  switch (k) {
+    case StateRecordKind::kRunStarted:
+      return sizeof(RunStarted);
+    case StateRecordKind::kPrice:
+      return sizeof(PriceState);
+    case StateRecordKind::kAccount:
+      return sizeof(AccountInput);
+    case StateRecordKind::kEntry:
+      return sizeof(EntryInput);
+    case StateRecordKind::kAdjustments:
+      return sizeof(LevelAdjustments);
+    case StateRecordKind::kAdopt:
+      return sizeof(AdoptInput);
+    case StateRecordKind::kOpen:
+      return sizeof(NewPosition);
+    case StateRecordKind::kOrder:
+      return sizeof(OrderRecord);
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::span<const std::uint8_t> StateRecord::payload() const noexcept {
+  // Every member starts at the union's address.
+  return {reinterpret_cast<const std::uint8_t*>(&price), size_of(kind)};
+}
+
+bool StateRecord::assign(std::uint16_t k, std::span<const std::uint8_t> bytes) noexcept {
+  const auto kk = static_cast<StateRecordKind>(k);
+  const std::size_t n = size_of(kk);
+  if (n == 0 || bytes.size() != n) return false;
+  kind = kk;
+  std::memcpy(static_cast<void*>(&price), bytes.data(), n);
+  return true;
+}
+
+}  // namespace exitbrain
