@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "net/tls_context.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/run_command.hpp"
 #include "tests/support/test_files.hpp"
 #include "tools/process/child_process.hpp"
 
@@ -265,6 +267,26 @@ class LiveLoopback : public ::testing::Test {
     run_.start({(testing::bin_dir() / "exitbrain").string(), "run", "--config",
                 dir_ + "/exitbrain.toml", "--events", events_},
                dir_ + "/" + name + ".log");
+  }
+  // The engine's decision lines (levels, sl_moved, exit) of an events file, in order.
+  static std::vector<std::string> decision_lines(const std::string& path) {
+    std::vector<std::string> out;
+    std::istringstream in(read_file(path));
+    for (std::string line; std::getline(in, line);)
+      if (line.find("\"event\":\"levels\"") != std::string::npos ||
+          line.find("\"event\":\"sl_moved\"") != std::string::npos ||
+          line.find("\"event\":\"exit\",") != std::string::npos)
+        out.push_back(line);
+    return out;
+  }
+  // `exitbrain replay --journal` over this test's state directory: its decision lines.
+  std::vector<std::string> replayed_decisions() {
+    const std::string out = dir_ + "/replay.jsonl";
+    const auto r =
+        testing::run_command((testing::bin_dir() / "exitbrain").string() + " replay --journal " +
+                             dir_ + "/state --config " + dir_ + "/exitbrain.toml --out " + out);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return decision_lines(out);
   }
   // The sim's count of open algo orders (its own record, not exitbrain's word).
   int open_algo_orders() { return std::stoi(field(sim_get("/sim/positions"), "openAlgoOrders")); }
@@ -832,6 +854,14 @@ TEST_F(LiveLoopback, AfterKillNineTheRestartedRunKeepsThePlanAndRepeatsNoStep) {
   for (const auto& e : exits) ids.insert(e.client_id);
   EXPECT_EQ(ids.size(), exits.size()) << "client ids unique across the restart";
   expect_clean_stop();
+  // The journal of both runs through the same engine again: the same decision lines, byte
+  // for byte, as the two runs wrote.
+  std::vector<std::string> live = decision_lines(previous_events_);
+  for (const std::string& l : decision_lines(events_)) live.push_back(l);
+  const std::vector<std::string> replayed = replayed_decisions();
+  EXPECT_GT(live.size(), 3u);
+  ASSERT_EQ(replayed.size(), live.size()) << read_file(dir_ + "/replay.jsonl");
+  for (std::size_t i = 0; i < live.size(); ++i) EXPECT_EQ(replayed[i], live[i]) << i;
 }
 
 // A second `exitbrain run` on the same state directory refuses to start, naming the one

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "tools/cli/commands.hpp"
+#include "tools/live/journal_replay.hpp"
 #include "tools/replay/chart.hpp"
 #include "tools/replay/market_input.hpp"
 #include "tools/replay/replay_session.hpp"
@@ -23,9 +24,39 @@ struct ReplayOptions {
   std::string exchange_info;
   std::string symbol;
   bool skip_bad_lines = false;
+  std::string journal;
 };
 
+// A live run's state journal through the same decide stage: its decision lines again.
+int run_journal_replay(const ReplayOptions& o) {
+  if (o.config.empty())
+    throw InputError(
+        "--journal: --config is required (the live run's config: its symbols and "
+        "profiles)");
+  if (!o.market.empty() || !o.positions.empty())
+    throw InputError(
+        "--journal: replays a live run's inputs; --market and --positions do not apply");
+  const Config config = load_config(o.config);
+  std::FILE* out = stdout;
+  if (!o.out.empty()) {
+    out = std::fopen(o.out.c_str(), "w");
+    if (!out) throw InputError("--out: cannot write " + o.out);
+  }
+  const JournalReplayResult r = replay_journal(config, o.journal, out);
+  if (out != stdout) std::fclose(out);
+  std::fprintf(
+      o.out.empty() ? stderr : stdout,
+      "journal %s: records %llu..%llu, %llu applied, %llu decisions%s%s\n", o.journal.c_str(),
+      static_cast<unsigned long long>(r.first_seq + 1), static_cast<unsigned long long>(r.last_seq),
+      static_cast<unsigned long long>(r.records), static_cast<unsigned long long>(r.decisions),
+      r.damage.empty() ? "" : "; stopped: ", r.damage.c_str());
+  return 0;
+}
+
 int run_replay(const ReplayOptions& o) {
+  if (!o.journal.empty()) return run_journal_replay(o);
+  if (o.market.empty() || o.positions.empty())
+    throw InputError("--market and --positions are required (or --journal DIR)");
   Config config = o.config.empty() ? Config{} : load_config(o.config);
   if (!o.profile.empty()) {
     if (config.find_profile(o.profile) < 0)
@@ -81,13 +112,15 @@ void add_replay_command(CLI::App& root, int& exit_code) {
   cmd->add_option("--market", o->market,
                   "market files: websocket captures (raw or combined, optional '<ts> ' or "
                   "'<ts>: ' prefix) or 1m kline CSVs; gzip is read transparently")
-      ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--positions", o->positions,
                   "positions, JSON lines: {\"id\",\"symbol\",\"side\",\"qty\",\"entry_price\","
                   "\"opened_at\"} and optional profile, sl, tp, leverage")
-      ->required()
       ->check(CLI::ExistingFile);
+  cmd->add_option("--journal", o->journal,
+                  "a live run's state directory ([run] state_dir): replay its journal and print "
+                  "its decision lines again (with --config)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--config", o->config, "TOML configuration (profiles, symbols, fill model)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--profile", o->profile, "profile for positions that name none");

@@ -311,6 +311,7 @@ bool DecideStage::apply(const StateRecord& r) {
       return true;
     case StateRecordKind::kRunStarted:
     case StateRecordKind::kOrder:
+    case StateRecordKind::kSymbol:
       return true;  // not the stage's: the order trail reads them
   }
   return false;

@@ -64,9 +64,11 @@ class DecideStage {
   void set_journal(SpscQueue<StateRecord>* journal) noexcept { journal_ = journal; }
   // Restore and replay feed recorded inputs without sending orders again (`orders` false)
   // and, for a restore, without writing the lines the first run wrote (`log` false).
-  void set_outputs(bool orders, bool log) noexcept {
+  // A replay of a journal writes the decision lines only (`text` false).
+  void set_outputs(bool orders, bool log, bool text = true) noexcept {
     orders_on_ = orders;
     log_on_ = log;
+    text_on_ = log && text;
   }
 
   // Hot path: one price state through the engine's rules.
@@ -116,7 +118,7 @@ class DecideStage {
     if (journal_) journal_->push(r);
   }
   void log_text(std::string json_fields) {
-    if (log_on_) event_log_.text(std::move(json_fields));
+    if (text_on_) event_log_.text(std::move(json_fields));
   }
   PendingEntry* pending(SymbolId s, Side side, TimeMs now);
   bool open_for_intent(const AccountChange& c);
@@ -132,7 +134,7 @@ class DecideStage {
   PositionMode mode_ = PositionMode::kOneWay;
   PositionSupply* supply_ = nullptr;
   SpscQueue<StateRecord>* journal_ = nullptr;
-  bool orders_on_ = true, log_on_ = true;
+  bool orders_on_ = true, log_on_ = true, text_on_ = true;
   std::vector<std::array<bool, 2>> awaiting_flat_;            // per symbol and side
   std::vector<std::array<PendingEntry, 2>> pending_entries_;  // per symbol and side
   LatencyHistogram to_decision_, tick_to_decision_;

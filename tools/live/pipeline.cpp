@@ -160,6 +160,7 @@ std::string LivePipeline::prepare(const StartupState& startup) {
                                                         : JournalSync::kInterval;
   js.options.sync_interval_ms = run.journal_sync_interval_ms;
   js.snapshot_interval_ms = run.snapshot_interval_s * 1000;
+  js.retention_ms = run.journal_retention_h * 3'600'000;
   p.journal = std::make_unique<StateJournal>(p.config, p.hot.plan(), p.symbols, p.event_log, js,
                                              kMaxPositions);
   RestoreReport rr;

@@ -3,6 +3,8 @@
 #include <openssl/sha.h>
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 
 #include "core/thread_affinity.hpp"
 #include "tools/common/json_line.hpp"
@@ -51,6 +53,7 @@ StateJournal::StateJournal(const Config& config, const AtrPlan& plan, SymbolTabl
                            std::size_t max_positions)
     : event_log_(event_log),
       settings_(std::move(settings)),
+      symbols_(symbols),
       replica_(std::make_unique<DecideStage>(config, plan, symbols, event_log,
                                              SinkRef<OrderWork>(trail_sink_), max_positions)),
       decide_ring_(settings_.ring_capacity),
@@ -62,8 +65,18 @@ StateJournal::~StateJournal() {
   stop();
 }
 
+void StateJournal::set_replay() noexcept {
+  replay_ = true;
+  replica_->set_outputs(true, true, false);
+}
+
 bool StateJournal::apply(const StateRecord& r) {
   switch (r.kind) {
+    case StateRecordKind::kSymbol:
+      // A restart takes the exchange's filters of today; a replay those of the run.
+      if (r.symbol.symbol >= symbols_.size()) return false;
+      if (replay_) symbols_.filters(r.symbol.symbol) = r.symbol.filters;
+      return true;
     case StateRecordKind::kRunStarted:
       trail_.on_run_started(r.run.run_key);
       return true;
@@ -79,9 +92,14 @@ std::string StateJournal::restore(RestoreReport& report) {
   report = RestoreReport{};
   const auto t0 = std::chrono::steady_clock::now();
   SnapshotRead snap;
-  if (std::string err = read_latest_snapshot(settings_.dir, settings_.identity, snap); !err.empty())
+  if (std::string err = read_latest_snapshot(settings_.dir, settings_.identity, snap, replay_);
+      !err.empty())
     return err;
   report.note = snap.note;
+  // A replay starts from the very first record while the journal still holds it.
+  const std::vector<std::string> segs = list_by_seq(settings_.dir, "journal-", ".seg");
+  if (replay_ && !segs.empty() && seq_of_name(segs.front(), "journal-", ".seg") == 1)
+    snap = SnapshotRead{};
   if (snap.found) {
     ByteReader r(snap.payload);
     if (auto err = replica_->load(r)) return "state_dir: snapshot: " + *err;
@@ -130,13 +148,24 @@ std::string StateJournal::begin_run(std::uint64_t run_key, TimeMs now) {
                                      settings_.options);
       !err.empty())
     return "state_dir: " + err;
+  // A snapshot of what was restored (the next start need not read this tail again), then
+  // the new run's first records after it, so that a replay from it sees them. An empty
+  // journal needs none: a replay reads it from its first record.
+  if (restored_last_seq_ > 0)
+    if (std::string err = snapshot_now(); !err.empty()) return "state_dir: " + err;
   StateRecord r;
   r.kind = StateRecordKind::kRunStarted;
   r.run = RunStarted{run_key, now};
   writer_.append(static_cast<std::uint16_t>(r.kind), r.payload());
   apply(r);
+  for (SymbolId s = 0; s < symbols_.size(); ++s) {
+    StateRecord sr;
+    sr.kind = StateRecordKind::kSymbol;
+    sr.symbol = SymbolRecord{s, symbols_.filters(s)};
+    writer_.append(static_cast<std::uint16_t>(sr.kind), sr.payload());
+  }
   if (std::string err = writer_.flush(mono_ms()); !err.empty()) return "state_dir: " + err;
-  return snapshot_now();
+  return {};
 }
 
 std::string StateJournal::snapshot_now() {
@@ -145,12 +174,24 @@ std::string StateJournal::snapshot_now() {
   replica_->save(w);
   trail_.save(w);
   const std::uint64_t seq = writer_.next_seq() - 1;
-  if (std::string err = write_snapshot(settings_.dir, settings_.identity, seq, bytes); !err.empty())
+  if (std::string err = write_snapshot(settings_.dir, settings_.identity, seq, bytes, SIZE_MAX);
+      !err.empty())
     return err;
-  // Two snapshots are kept; the journal is kept from the older one on.
-  const std::vector<std::string> snaps = list_by_seq(settings_.dir, "snapshot-", ".snap");
-  if (!snaps.empty())
-    writer_.remove_segments_before(seq_of_name(snaps.front(), "snapshot-", ".snap"));
+  // The newest two snapshots stay, older ones until they are past the retention; the
+  // journal is kept from the oldest snapshot on.
+  std::vector<std::string> snaps = list_by_seq(settings_.dir, "snapshot-", ".snap");
+  const auto now = std::filesystem::file_time_type::clock::now();
+  std::size_t first_kept = 0;
+  for (std::size_t i = 0; i + 2 < snaps.size(); ++i) {
+    std::error_code ec;
+    const auto age = now - std::filesystem::last_write_time(settings_.dir + "/" + snaps[i], ec);
+    if (!ec && age < std::chrono::milliseconds(settings_.retention_ms)) break;
+    std::filesystem::remove(settings_.dir + "/" + snaps[i], ec);
+    first_kept = i + 1;
+  }
+  // Segments go with the snapshots the retention removed, never before.
+  if (first_kept > 0 && first_kept < snaps.size())
+    writer_.remove_segments_before(seq_of_name(snaps[first_kept], "snapshot-", ".snap"));
   last_snapshot_seq_ = seq;
   last_snapshot_ms_ = mono_ms();
   snapshots_.fetch_add(1, std::memory_order_relaxed);

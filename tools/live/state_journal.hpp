@@ -28,6 +28,9 @@ struct StateJournalSettings {
   JournalIdentity identity;
   JournalOptions options;
   std::int64_t snapshot_interval_ms = 60'000;
+  // Snapshots (and the segments after them) are kept this long for `exitbrain replay
+  // --journal`; the newest two always. A restart reads from the newest only.
+  std::int64_t retention_ms = 24 * 3'600'000LL;
   std::size_t ring_capacity = 64 * 1024;
 };
 
@@ -55,6 +58,9 @@ class StateJournal {
   // and the trail. Error text (another account, config or format; unreadable files):
   // the start must stop.
   std::string restore(RestoreReport& report);
+  // Replay instead of restore: from the oldest snapshot, with each run's symbol filters
+  // applied and the replica's decision lines written to the event log. Before restore().
+  void set_replay() noexcept;
   // The replica's state, for the live decide stage (DecideStage::load).
   std::vector<std::uint8_t> stage_state() const;
   const OrderTrail& trail() const noexcept { return trail_; }
@@ -88,6 +94,7 @@ class StateJournal {
 
   EventLog& event_log_;
   StateJournalSettings settings_;
+  SymbolTable& symbols_;
   OrderTrail trail_;
   struct TrailSink {
     OrderTrail* trail;
@@ -105,6 +112,7 @@ class StateJournal {
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> records_{0}, bytes_{0}, snapshots_{0}, errors_{0};
   std::string last_error_;
+  bool replay_ = false;
 };
 
 // The identity a journal is written with: the account (a fingerprint of a SHA-256 of the

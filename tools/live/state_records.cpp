@@ -34,6 +34,8 @@ std::size_t size_of(StateRecordKind k) noexcept {
       return sizeof(NewPosition);
     case StateRecordKind::kOrder:
       return sizeof(OrderRecord);
+    case StateRecordKind::kSymbol:
+      return sizeof(SymbolRecord);
   }
   return 0;
 }

@@ -28,9 +28,10 @@ enum class StateRecordKind : std::uint16_t {
   kAccount = 3,     // AccountInput: the exchange's view of a position
   kEntry = 4,       // EntryInput: a trade intent to execute
   kAdjustments = 5,
-  kAdopt = 6,  // AdoptInput: a position the exchange shows, adopted
-  kOpen = 7,   // NewPosition with levels of its own (benchmarks)
-  kOrder = 8,  // OrderRecord from the order sender
+  kAdopt = 6,   // AdoptInput: a position the exchange shows, adopted
+  kOpen = 7,    // NewPosition with levels of its own (benchmarks)
+  kOrder = 8,   // OrderRecord from the order sender
+  kSymbol = 9,  // SymbolRecord: a symbol's filters at the start of a run (replay needs them)
 };
 
 struct RunStarted {
@@ -55,6 +56,10 @@ struct AdoptInput {
   std::uint8_t source = 0;  // AdoptSource
   bool ours = false;
 };
+struct SymbolRecord {
+  SymbolId symbol = kNoSymbol;
+  SymbolFilters filters{};
+};
 enum class AdoptSource : std::uint8_t { kStartup, kUserStream, kIntent };
 const char* to_string(AdoptSource s) noexcept;
 
@@ -69,6 +74,7 @@ struct StateRecord {
     AdoptInput adopt;
     NewPosition open;
     OrderRecord order;
+    SymbolRecord symbol;
   };
   StateRecord() noexcept : price{} {}
 

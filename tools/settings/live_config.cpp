@@ -103,7 +103,7 @@ void read_run(const toml::table& t, const Where& w, RunSettings& r) {
       t, w,
       {"foreign_positions", "stale_after_ms", "hard_stop", "hard_stop_buffer", "hard_stop_min_move",
        "hard_stop_min_interval_ms", "shutdown_grace_ms", "mark_stream", "kline_stream", "state_dir",
-       "journal_sync", "journal_sync_interval_ms", "snapshot_interval_s"});
+       "journal_sync", "journal_sync_interval_ms", "snapshot_interval_s", "journal_retention_h"});
   if (auto s = get_string(t, w, "foreign_positions")) {
     if (*s == "adopt")
       r.foreign_positions = ForeignPolicy::kAdopt;
@@ -152,6 +152,9 @@ void read_run(const toml::table& t, const Where& w, RunSettings& r) {
   r.snapshot_interval_s = get_int(t, w, "snapshot_interval_s", r.snapshot_interval_s);
   if (r.snapshot_interval_s < 1 || r.snapshot_interval_s > 86'400)
     w.fail("snapshot_interval_s", "must be in [1, 86400]");
+  r.journal_retention_h = get_int(t, w, "journal_retention_h", r.journal_retention_h);
+  if (r.journal_retention_h < 0 || r.journal_retention_h > 24 * 90)
+    w.fail("journal_retention_h", "must be in [0, 2160]");
 }
 
 }  // namespace

@@ -65,6 +65,7 @@ struct RunSettings {
   std::string journal_sync = "interval";  // off | interval | every_batch
   std::int64_t journal_sync_interval_ms = 1000;
   std::int64_t snapshot_interval_s = 60;
+  std::int64_t journal_retention_h = 24;  // kept for `exitbrain replay --journal`
 };
 
 struct LiveConfig {

@@ -52,7 +52,7 @@ std::string identity_mismatch(const JournalIdentity& found, const JournalIdentit
   if (found.format != expected.format)
     return "format " + std::to_string(found.format) + " (written by exitbrain " + found.version +
            "), this exitbrain reads format " + std::to_string(expected.format);
-  if (found.account != expected.account)
+  if (expected.account != 0 && found.account != expected.account)
     return "another account (its API key differs from this run's)";
   if (found.config != expected.config)
     return "another config (symbols or profiles differ from this run's)";

@@ -33,8 +33,10 @@ struct JournalIdentity {
   std::uint64_t config = 0;   // fingerprint of what the engine's state depends on
   std::string version;        // exitbrain's version, for the message only
 
-  bool operator==(const JournalIdentity& o) const {
-    return format == o.format && account == o.account && config == o.config;
+  // `expected.account == 0` takes any account (a replay reads; it never trades).
+  bool fits(const JournalIdentity& expected) const {
+    return format == expected.format && (expected.account == 0 || account == expected.account) &&
+           config == expected.config;
   }
 };
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -11,9 +12,10 @@
 namespace exitbrain {
 
 std::string read_latest_snapshot(const std::string& dir, const JournalIdentity& expected,
-                                 SnapshotRead& out) {
+                                 SnapshotRead& out, bool oldest) {
   out = SnapshotRead{};
-  const std::vector<std::string> names = list_by_seq(dir, "snapshot-", ".snap");
+  std::vector<std::string> names = list_by_seq(dir, "snapshot-", ".snap");
+  if (oldest) std::reverse(names.begin(), names.end());
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
     std::vector<std::uint8_t> bytes;
     if (std::string err = read_whole_file(dir + "/" + *it, bytes); !err.empty()) return err;
@@ -23,7 +25,7 @@ std::string read_latest_snapshot(const std::string& dir, const JournalIdentity& 
       out.note += *it + ": no valid header, skipped; ";
       continue;
     }
-    if (!(id == expected))
+    if (!id.fits(expected))
       return "state_dir: " + *it + " was written for " + identity_mismatch(id, expected);
     const std::span<const std::uint8_t> body = std::span<const std::uint8_t>(bytes).subspan(*at);
     ByteReader r(body);
@@ -93,7 +95,7 @@ std::string read_journal(const std::string& dir, const JournalIdentity& expected
       }
       return "state_dir: " + names[i] + " is not a journal segment (no valid header)";
     }
-    if (!(id == expected))
+    if (!id.fits(expected))
       return "state_dir: " + names[i] + " was written for " + identity_mismatch(id, expected);
     std::size_t pos = *at;
     while (pos < bytes.size()) {

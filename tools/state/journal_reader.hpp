@@ -25,10 +25,11 @@ struct SnapshotRead {
   std::string note;  // snapshots skipped as damaged, if any
 };
 
-// The newest snapshot whose checksum holds. Error text (a snapshot of another identity;
-// an unreadable directory) or "".
+// The newest snapshot whose checksum holds (`oldest`: the oldest, for a replay of all the
+// journal still holds). Error text (a snapshot of another identity; an unreadable
+// directory) or "".
 std::string read_latest_snapshot(const std::string& dir, const JournalIdentity& expected,
-                                 SnapshotRead& out);
+                                 SnapshotRead& out, bool oldest = false);
 // Writes snapshot-<seq>.snap atomically and removes all but the newest `keep`.
 std::string write_snapshot(const std::string& dir, const JournalIdentity& id, std::uint64_t seq,
                            std::span<const std::uint8_t> payload, std::size_t keep = 2);
