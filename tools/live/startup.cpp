@@ -109,7 +109,34 @@ StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, Serve
     if (!k.last_closed && !k.candles.empty()) k.candles.pop_back();  // still forming
     st.klines[*symbols.find(name)] = std::move(k.candles);
   }
+
+  // 6. Leverage brackets.
+  try {
+    st.brackets = fetch_leverage_brackets(rest, signer, clock, config);
+  } catch (const std::runtime_error& e) {
+    st.brackets_error = e.what();
+  }
   return st;
+}
+
+LeverageBracketTable fetch_leverage_brackets(RestClient& rest, const HmacSha256Signer& signer,
+                                             const ServerClock& clock, const LiveConfig& config) {
+  RestResponseParser parser(16 * 1024);
+  LeverageBracketTable table;
+  std::vector<SymbolBrackets> answer;
+  for (const std::string& name : config.symbols) {
+    const std::string q = signed_query(signer, clock, config, name);
+    const RestReply& r =
+        must_answer(rest, HttpMethod::kGet, "/fapi/v1/leverageBracket", q, true, "leverageBracket");
+    if (const auto res = parser.parse_leverage_brackets(r.body, answer); !res)
+      fail_step("leverageBracket", name + ": " + res.message());
+    if (answer.size() != 1 || answer[0].symbol != name)
+      fail_step("leverageBracket", name + ": the answer is not for this symbol");
+    // Validated by the parser already; set() cannot refuse it.
+    if (const BracketError e = table.set(name, std::move(answer[0].brackets)); !e.ok())
+      fail_step("leverageBracket", name + ": " + e.message());
+  }
+  return table;
 }
 
 }  // namespace exitbrain

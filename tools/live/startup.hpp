@@ -7,7 +7,11 @@
 //     order parameters are legal (-4061 / -1106 otherwise);
 //  4. open positions (GET /fapi/v3/positionRisk) on the configured symbols;
 //  5. 1m klines of each symbol, enough for every ATR in use, so levels are set at once
-//     instead of an hour later.
+//     instead of an hour later;
+//  6. the leverage brackets of each symbol (GET /fapi/v1/leverageBracket, §7.1), for the
+//     liquidation guard and the leverage cap of the trade intents. Unlike the steps above a
+//     failure does not stop the start: the exits never need them, and intents fall back to
+//     [redis]'s maint_margin_rate, with an alert, until the hourly refresh succeeds.
 #include <string>
 #include <vector>
 
@@ -18,6 +22,7 @@
 #include "net/rest_client.hpp"
 #include "net/rest_responses.hpp"
 #include "net/server_clock.hpp"
+#include "strategies/leverage_brackets.hpp"
 #include "tools/settings/live_config.hpp"
 
 namespace exitbrain {
@@ -27,12 +32,19 @@ struct StartupState {
   std::vector<PositionRisk> positions;            // nonzero, on configured symbols
   std::vector<PositionRisk> unmanaged_positions;  // nonzero, elsewhere (reported)
   std::vector<std::vector<Candle>> klines;        // per SymbolId: closed 1m candles
+  LeverageBracketTable brackets;                  // of the configured symbols
+  std::string brackets_error;                     // why `brackets` is empty ("" when read)
 };
 
 // Throws InputError (configuration, unknown symbol) or std::runtime_error (the
 // exchange cannot be reached or answers something unusable), naming the step.
 StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, ServerClock& clock,
                          SymbolTable& symbols, const LiveConfig& config, int kline_minutes);
+
+// GET /fapi/v1/leverageBracket (signed, weight 1) for each configured symbol. Throws
+// std::runtime_error naming the step, the symbol and what was wrong.
+LeverageBracketTable fetch_leverage_brackets(RestClient& rest, const HmacSha256Signer& signer,
+                                             const ServerClock& clock, const LiveConfig& config);
 
 // How many 1m candles the ATR specs need to be ready from the first live tick.
 int backfill_minutes(std::int64_t longest_interval_ms, int longest_period) noexcept;
