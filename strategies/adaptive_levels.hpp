@@ -41,9 +41,11 @@
 //   recomputed from the final leverage. If 1x still fails, the result is an error
 //   on "stop_loss".
 // - Bracket cap: leverage never exceeds the maximum (initialLeverage) of the bracket of
-//   the notional at that leverage; it is cut to it (kBracketLeverageCap), before the
-//   guard and again at every step of it, even below the 5x floor. A notional above the
-//   symbol's last bracket at every leverage left is an error on "notional".
+//   the notional at that leverage; it is lowered until it fits (kBracketLeverageCap):
+//   straight to that maximum for a fixed notional, one step at a time when sized in margin
+//   (the notional falls with the leverage, into brackets that may allow more). Checked
+//   before the guard and at every step of it, even below the 5x floor. A notional above
+//   the symbol's last bracket at every leverage left is an error on "notional".
 #include <array>
 #include <cstddef>
 #include <cstdint>
