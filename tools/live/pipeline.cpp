@@ -113,6 +113,7 @@ struct LivePipeline::Impl {
   HotPipeline hot;
   SpscQueue<ClosedTrade> q_closed;  // orders -> intents (trade.closed)
   std::unique_ptr<IntentConsumer> intents;
+  StartupState startup;  // prepare()'s leverage brackets only, for `intents`
   std::uint64_t requests = 0;
   std::uint64_t closed_not_queued = 0;
 };
@@ -127,6 +128,8 @@ LivePipeline::~LivePipeline() = default;
 
 void LivePipeline::prepare(const StartupState& startup) {
   Impl& p = *impl_;
+  p.startup.brackets = startup.brackets;
+  p.startup.brackets_error = startup.brackets_error;
   PriceState ignored;
   for (SymbolId s = 0; s < startup.klines.size(); ++s) {
     for (const Candle& c : startup.klines[s]) {
@@ -191,6 +194,8 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
     p.intents = std::make_unique<IntentConsumer>(
         *p.config.redis, p.symbols, std::move(password),
         IntentLinks{&p.hot.entries_in(), &p.hot.adjustments_in(), &p.q_closed, &p.event_log});
+    attach_leverage_brackets(*p.intents, p.startup, http_target(rest_url), p.tls, ro, p.signer,
+                             p.live);
   }
 
   // [md]

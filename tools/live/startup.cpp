@@ -139,4 +139,39 @@ LeverageBracketTable fetch_leverage_brackets(RestClient& rest, const HmacSha256S
   return table;
 }
 
+void attach_leverage_brackets(IntentConsumer& consumer, const StartupState& startup,
+                              HttpTarget rest_target,
+                              std::shared_ptr<boost::asio::ssl::context> tls,
+                              RestClientOptions options, const HmacSha256Signer& signer,
+                              const LiveConfig& config) {
+  // Built on the first refresh, on the consumer's thread, and kept for the next ones.
+  struct Refresher {
+    std::unique_ptr<RestClient> rest;
+    ServerClock clock;
+  };
+  auto state = std::make_shared<Refresher>();
+  auto fetch = [state, rest_target = std::move(rest_target), tls = std::move(tls),
+                options = std::move(options), &signer,
+                config](LeverageBracketTable& out) -> std::string {
+    try {
+      if (!state->rest) state->rest = std::make_unique<RestClient>(rest_target, tls, options);
+      // A fresh offset each time: an hour is long enough for the clocks to drift apart.
+      RestResponseParser parser(4 * 1024);
+      const TimeMs sent = wall_clock_ms();
+      const RestReply& t =
+          must_answer(*state->rest, HttpMethod::kGet, "/fapi/v1/time", {}, false, "time");
+      TimeMs server = 0;
+      if (const auto res = parser.parse_server_time(t.body, server); !res)
+        fail_step("time", res.message());
+      state->clock.add_sample(sent, server, wall_clock_ms());
+      out = fetch_leverage_brackets(*state->rest, signer, state->clock, config);
+      return {};
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  };
+  consumer.use_leverage_brackets(startup.brackets, startup.brackets_error, wall_clock_ms(),
+                                 std::move(fetch), kLeverageBracketRefreshMs);
+}
+
 }  // namespace exitbrain

@@ -12,6 +12,8 @@
 //     liquidation guard and the leverage cap of the trade intents. Unlike the steps above a
 //     failure does not stop the start: the exits never need them, and intents fall back to
 //     [redis]'s maint_margin_rate, with an alert, until the hourly refresh succeeds.
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,7 @@
 #include "net/rest_responses.hpp"
 #include "net/server_clock.hpp"
 #include "strategies/leverage_brackets.hpp"
+#include "tools/intents/intent_consumer.hpp"
 #include "tools/settings/live_config.hpp"
 
 namespace exitbrain {
@@ -45,6 +48,18 @@ StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, Serve
 // std::runtime_error naming the step, the symbol and what was wrong.
 LeverageBracketTable fetch_leverage_brackets(RestClient& rest, const HmacSha256Signer& signer,
                                              const ServerClock& clock, const LiveConfig& config);
+
+inline constexpr TimeMs kLeverageBracketRefreshMs = 3'600'000;
+
+// The wiring of the brackets into `exitbrain run`: hands start-up's to the intent consumer
+// and has it re-fetch them every kLeverageBracketRefreshMs on its own thread, over a
+// connection and a server clock of its own (the order thread owns the others, and the
+// signer is only read). `signer` must outlive the consumer.
+void attach_leverage_brackets(IntentConsumer& consumer, const StartupState& startup,
+                              HttpTarget rest_target,
+                              std::shared_ptr<boost::asio::ssl::context> tls,
+                              RestClientOptions options, const HmacSha256Signer& signer,
+                              const LiveConfig& config);
 
 // How many 1m candles the ATR specs need to be ready from the first live tick.
 int backfill_minutes(std::int64_t longest_interval_ms, int longest_period) noexcept;
