@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -134,6 +135,25 @@ inline FieldResult read_double(simdjson::ondemand::value v, const char* field,
   std::string_view s;
   if (v.get_string().get(s)) return field_fault(field, "not a string");
   return parse_whole_double(s, out) ? kFieldOk : field_fault(field, "not a number");
+}
+
+// A JSON number, integer or not ("maintMarginRatio":0.004, "cum":0), or a string holding one
+// ("0.004"). Not finite ("nan", "inf" in a string) is refused.
+inline FieldResult read_number(simdjson::ondemand::value v, const char* field,
+                               double& out) noexcept {
+  simdjson::ondemand::json_type type;
+  if (v.type().get(type)) return field_fault(field, "not valid JSON");
+  double x = 0;
+  if (type == simdjson::ondemand::json_type::string) {
+    std::string_view s;
+    if (v.get_string().get(s) || !parse_whole_double(s, x))
+      return field_fault(field, "not a number");
+  } else if (type != simdjson::ondemand::json_type::number || v.get_double().get(x)) {
+    return field_fault(field, "not a number");
+  }
+  if (!std::isfinite(x)) return field_fault(field, "not a finite number");
+  out = x;
+  return kFieldOk;
 }
 
 // A string copied into `out`; refused when it does not fit.

@@ -17,6 +17,8 @@ std::string RestResult::message() const {
   out += field;
   out += '\'';
   if (index >= 0) out += " of element " + std::to_string(index);
+  if (inner_index >= 0)
+    out += (index >= 0 ? ", bracket " : " of bracket ") + std::to_string(inner_index);
   out += ": ";
   out += reason;
   return out;
@@ -214,6 +216,93 @@ RestResult read_algo_order(od::object o, const char* where, AlgoOrderAnswer& a) 
     return kFieldOk;
   });
   return r.ok() ? req.check(kNames) : rest_result(r);
+}
+
+// The JSON name of a LeverageBracket field that validate_brackets() names.
+const char* bracket_json_name(std::string_view field) noexcept {
+  if (field == "notional_floor") return "notionalFloor";
+  if (field == "notional_cap") return "notionalCap";
+  if (field == "maint_margin_ratio") return "maintMarginRatio";
+  if (field == "max_leverage") return "initialLeverage";
+  return "cum";
+}
+
+RestResult read_bracket(od::object o, LeverageBracket& b) noexcept {
+  static constexpr const char* kNames[] = {"initialLeverage", "notionalFloor", "notionalCap",
+                                           "maintMarginRatio", "cum"};
+  Required req;
+  const FieldResult r =
+      each_field(o, "brackets", [&](std::string_view key, od::value v) -> FieldResult {
+        if (key == "initialLeverage") {
+          req.mark(0);
+          return read_int_or_quoted(v, "initialLeverage", b.max_leverage);
+        }
+        if (key == "notionalFloor") {
+          req.mark(1);
+          return read_number(v, "notionalFloor", b.notional_floor);
+        }
+        if (key == "notionalCap") {
+          req.mark(2);
+          return read_number(v, "notionalCap", b.notional_cap);
+        }
+        if (key == "maintMarginRatio") {
+          req.mark(3);
+          return read_number(v, "maintMarginRatio", b.maint_margin_ratio);
+        }
+        if (key == "cum") {
+          req.mark(4);
+          return read_number(v, "cum", b.cum);
+        }
+        return kFieldOk;  // "bracket" (its number) and anything Binance adds
+      });
+  return r.ok() ? req.check(kNames) : rest_result(r);
+}
+
+RestResult read_symbol_brackets(od::object o, const char* where, SymbolBrackets& s) {
+  static constexpr const char* kNames[] = {"symbol", "brackets"};
+  Required req;
+  RestResult bad_bracket = kOk;
+  std::int32_t bracket = 0;
+  const FieldResult r = each_field(o, where, [&](std::string_view key, od::value v) -> FieldResult {
+    if (key == "symbol") {
+      req.mark(0);
+      if (FieldResult rs = read_owned_string(v, "symbol", s.symbol); !rs.ok()) return rs;
+      return s.symbol.empty() ? field_fault("symbol", "empty") : kFieldOk;
+    }
+    if (key == "notionalCoef") return read_number(v, "notionalCoef", s.notional_coef);
+    if (key != "brackets") return kFieldOk;
+    req.mark(1);
+    od::array list;
+    if (v.get_array().get(list)) return field_fault("brackets", "not an array");
+    for (auto item : list) {
+      od::object bo;
+      LeverageBracket b;
+      if (item.get_object().get(bo)) {
+        bad_bracket = fail("brackets", "not an object");
+      } else {
+        bad_bracket = read_bracket(bo, b);
+      }
+      if (!bad_bracket.ok) {
+        bad_bracket.inner_index = bracket;
+        return field_fault(bad_bracket.field, bad_bracket.reason);
+      }
+      s.brackets.push_back(b);
+      ++bracket;
+    }
+    return s.brackets.empty() ? field_fault("brackets", "empty") : kFieldOk;
+  });
+  if (!r.ok()) {
+    RestResult out = rest_result(r);
+    out.inner_index = bad_bracket.ok ? -1 : bad_bracket.inner_index;
+    return out;
+  }
+  if (RestResult rq = req.check(kNames); !rq.ok) return rq;
+  if (const BracketError e = validate_brackets(s.brackets); !e.ok()) {
+    RestResult out = fail(bracket_json_name(e.field), e.reason);
+    out.inner_index = e.index;
+    return out;
+  }
+  return kOk;
 }
 
 void copy_message(std::string_view s, ErrorBody& out) noexcept {
@@ -573,6 +662,40 @@ RestResult RestResponseParser::parse_leverage(std::string_view body, LeverageAns
   if (!r.ok()) return rest_result(r);
   if (RestResult rq = req.check(kNames); !rq.ok) return rq;
   out = std::move(a);
+  return kOk;
+}
+
+RestResult RestResponseParser::parse_leverage_brackets(std::string_view body,
+                                                       std::vector<SymbolBrackets>& out) {
+  out.clear();
+  od::document doc;
+  if (RestResult loaded = load(body, doc); !loaded.ok) return loaded;
+  od::json_type type;
+  if (doc.type().get(type)) return fail("json", "not valid JSON");
+  if (type == od::json_type::object) {
+    od::object root;
+    if (doc.get_object().get(root)) return fail("json", "not a JSON object");
+    SymbolBrackets s;
+    if (RestResult r = read_symbol_brackets(root, "json", s); !r.ok) return r;
+    out.push_back(std::move(s));
+    return kOk;
+  }
+  od::array list;
+  if (type != od::json_type::array || doc.get_array().get(list))
+    return fail("json", "not a JSON array or object");
+  std::size_t index = 0;
+  for (auto item : list) {
+    od::object o;
+    SymbolBrackets s;
+    RestResult r =
+        item.get_object().get(o) ? fail("[]", "not an object") : read_symbol_brackets(o, "[]", s);
+    if (!r.ok) {
+      out.clear();
+      return at_index(r, index);
+    }
+    out.push_back(std::move(s));
+    ++index;
+  }
   return kOk;
 }
 

@@ -27,6 +27,7 @@
 #include "core/types.hpp"
 #include "net/id_text.hpp"
 #include "net/user_data_parser.hpp"  // AlgoStatus, PositionSideField
+#include "strategies/leverage_brackets.hpp"
 
 namespace exitbrain {
 
@@ -36,9 +37,12 @@ struct [[nodiscard]] RestResult {
   const char* field = "";   // as in the answer: "serverTime", "positionAmt", "json", ...
   const char* reason = "";  // "missing", "not a decimal number", ...
   std::int32_t index = -1;  // element of an array answer at fault; -1 for none
+  // Element of the array inside that element (a leverage bracket) at fault; -1 for none.
+  std::int32_t inner_index = -1;
 
   explicit operator bool() const noexcept { return ok; }
-  // "" when ok, else "field 'positionAmt' of element 3: not a decimal number".
+  // "" when ok, else "field 'positionAmt' of element 3: not a decimal number", or
+  // "field 'cum' of element 0, bracket 2: not a number".
   std::string message() const;
 };
 
@@ -169,6 +173,14 @@ class RestResponseParser {
   RestResult parse_listen_key(std::string_view body, std::string& out, bool allow_empty = false);
   // POST /fapi/v1/leverage.
   RestResult parse_leverage(std::string_view body, LeverageAnswer& out);
+  // GET /fapi/v1/leverageBracket (§7.1): an array of symbols, or one object when the request
+  // named a symbol; `out` is replaced (one element for the object form). The figures are
+  // plain JSON numbers (a number in a string is taken too). Required: symbol, brackets (not
+  // empty), and in each bracket initialLeverage, notionalFloor, notionalCap,
+  // maintMarginRatio, cum; each symbol's brackets must pass validate_brackets(), and a
+  // failure names the JSON field and the bracket ("maintMarginRatio" of element 1,
+  // bracket 2; element −1 in the object form). On failure `out` is empty.
+  RestResult parse_leverage_brackets(std::string_view body, std::vector<SymbolBrackets>& out);
 
   // What an HTTP answer means (classify_exchange_error, §2.2 / §6): 2xx is kNone; otherwise
   // the body's code and msg, or, when the body is not a Binance error object (a WAF page,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace exitbrain {
 namespace {
@@ -52,6 +53,9 @@ FieldError validate(const AdaptiveLevelsInput& in) noexcept {
   if (!non_negative_finite(in.maint_amount))
     return {"maint_amount", "must be a finite number >= 0"};
   if (!non_negative_finite(in.notional)) return {"notional", "must be a finite number >= 0"};
+  if (!non_negative_finite(in.margin)) return {"margin", "must be a finite number >= 0"};
+  if (in.margin > 0.0 && in.notional > 0.0) return {"margin", "must be 0 when notional is given"};
+  if (const BracketError e = validate_brackets(in.brackets); !e.ok()) return {"brackets", e.reason};
   if (!in_half_open_unit(in.liquidation_buffer)) return {"liquidation_buffer", "must be in [0,1)"};
   return check_stop(in);
 }
@@ -93,11 +97,43 @@ double sl_distance(double volatility_factor, double divergence, LevelClamps& cla
   return d;
 }
 
+double notional_at(const AdaptiveLevelsInput& in, int leverage) noexcept {
+  return in.margin > 0.0 ? in.margin * leverage : in.notional;
+}
+
+struct Liquidation {
+  double price = 0;
+  int bracket = -1;  // −1: the fallback maint_margin_rate
+  double maint_margin_rate = 0;
+};
+
+Liquidation liquidation_at(const AdaptiveLevelsInput& in, int leverage) noexcept {
+  const double notional = notional_at(in, leverage);
+  if (!in.brackets.empty() && notional > 0.0) {
+    const BracketLiquidation b =
+        bracket_liquidation_price(in.side, in.entry_price, leverage, notional, in.brackets);
+    return {b.price, b.bracket,
+            in.brackets[static_cast<std::size_t>(b.bracket)].maint_margin_ratio};
+  }
+  // No brackets known for the symbol (or no notional to find one with): the configured
+  // fallback, as before brackets were fetched.
+  return {isolated_liquidation_price(in.side, in.entry_price, leverage, in.maint_margin_rate,
+                                     in.maint_amount, notional),
+          -1, in.maint_margin_rate};
+}
+
 bool stop_is_safe(const AdaptiveLevelsInput& in, double stop, int leverage) noexcept {
-  const double lp = isolated_liquidation_price(in.side, in.entry_price, leverage,
-                                               in.maint_margin_rate, in.maint_amount, in.notional);
+  const double lp = liquidation_at(in, leverage).price;
   if (in.side == Side::kLong) return stop >= lp * (1.0 + in.liquidation_buffer);
   return stop <= lp * (1.0 - in.liquidation_buffer);
+}
+
+// The most leverage the bracket of the notional at `leverage` allows; 0 when the notional
+// is above the last bracket (no leverage opens it); `leverage` itself without brackets.
+int bracket_max_leverage(const AdaptiveLevelsInput& in, int leverage) noexcept {
+  if (in.brackets.empty()) return leverage;
+  const int b = find_bracket(in.brackets, notional_at(in, leverage));
+  return b < 0 ? 0 : in.brackets[static_cast<std::size_t>(b)].max_leverage;
 }
 
 double price_at(const AdaptiveLevelsInput& in, double signed_distance) noexcept {
@@ -120,6 +156,8 @@ std::string_view to_string(LevelClamp c) noexcept {
       return "sl_min_distance";
     case LevelClamp::kDivergenceCap:
       return "divergence_cap";
+    case LevelClamp::kBracketLeverageCap:
+      return "bracket_leverage_cap";
   }
   return "unknown";
 }
@@ -160,6 +198,29 @@ double isolated_liquidation_price(Side side, double entry_price, int leverage,
   return std::max(lp, 0.0);
 }
 
+BracketLiquidation bracket_liquidation_price(Side side, double entry_price, int leverage,
+                                             double notional,
+                                             std::span<const LeverageBracket> brackets) noexcept {
+  const int last = static_cast<int>(brackets.size()) - 1;
+  const auto bracket_of = [&](double n) {
+    const int b = find_bracket(brackets, n);
+    return b < 0 ? last : b;
+  };
+  const double qty = notional / entry_price;
+  int b = bracket_of(notional);
+  BracketLiquidation nearest{side == Side::kLong ? 0.0 : std::numeric_limits<double>::max(), b};
+  for (std::size_t round = 0; round <= brackets.size(); ++round) {
+    const LeverageBracket& k = brackets[static_cast<std::size_t>(b)];
+    const double lp = isolated_liquidation_price(side, entry_price, leverage, k.maint_margin_ratio,
+                                                 k.cum, notional);
+    const int at_lp = bracket_of(qty * lp);
+    if (at_lp == b) return {lp, b};
+    if (side == Side::kLong ? lp > nearest.price : lp < nearest.price) nearest = {lp, b};
+    b = at_lp;
+  }
+  return nearest;
+}
+
 AdaptiveLevelsResult compute_adaptive_levels(const AdaptiveLevelsInput& in) noexcept {
   AdaptiveLevelsResult result;
   if (const FieldError e = validate(in); e.field != nullptr) {
@@ -176,7 +237,22 @@ AdaptiveLevelsResult compute_adaptive_levels(const AdaptiveLevelsInput& in) noex
   out.guarded_stop = in.stop_loss > 0.0 ? in.stop_loss : out.dynamic_sl;
 
   int lev = out.formula_leverage;
-  while (!stop_is_safe(in, out.guarded_stop, lev)) {
+  for (;;) {
+    if (const int cap = bracket_max_leverage(in, lev); lev > cap) {
+      // Over the bracket's maximum. With a margin-sized intent a lower leverage is a lower
+      // notional, in a bracket that may allow more; a fixed notional stays where it is.
+      if (lev == 1 || (cap < 1 && in.margin <= 0.0)) {
+        result.error_field = "notional";
+        result.error_reason = "is above the symbol's last leverage bracket";
+        return result;
+      }
+      // One step at a time when sized in margin: the highest leverage whose own bracket
+      // allows it (at 80x a 1 000 margin may be over a 5x bracket, and 10x fit a 10x one).
+      lev = in.margin > 0.0 ? lev - 1 : cap;
+      out.clamps.set(LevelClamp::kBracketLeverageCap);
+      continue;
+    }
+    if (stop_is_safe(in, out.guarded_stop, lev)) break;
     if (lev == 1) {
       result.error_field = "stop_loss";
       result.error_reason = "lies beyond the liquidation price even at 1x leverage";
@@ -188,8 +264,11 @@ AdaptiveLevelsResult compute_adaptive_levels(const AdaptiveLevelsInput& in) noex
   out.target_leverage = lev;
   out.tp_distance = tp_distance(lev, in.funding_rate, out.clamps);
   out.dynamic_tp = price_at(in, out.tp_distance);
-  out.liquidation_price = isolated_liquidation_price(
-      in.side, in.entry_price, lev, in.maint_margin_rate, in.maint_amount, in.notional);
+  const Liquidation liq = liquidation_at(in, lev);
+  out.liquidation_price = liq.price;
+  out.bracket = liq.bracket;
+  out.maint_margin_rate = liq.maint_margin_rate;
+  out.notional = notional_at(in, lev);
   return result;
 }
 

@@ -31,7 +31,8 @@ const char* to_string(IntentStatus s) noexcept {
 
 IntentVerdict evaluate_intent(const TradeIntent& intent, TimeMs stream_time_ms, TimeMs now_ms,
                               const cross_exchange::Adjustments& live, const SymbolFilters& filters,
-                              const IntentPolicy& policy) noexcept {
+                              const IntentPolicy& policy,
+                              std::span<const LeverageBracket> brackets) noexcept {
   IntentVerdict v;
   AdaptiveLevelsInput& in = v.input;
   in.side = intent.side;
@@ -44,6 +45,14 @@ IntentVerdict evaluate_intent(const TradeIntent& intent, TimeMs stream_time_ms, 
   in.stop_loss = intent.stop_loss;
   in.maint_margin_rate = policy.maint_margin_rate;
   in.liquidation_buffer = policy.liquidation_buffer;
+  in.brackets = brackets;
+  // The notional the guard and the bracket cap look at: margin × leverage, or the size.
+  if (intent.position_size_usd > 0) {
+    if (policy.size_basis == SizeBasis::kMargin)
+      in.margin = intent.position_size_usd;
+    else
+      in.notional = intent.position_size_usd;
+  }
   if (!live.local_mode) {
     v.live_cross_exchange = true;
     in.funding_rate = std::clamp(live.funding_delta, -1.0, 1.0);

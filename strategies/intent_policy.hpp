@@ -18,13 +18,18 @@
 //   the seeds' RL agent sizes it and as `exitbrain backtest --margin` reads it), or the
 //   notional itself with size_basis = notional. Quantity = notional / entry_price, floored
 //   to the symbol's step.
+// - Leverage brackets: the symbol's (GET /fapi/v1/leverageBracket, fetched by `exitbrain
+//   run`), for the liquidation guard and the leverage cap with the position's notional (see
+//   adaptive_levels.hpp). A symbol without brackets keeps the configured maint_margin_rate.
 #include <cstdint>
+#include <span>
 
 #include "core/decimal.hpp"
 #include "core/symbol_table.hpp"
 #include "core/trade_intent.hpp"
 #include "strategies/adaptive_levels.hpp"
 #include "strategies/cross_exchange.hpp"
+#include "strategies/leverage_brackets.hpp"
 
 namespace exitbrain {
 
@@ -38,7 +43,7 @@ struct IntentPolicy {
   SizeBasis size_basis = SizeBasis::kMargin;
   TimeMs max_age_ms = 30'000;
   double max_order_notional_usd = 1'000;
-  double maint_margin_rate = 0.004;
+  double maint_margin_rate = 0.004;  // for a symbol whose leverage brackets are not known
   double liquidation_buffer = 0.005;
 };
 
@@ -64,9 +69,12 @@ struct IntentVerdict {
   Qty qty{};            // of the entry, on the step grid
 };
 
-// `stream_time_ms`: the millisecond part of the entry's stream id.
+// `stream_time_ms`: the millisecond part of the entry's stream id. `brackets`: the symbol's
+// leverage brackets (valid, as LeverageBracketTable holds them), empty when none are known;
+// they must outlive the verdict (its input refers to them).
 IntentVerdict evaluate_intent(const TradeIntent& intent, TimeMs stream_time_ms, TimeMs now_ms,
                               const cross_exchange::Adjustments& live, const SymbolFilters& filters,
-                              const IntentPolicy& policy) noexcept;
+                              const IntentPolicy& policy,
+                              std::span<const LeverageBracket> brackets = {}) noexcept;
 
 }  // namespace exitbrain

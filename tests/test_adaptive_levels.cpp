@@ -345,6 +345,224 @@ TEST(AdaptiveLevels, StopBeyondLiquidationAtOneXIsAnError) {
   EXPECT_EQ(ok_levels(in).target_leverage, 1);
 }
 
+// --- leverage brackets ------------------------------------------------------------
+
+// BTCUSDT's first brackets (0–50k 125x, 50k–600k 100x, 600k–3M 75x), cum per §7.2.
+const LeverageBracket kBtc[] = {{0, 50'000, 0.004, 0, 125},
+                                {50'000, 600'000, 0.005, 50, 100},
+                                {600'000, 3'000'000, 0.0065, 950, 75}};
+// An altcoin: lower leverage, higher MMR; cum_n = floor_n × (MMR_n − MMR_n−1) + cum_n−1.
+const LeverageBracket kAlt[] = {{0, 5'000, 0.025, 0, 20},
+                                {5'000, 25'000, 0.05, 125, 10},
+                                {25'000, 100'000, 0.1, 1'375, 5},
+                                {100'000, 250'000, 0.125, 3'875, 2},
+                                {250'000, 1'000'000, 0.25, 35'125, 1}};
+
+// Isolated margin balance minus maintenance margin at price p (zero at the LP), §7.2.
+double margin_left(Side side, double entry, int leverage, double notional, double p,
+                   const LeverageBracket& b) {
+  const double q = notional / entry;
+  return notional / leverage + side_sign(side) * q * (p - entry) -
+         (q * p * b.maint_margin_ratio - b.cum);
+}
+
+TEST(AdaptiveLevels, BracketLiquidationMatchesTheWorkedCheck) {
+  // binance-api.md §7.3: 0.1 BTC at 60 000 (notional 6 000, bracket 1), 10x, WB 600.
+  const BracketLiquidation l = bracket_liquidation_price(Side::kLong, 60'000, 10, 6'000, kBtc);
+  EXPECT_NEAR(l.price, 54'216.87, 0.005);
+  EXPECT_EQ(l.bracket, 0);
+  const BracketLiquidation s = bracket_liquidation_price(Side::kShort, 60'000, 10, 6'000, kBtc);
+  EXPECT_NEAR(s.price, 65'737.05, 0.005);
+  EXPECT_EQ(s.bracket, 0);
+  // At that price the margin balance is the maintenance margin: 21.687.
+  EXPECT_NEAR(0.1 * l.price * 0.004, 21.687, 0.0005);
+  EXPECT_NEAR(margin_left(Side::kLong, 60'000, 10, 6'000, l.price, kBtc[0]), 0, 1e-9);
+}
+
+TEST(AdaptiveLevels, BracketLiquidationUsesTheCumOfAHigherBracket) {
+  // 1 000 000 notional at 20x, entry 60 000: bracket 3 (MMR 0.65 %, cum 950) at entry and
+  // at the LP (Q·LP ≈ 955 000).
+  const double q = 1'000'000.0 / 60'000;
+  for (Side side : {Side::kLong, Side::kShort}) {
+    const BracketLiquidation l = bracket_liquidation_price(side, 60'000, 20, 1'000'000, kBtc);
+    EXPECT_EQ(l.bracket, 2);
+    const double sign = side_sign(side);
+    EXPECT_NEAR(l.price, (1'000'000.0 - sign * (50'000 + 950)) / (q * (1 - sign * 0.0065)), 1e-6);
+    EXPECT_NEAR(margin_left(side, 60'000, 20, 1'000'000, l.price, kBtc[2]), 0, 1e-6);
+    // Without cum the LP would sit nearer entry: cum is maintenance margin given back.
+    const double no_cum = isolated_liquidation_price(side, 60'000, 20, 0.0065);
+    EXPECT_GT(sign * (no_cum - l.price), 3.0);
+  }
+  // The long LP with cum: (1e6 − 50 000 − 950) / (16.667 × 0.9935) = 57 315.55.
+  EXPECT_NEAR(bracket_liquidation_price(Side::kLong, 60'000, 20, 1'000'000, kBtc).price, 57'315.55,
+              0.005);
+}
+
+TEST(AdaptiveLevels, BracketLiquidationIsRedoneWithTheBracketAtTheLiquidationPrice) {
+  // Long 1 BTC at 52 000 (bracket 2 at entry), 10x: with bracket 2 LP = 46 984.92, a
+  // notional of 46 985: bracket 1. Redone with bracket 1: 46 987.95, which stays there.
+  const BracketLiquidation l = bracket_liquidation_price(Side::kLong, 52'000, 10, 52'000, kBtc);
+  EXPECT_EQ(l.bracket, 0);
+  EXPECT_NEAR(l.price, (52'000.0 - 5'200) / 0.996, 1e-6);
+  EXPECT_NEAR(margin_left(Side::kLong, 52'000, 10, 52'000, l.price, kBtc[0]), 0, 1e-6);
+  // Short 1 BTC at 48 000 (bracket 1 at entry), 10x: bracket 1 gives 52 589.64, a notional
+  // in bracket 2; redone with MMR 0.5 % and cum 50: 52 587.06.
+  const BracketLiquidation s = bracket_liquidation_price(Side::kShort, 48'000, 10, 48'000, kBtc);
+  EXPECT_EQ(s.bracket, 1);
+  EXPECT_NEAR(s.price, (48'000.0 + 4'800 + 50) / 1.005, 1e-6);
+  EXPECT_NEAR(margin_left(Side::kShort, 48'000, 10, 48'000, s.price, kBtc[1]), 0, 1e-6);
+}
+
+TEST(AdaptiveLevels, GuardUsesTheBracketOfTheNotional) {
+  AdaptiveLevelsInput in;
+  in.entry_price = 60'000;
+  in.confidence = 0.9;
+  in.volatility_factor = 0.2;  // 80 × 0.8 = 64x
+  in.stop_loss = 59'500;
+  in.notional = 1'000'000;  // bracket 3: at most 75x, MMR 0.65 %, cum 950
+  in.brackets = kBtc;
+  const AdaptiveLevels l = ok_levels(in);
+  EXPECT_EQ(l.target_leverage, 53);
+  EXPECT_TRUE(l.clamps.has(LevelClamp::kLiquidationGuard));
+  EXPECT_EQ(l.bracket, 2);
+  EXPECT_DOUBLE_EQ(l.maint_margin_rate, 0.0065);
+  EXPECT_DOUBLE_EQ(l.notional, 1'000'000);
+  EXPECT_DOUBLE_EQ(
+      l.liquidation_price,
+      bracket_liquidation_price(Side::kLong, 60'000, l.target_leverage, 1e6, kBtc).price);
+  EXPECT_GE(l.guarded_stop, l.liquidation_price * 1.005);
+  EXPECT_FALSE(l.clamps.has(LevelClamp::kBracketLeverageCap));
+
+  // The fallback MMR (0.4 %) would have allowed more leverage than bracket 3's 0.65 %.
+  AdaptiveLevelsInput fallback = in;
+  fallback.brackets = {};
+  const AdaptiveLevels f = ok_levels(fallback);
+  EXPECT_EQ(f.bracket, -1);
+  EXPECT_DOUBLE_EQ(f.maint_margin_rate, 0.004);
+  EXPECT_EQ(f.target_leverage, 58);
+}
+
+TEST(AdaptiveLevels, CumDecidesTheLeverageTheGuardAllows) {
+  // One bracket, MMR 2 %, with or without a maintenance amount: cum gives margin back,
+  // the LP moves away from entry and a higher leverage keeps the same stop inside it.
+  const LeverageBracket no_cum[] = {{0, 1'000'000, 0.02, 0, 125}};
+  const LeverageBracket cum[] = {{0, 1'000'000, 0.02, 4'000, 125}};
+  AdaptiveLevelsInput in;
+  in.entry_price = 100;
+  in.confidence = 0.9;
+  in.volatility_factor = 0.0;
+  in.stop_loss = 97;
+  in.notional = 200'000;
+  in.brackets = no_cum;
+  const AdaptiveLevels a = ok_levels(in);
+  in.brackets = cum;
+  const AdaptiveLevels b = ok_levels(in);
+  EXPECT_TRUE(a.clamps.has(LevelClamp::kLiquidationGuard));
+  EXPECT_EQ(a.target_leverage, 18);
+  EXPECT_EQ(b.target_leverage, 29);
+  EXPECT_GE(97, b.liquidation_price * 1.005);
+  EXPECT_GE(97, a.liquidation_price * 1.005);
+}
+
+TEST(AdaptiveLevels, LeverageNeverExceedsTheBracketMaximum) {
+  // A fixed notional of 30 000 on the altcoin: bracket 3, at most 5x.
+  AdaptiveLevelsInput in;
+  in.entry_price = 100;
+  in.confidence = 0.9;
+  in.volatility_factor = 0.0;  // formula 80x
+  in.notional = 30'000;
+  in.brackets = kAlt;
+  const AdaptiveLevels l = ok_levels(in);
+  EXPECT_EQ(l.formula_leverage, 80);
+  EXPECT_EQ(l.target_leverage, 5);
+  EXPECT_TRUE(l.clamps.has(LevelClamp::kBracketLeverageCap));
+  EXPECT_FALSE(l.clamps.has(LevelClamp::kLiquidationGuard));
+  EXPECT_EQ(l.bracket, 2);
+  EXPECT_NEAR(l.dynamic_tp, 100 * (1 + 0.05 * 5 / 20), 1e-9);  // from the capped leverage
+
+  // Even below the 5x floor: 300 000 is in the 1x bracket.
+  in.notional = 300'000;
+  const AdaptiveLevels one = ok_levels(in);
+  EXPECT_EQ(one.target_leverage, 1);
+  EXPECT_TRUE(one.clamps.has(LevelClamp::kBracketLeverageCap));
+
+  // Above the last bracket no leverage opens it.
+  in.notional = 2'000'000;
+  const AdaptiveLevelsResult r = compute_adaptive_levels(in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_STREQ(r.error_field, "notional");
+
+  // Within the formula's leverage nothing is cut.
+  in.notional = 1'000;
+  in.confidence = 0.5;  // 20x, bracket 1 allows 20x
+  const AdaptiveLevels within = ok_levels(in);
+  EXPECT_EQ(within.target_leverage, 20);
+  EXPECT_FALSE(within.clamps.has(LevelClamp::kBracketLeverageCap));
+}
+
+TEST(AdaptiveLevels, MarginSizedLeverageTakesTheHighestBracketThatFits) {
+  // 1 000 of margin: at 80x 80 000 (bracket 3, 5x max), ..., at 10x 10 000 (bracket 2,
+  // 10x max): the first leverage its own bracket allows.
+  AdaptiveLevelsInput in;
+  in.entry_price = 100;
+  in.confidence = 0.9;
+  in.volatility_factor = 0.0;
+  in.margin = 1'000;
+  in.brackets = kAlt;
+  const AdaptiveLevels l = ok_levels(in);
+  EXPECT_EQ(l.target_leverage, 10);
+  EXPECT_DOUBLE_EQ(l.notional, 10'000);
+  EXPECT_EQ(l.bracket, 1);
+  EXPECT_TRUE(l.clamps.has(LevelClamp::kBracketLeverageCap));
+
+  // Above the last bracket even at 1x.
+  in.margin = 2'000'000;
+  EXPECT_EQ(error_field(in), "notional");
+}
+
+TEST(AdaptiveLevels, BracketCapAndGuardMirrorLongAndShort) {
+  // The same margin-sized intent as a BUY and a SELL: the same bracket, the same capped
+  // leverage, mirrored TP/SL, and each side's LP from its own formula (1 ∓ MMR: not a
+  // reflection of each other, as on the exchange).
+  AdaptiveLevelsInput in;
+  in.entry_price = 100;
+  in.confidence = 0.9;
+  in.volatility_factor = 0.3;
+  in.margin = 1'000;
+  in.brackets = kAlt;
+  in.side = Side::kLong;
+  const AdaptiveLevels l = ok_levels(in);
+  in.side = Side::kShort;
+  const AdaptiveLevels s = ok_levels(in);
+  EXPECT_EQ(l.target_leverage, 10);
+  EXPECT_EQ(s.target_leverage, l.target_leverage);
+  EXPECT_EQ(s.clamps.bits, l.clamps.bits);
+  EXPECT_TRUE(l.clamps.has(LevelClamp::kBracketLeverageCap));
+  EXPECT_EQ(s.bracket, l.bracket);
+  EXPECT_DOUBLE_EQ(s.notional, l.notional);
+  EXPECT_NEAR(s.dynamic_tp - 100, 100 - l.dynamic_tp, 1e-9);
+  EXPECT_NEAR(s.dynamic_sl - 100, 100 - l.dynamic_sl, 1e-9);
+  // Q = 100, WB = 1 000, bracket 2: MMR 5 %, cum 125.
+  EXPECT_NEAR(l.liquidation_price, (10'000.0 - 1'000 - 125) / (100 * 0.95), 1e-9);
+  EXPECT_NEAR(s.liquidation_price, (10'000.0 + 1'000 + 125) / (100 * 1.05), 1e-9);
+  EXPECT_LT(l.liquidation_price, l.dynamic_sl);
+  EXPECT_GT(s.liquidation_price, s.dynamic_sl);
+
+  // A stop 6 % away is inside the long's LP at 10x (93.42 × 1.005 = 93.89 < 94), outside
+  // the short's (105.95 × 0.995 = 105.42 < 106): only the short is lowered by the guard.
+  in.side = Side::kLong;
+  in.stop_loss = 94;
+  const AdaptiveLevels gl = ok_levels(in);
+  in.side = Side::kShort;
+  in.stop_loss = 106;
+  const AdaptiveLevels gs = ok_levels(in);
+  EXPECT_EQ(gl.target_leverage, 10);
+  EXPECT_FALSE(gl.clamps.has(LevelClamp::kLiquidationGuard));
+  EXPECT_LT(gs.target_leverage, 10);
+  EXPECT_TRUE(gs.clamps.has(LevelClamp::kLiquidationGuard));
+  EXPECT_LE(106, gs.liquidation_price * 0.995);
+}
+
 // --- validation -----------------------------------------------------------------
 
 TEST(AdaptiveLevels, ValidationNamesTheField) {
@@ -374,6 +592,14 @@ TEST(AdaptiveLevels, ValidationNamesTheField) {
   EXPECT_EQ(with([](auto& x) { x.maint_margin_rate = -0.1; }), "maint_margin_rate");
   EXPECT_EQ(with([](auto& x) { x.maint_amount = -1; }), "maint_amount");
   EXPECT_EQ(with([&](auto& x) { x.notional = kNaN; }), "notional");
+  EXPECT_EQ(with([](auto& x) { x.margin = -1; }), "margin");
+  EXPECT_EQ(with([](auto& x) {
+              x.margin = 10;
+              x.notional = 100;
+            }),
+            "margin");
+  const LeverageBracket bad[] = {{0, 5'000, 0.025, 0, 0}};  // max leverage 0
+  EXPECT_EQ(with([&](auto& x) { x.brackets = bad; }), "brackets");
   EXPECT_EQ(with([](auto& x) { x.liquidation_buffer = 1.0; }), "liquidation_buffer");
   EXPECT_EQ(with([](auto& x) { x.stop_loss = -1; }), "stop_loss");
   EXPECT_EQ(with([](auto& x) { x.stop_loss = 1.5; }), "stop_loss");  // above a long's entry
@@ -398,10 +624,11 @@ TEST(AdaptiveLevels, ClampNames) {
   EXPECT_EQ(to_string(LevelClamp::kTpMinDistance), "tp_min_distance");
   EXPECT_EQ(to_string(LevelClamp::kSlMinDistance), "sl_min_distance");
   EXPECT_EQ(to_string(LevelClamp::kDivergenceCap), "divergence_cap");
+  EXPECT_EQ(to_string(LevelClamp::kBracketLeverageCap), "bracket_leverage_cap");
   LevelClamps set;
   for (LevelClamp c : kAllLevelClamps) set.set(c);
   for (LevelClamp c : kAllLevelClamps) EXPECT_TRUE(set.has(c));
-  EXPECT_EQ(set.bits, 0x3F);
+  EXPECT_EQ(set.bits, 0x7F);
 }
 
 }  // namespace

@@ -15,6 +15,10 @@
 #include "tests/support/redis_server.hpp"
 #include "tests/support/test_files.hpp"
 #include "tools/intents/intent_consumer.hpp"
+#include "tools/live/startup.hpp"
+#include "tools/sim/market_feed.hpp"
+#include "tools/sim/sim_exchange.hpp"
+#include "tools/sim/sim_server.hpp"
 
 namespace exitbrain {
 namespace {
@@ -335,6 +339,169 @@ TEST_F(IntentConsumerTest, LimitsRefuseAnOversizedEntryWithAnAlert) {
   bool found = false;
   for (const Row& a : alerts) found = found || a.at("type") == "ENTRY_REFUSED";
   EXPECT_TRUE(found);
+}
+
+// ---- leverage brackets -------------------------------------------------------------------
+
+// exitbrain-sim in process, over loopback sockets: the exchange `exitbrain run` fetches the
+// leverage brackets from. NEARUSDT gets its altcoin brackets (0–5k 20x, 5k–25k 10x, ...).
+class BracketExchange {
+ public:
+  BracketExchange() {
+    sim::SimAccountConfig account;
+    account.api_key = "bracket-key";
+    account.api_secret = "bracket-secret";
+    account.symbols.push_back({"NEARUSDT", Decimal::from_units(100'000), Decimal::from_int(1),
+                               Decimal::from_int(1), Decimal::from_int(5)});
+    exchange_ = std::make_unique<sim::SimExchange>(account);
+    sim::SyntheticFeedOptions feed;
+    feed.symbols = {{"NEARUSDT", 1.465}};
+    feed.start_ms = wall_ms();
+    sim::SimServerOptions o;
+    o.shift_times = false;
+    server_ = std::make_unique<sim::SimServer>(o, sim::make_synthetic_feed(feed),
+                                               std::deque<sim::FeedMessage>{}, *exchange_);
+    port_ = server_->listen();
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  ~BracketExchange() {
+    server_->stop();
+    thread_.join();
+  }
+  HttpTarget target() const { return HttpTarget{false, "127.0.0.1", std::to_string(port_)}; }
+  static RestClientOptions options() {
+    RestClientOptions o;
+    o.api_key = "bracket-key";
+    return o;
+  }
+
+ private:
+  std::unique_ptr<sim::SimExchange> exchange_;
+  std::unique_ptr<sim::SimServer> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(IntentConsumerTest, ExecutedIntentsUseTheLeverageBracketsFetchedAtStartUp) {
+  const TimeMs now = wall_ms();
+  BracketExchange ex;
+  const HmacSha256Signer signer("bracket-secret");
+  LiveConfig live;
+  live.symbols = {"NEARUSDT"};
+  StartupState st;
+  {
+    RestClient rest(ex.target(), nullptr, BracketExchange::options());
+    ServerClock clock;
+    st.brackets = fetch_leverage_brackets(rest, signer, clock, live);
+  }
+  ASSERT_EQ(st.brackets.find("NEARUSDT").size(), 5u);
+
+  settings_.policy.entries = EntryMode::kExecute;
+  settings_.policy.max_order_notional_usd = 1e6;
+  IntentLinks links;
+  links.entries = &entries_;
+  IntentConsumer c(settings_, symbols_, "", links);
+  attach_leverage_brackets(c, st, ex.target(), nullptr, BracketExchange::options(), signer, live);
+  ASSERT_EQ(c.connect(), "");
+  add_intent(near_intent(std::to_string(now)));
+  drain(c, now);
+
+  // 200 of margin: 26x would be 5 200, in the 10x bracket; 20x is 4 000, in the 20x one.
+  const std::vector<EntryOrder> e = handed();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].leverage, 20);
+  EXPECT_DOUBLE_EQ(e[0].notional, 4'000);
+  EXPECT_EQ(to_string(e[0].qty), "2730");
+  const std::vector<Row> levels = xrange(settings_.levels_stream);
+  ASSERT_EQ(levels.size(), 1u);
+  EXPECT_EQ(levels[0].at("status"), "execute");
+  EXPECT_EQ(levels[0].at("target_leverage"), "20");
+  EXPECT_EQ(levels[0].at("formula_leverage"), "26");
+  EXPECT_EQ(levels[0].at("maint_margin_rate"), "0.025");
+  EXPECT_NE(levels[0].at("clamped").find("bracket_leverage_cap"), std::string::npos);
+  EXPECT_EQ(c.stats().bracket_refresh_errors, 0u);
+}
+
+TEST_F(IntentConsumerTest, BracketsMissingAtStartUpAreFetchedByTheRefreshWithAnAlertMeanwhile) {
+  const TimeMs now = wall_ms();
+  BracketExchange ex;
+  const HmacSha256Signer signer("bracket-secret");
+  LiveConfig live;
+  live.symbols = {"NEARUSDT"};
+  StartupState st;
+  st.brackets_error = "start-up, leverageBracket: HTTP 503";  // as run_startup records it
+  settings_.policy.max_age_ms = 600'000;  // the test's clock jumps ahead by minutes
+
+  IntentConsumer c(settings_, symbols_, "");
+  attach_leverage_brackets(c, st, ex.target(), nullptr, BracketExchange::options(), signer, live);
+  EXPECT_TRUE(c.leverage_brackets().empty());
+  ASSERT_EQ(c.connect(), "");
+  // Meanwhile: the configured maint_margin_rate, the formula's 26x.
+  add_intent(near_intent(std::to_string(now)));
+  drain(c, now);
+  std::vector<Row> levels = xrange(settings_.levels_stream);
+  ASSERT_EQ(levels.size(), 1u);
+  EXPECT_EQ(levels[0].at("target_leverage"), "26");
+  EXPECT_EQ(levels[0].at("maint_margin_rate"), "0.004");
+  bool alerted = false;
+  for (const Row& a : xrange(settings_.alerts_stream))
+    alerted = alerted || a.at("type") == "LEVERAGE_BRACKETS_UNAVAILABLE";
+  EXPECT_TRUE(alerted);
+
+  // A minute later the refresh fetches them over the consumer's own connection.
+  const TimeMs later = now + 61'000;
+  ASSERT_GE(c.step(later, false), 0);
+  EXPECT_EQ(c.stats().bracket_refreshes, 1u);
+  EXPECT_EQ(c.leverage_brackets().find("NEARUSDT").size(), 5u);
+  add_intent(near_intent(std::to_string(later)));
+  drain(c, later);
+  levels = xrange(settings_.levels_stream);
+  ASSERT_EQ(levels.size(), 2u);
+  EXPECT_EQ(levels[1].at("target_leverage"), "20");
+  EXPECT_EQ(levels[1].at("maint_margin_rate"), "0.025");
+  // The next refresh is an hour on.
+  ASSERT_GE(c.step(later + 60'000, false), 0);
+  EXPECT_EQ(c.stats().bracket_refreshes, 1u);
+  ASSERT_GE(c.step(later + kLeverageBracketRefreshMs, false), 0);
+  EXPECT_EQ(c.stats().bracket_refreshes, 2u);
+}
+
+TEST_F(IntentConsumerTest, AFailedBracketRefreshKeepsTheTableInUseAndRetriesInAMinute) {
+  const TimeMs now = wall_ms();
+  BracketExchange ex;
+  const HmacSha256Signer signer("bracket-secret"), wrong("not-the-secret");
+  LiveConfig live;
+  live.symbols = {"NEARUSDT"};
+  StartupState st;
+  {
+    RestClient rest(ex.target(), nullptr, BracketExchange::options());
+    ServerClock clock;
+    st.brackets = fetch_leverage_brackets(rest, signer, clock, live);
+  }
+  settings_.policy.max_age_ms = 600'000;
+  IntentConsumer c(settings_, symbols_, "");
+  // The refresh signs with a secret the exchange refuses (-1022).
+  attach_leverage_brackets(c, st, ex.target(), nullptr, BracketExchange::options(), wrong, live);
+  ASSERT_EQ(c.connect(), "");
+  const TimeMs hour = now + kLeverageBracketRefreshMs + 1'000;
+  ASSERT_GE(c.step(hour, false), 0);
+  EXPECT_EQ(c.stats().bracket_refresh_errors, 1u);
+  EXPECT_EQ(c.leverage_brackets().find("NEARUSDT").size(), 5u) << "the earlier table is kept";
+  bool alerted = false;
+  for (const Row& a : xrange(settings_.alerts_stream))
+    alerted = alerted || (a.at("type") == "LEVERAGE_BRACKETS_STALE" &&
+                          a.at("reason").find("-1022") != std::string::npos);
+  EXPECT_TRUE(alerted);
+  ASSERT_GE(c.step(hour + 30'000, false), 0);
+  EXPECT_EQ(c.stats().bracket_refresh_errors, 1u);
+  ASSERT_GE(c.step(hour + 60'000, false), 0);
+  EXPECT_EQ(c.stats().bracket_refresh_errors, 2u);  // retried a minute later
+  // Intents are still evaluated with the kept brackets.
+  add_intent(near_intent(std::to_string(hour)));
+  drain(c, hour + 60'000);
+  const std::vector<Row> levels = xrange(settings_.levels_stream);
+  ASSERT_EQ(levels.size(), 1u);
+  EXPECT_EQ(levels[0].at("target_leverage"), "20");
 }
 
 // ---- at most once ----------------------------------------------------------------------

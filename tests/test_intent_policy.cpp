@@ -136,6 +136,52 @@ TEST(IntentPolicy, ShortIsTheMirrorOfLong) {
   EXPECT_NEAR(sv.levels.dynamic_tp - 1.465, 1.465 - lv.levels.dynamic_tp, 1e-12);
 }
 
+// An altcoin's brackets: 0–5k 20x, 5k–25k 10x, 25k–100k 5x.
+const LeverageBracket kAlt[] = {
+    {0, 5'000, 0.025, 0, 20}, {5'000, 25'000, 0.05, 125, 10}, {25'000, 100'000, 0.1, 1'375, 5}};
+
+TEST(IntentPolicy, BracketsCapTheLeverageOfTheMarginSizedNotional) {
+  // 200 of margin at the formula's 26x is 5 200 (a 10x bracket); at 20x it is 4 000, in
+  // the 20x bracket: the entry goes at 20x, sized 4 000.
+  const IntentVerdict v =
+      evaluate_intent(near_buy(), kNow, kNow, kLocal, near_filters(), execute_policy(), kAlt);
+  ASSERT_EQ(v.status, IntentStatus::kExecute) << v.reason;
+  EXPECT_EQ(v.levels.formula_leverage, 26);
+  EXPECT_EQ(v.levels.target_leverage, 20);
+  EXPECT_TRUE(v.levels.clamps.has(LevelClamp::kBracketLeverageCap));
+  EXPECT_DOUBLE_EQ(v.notional, 4'000);
+  EXPECT_DOUBLE_EQ(v.levels.notional, 4'000);
+  EXPECT_EQ(to_string(v.qty), "2730");  // 4000 / 1.465 = 2730.4
+  EXPECT_EQ(v.levels.bracket, 0);
+  EXPECT_DOUBLE_EQ(v.levels.maint_margin_rate, 0.025);
+  EXPECT_NEAR(v.levels.liquidation_price, 1.465 * (1 - 1.0 / 20) / (1 - 0.025), 1e-12);
+
+  // Without brackets: the configured maint_margin_rate, the formula's 26x, as before.
+  const IntentVerdict f =
+      evaluate_intent(near_buy(), kNow, kNow, kLocal, near_filters(), execute_policy());
+  EXPECT_EQ(f.levels.target_leverage, 26);
+  EXPECT_EQ(f.levels.bracket, -1);
+  EXPECT_DOUBLE_EQ(f.levels.maint_margin_rate, 0.004);
+}
+
+TEST(IntentPolicy, BracketsOfANotionalSizedIntent) {
+  IntentPolicy p = execute_policy();
+  p.size_basis = SizeBasis::kNotional;
+  p.max_order_notional_usd = 100'000;
+  TradeIntent t = near_buy();
+  t.position_size_usd = 30'000;  // the 5x bracket, whatever the leverage
+  const IntentVerdict v = evaluate_intent(t, kNow, kNow, kLocal, near_filters(), p, kAlt);
+  ASSERT_EQ(v.status, IntentStatus::kExecute) << v.reason;
+  EXPECT_EQ(v.levels.target_leverage, 5);
+  EXPECT_DOUBLE_EQ(v.notional, 30'000);
+  EXPECT_EQ(v.levels.bracket, 2);
+
+  t.position_size_usd = 200'000;  // above the last bracket: no leverage opens it
+  const IntentVerdict over = evaluate_intent(t, kNow, kNow, kLocal, near_filters(), p, kAlt);
+  EXPECT_EQ(over.status, IntentStatus::kInvalid);
+  EXPECT_STREQ(over.error_field, "notional");
+}
+
 TEST(IntentPolicy, LevelsThatCannotBeComputedAreInvalidWithTheField) {
   TradeIntent t = near_buy();
   t.side = Side::kShort;

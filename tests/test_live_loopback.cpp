@@ -663,19 +663,24 @@ TEST_F(LiveLoopback, AnIntentFromRedisOpensAManagedPositionWhoseExitIsPublished)
   const auto all = orders();
   const auto leverage = only(all, "POST /fapi/v1/leverage");
   ASSERT_EQ(leverage.size(), 1u);
-  EXPECT_EQ(leverage[0].leverage, "26") << "the adaptive leverage is set before the entry";
+  // The formula's 26x is cut to the 20x maximum of TESTUSDT's first leverage bracket (the
+  // sim's altcoin brackets, fetched at start-up): 100 of margin at 26x would be 2 600.
+  EXPECT_EQ(leverage[0].leverage, "20") << "the adaptive leverage is set before the entry";
+  EXPECT_FALSE(
+      wait_for_line(events_, {"\"event\":\"leverage_brackets\"", "\"symbols\":1"}, 1).empty())
+      << read_file(events_);
   const auto order_requests = only(all, "POST /fapi/v1/order");
   ASSERT_EQ(order_requests.size(), 2u);  // the entry, then the exit
   const OrderEntry& entry = order_requests[0];
   EXPECT_EQ(entry.client_id.rfind("xbn-", 0), 0u) << entry.client_id;
   EXPECT_EQ(entry.reduce_only, "") << "an entry is not reduce-only";
   EXPECT_EQ(entry.outcome, "FILLED");
-  // margin 100 x leverage 26 at 100 = 26 of TESTUSDT
-  EXPECT_EQ(entry.quantity, "26");
+  // margin 100 x leverage 20 at 100 = 20 of TESTUSDT
+  EXPECT_EQ(entry.quantity, "20");
   const OrderEntry& exit = order_requests[1];
   EXPECT_EQ(exit.client_id.rfind("xbx-", 0), 0u) << exit.client_id;
   EXPECT_EQ(exit.reduce_only, "true");
-  EXPECT_EQ(exit.quantity, "26");
+  EXPECT_EQ(exit.quantity, "20");
 
   // Redis: the levels of both intents, and the exit on trade.closed.
   bool published = false;
@@ -692,7 +697,7 @@ TEST_F(LiveLoopback, AnIntentFromRedisOpensAManagedPositionWhoseExitIsPublished)
     row[std::string(f[k].text())] = std::string(f[k + 1].text());
   EXPECT_EQ(row["symbol"], "TESTUSDT");
   EXPECT_EQ(row["side"], "LONG");
-  EXPECT_EQ(row["qty"], "26");
+  EXPECT_EQ(row["qty"], "20");
   EXPECT_EQ(row["reason"], "stop_loss");
   EXPECT_EQ(row["client_order_id"], exit.client_id);
   EXPECT_LT(std::stod(row["pnl"]), 0.0) << "a stop-loss exit loses money";
@@ -701,7 +706,7 @@ TEST_F(LiveLoopback, AnIntentFromRedisOpensAManagedPositionWhoseExitIsPublished)
   ASSERT_EQ(levels.value().size(), 3u);
   const RedisReply meta =
       redis.command({"HGET", "quantum:ilf:metadata:TESTUSDT", "target_leverage"});
-  EXPECT_EQ(meta.value().text(), "26");
+  EXPECT_EQ(meta.value().text(), "20");
   expect_clean_stop();
   const std::string log = read_file(dir_ + "/run.log");
   // All three intents were fresh and handed over; the engine refused the last two.

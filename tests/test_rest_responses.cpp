@@ -615,5 +615,163 @@ TEST(RestResponses, OrderPathParsesAllocateNothingOnceWarm) {
   EXPECT_EQ(order.client_order_id.view(), "testOrder");
 }
 
+// ---- leverage brackets -------------------------------------------------------------------
+
+// §7.1, verbatim: the object form (a symbol was sent).
+constexpr std::string_view kLeverageBracketDoc =
+    R"({"symbol":"ETHUSDT","notionalCoef":1.50,"brackets":[{"bracket":1,"initialLeverage":75,"notionalCap":10000,"notionalFloor":0,"maintMarginRatio":0.0065,"cum":0}]})";
+// The array form (no symbol): every symbol, several brackets, cum per §7.2.
+constexpr std::string_view kLeverageBracketsArray =
+    R"([{"symbol":"BTCUSDT","brackets":[{"bracket":1,"initialLeverage":125,"notionalCap":50000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0.0},{"bracket":2,"initialLeverage":100,"notionalCap":600000,"notionalFloor":50000,"maintMarginRatio":0.005,"cum":50.0},{"bracket":3,"initialLeverage":75,"notionalCap":3000000,"notionalFloor":600000,"maintMarginRatio":0.0065,"cum":950.0}]},
+        {"symbol":"ADAUSDT","brackets":[{"bracket":1,"initialLeverage":20,"notionalCap":5000,"notionalFloor":0,"maintMarginRatio":0.025,"cum":0},{"bracket":2,"initialLeverage":10,"notionalCap":25000,"notionalFloor":5000,"maintMarginRatio":0.05,"cum":125}]}])";
+
+TEST(RestResponses, LeverageBracketObjectFromTheDocs) {
+  RestResponseParser p;
+  std::vector<SymbolBrackets> out;
+  const RestResult r = p.parse_leverage_brackets(kLeverageBracketDoc, out);
+  ASSERT_TRUE(r.ok) << r.message();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].symbol, "ETHUSDT");
+  EXPECT_DOUBLE_EQ(out[0].notional_coef, 1.5);
+  ASSERT_EQ(out[0].brackets.size(), 1u);
+  const LeverageBracket& b = out[0].brackets[0];
+  EXPECT_EQ(b.max_leverage, 75);
+  EXPECT_DOUBLE_EQ(b.notional_floor, 0);
+  EXPECT_DOUBLE_EQ(b.notional_cap, 10'000);
+  EXPECT_DOUBLE_EQ(b.maint_margin_ratio, 0.0065);
+  EXPECT_DOUBLE_EQ(b.cum, 0);
+}
+
+TEST(RestResponses, LeverageBracketArrayOfSymbols) {
+  RestResponseParser p;
+  std::vector<SymbolBrackets> out;
+  const RestResult r = p.parse_leverage_brackets(kLeverageBracketsArray, out);
+  ASSERT_TRUE(r.ok) << r.message();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].symbol, "BTCUSDT");
+  EXPECT_DOUBLE_EQ(out[0].notional_coef, 0);  // absent: brackets not adjusted
+  ASSERT_EQ(out[0].brackets.size(), 3u);
+  EXPECT_EQ(out[0].brackets[2].max_leverage, 75);
+  EXPECT_DOUBLE_EQ(out[0].brackets[2].cum, 950);
+  EXPECT_DOUBLE_EQ(out[0].brackets[1].notional_floor, 50'000);
+  EXPECT_EQ(out[1].symbol, "ADAUSDT");
+  EXPECT_DOUBLE_EQ(out[1].brackets[1].maint_margin_ratio, 0.05);
+  // Straight into the table.
+  LeverageBracketTable t;
+  for (SymbolBrackets& s : out) ASSERT_TRUE(t.set(s.symbol, s.brackets).ok());
+  EXPECT_EQ(t.find("BTCUSDT").size(), 3u);
+  // An empty array is no symbol at all.
+  ASSERT_TRUE(p.parse_leverage_brackets("[]", out).ok);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(RestResponses, LeverageBracketNumbersInStringsAreTakenToo) {
+  RestResponseParser p;
+  std::vector<SymbolBrackets> out;
+  const RestResult r = p.parse_leverage_brackets(
+      R"({"symbol":"BTCUSDT","brackets":[{"initialLeverage":"125","notionalCap":"50000","notionalFloor":"0","maintMarginRatio":"0.004","cum":"0"}]})",
+      out);
+  ASSERT_TRUE(r.ok) << r.message();
+  EXPECT_EQ(out[0].brackets[0].max_leverage, 125);
+  EXPECT_DOUBLE_EQ(out[0].brackets[0].maint_margin_ratio, 0.004);
+}
+
+TEST(RestResponses, LeverageBracketBadFieldsAreNamedWithTheirBracket) {
+  RestResponseParser p;
+  std::vector<SymbolBrackets> out;
+  const auto one = [&](std::string_view bracket2) {
+    const std::string body =
+        R"({"symbol":"BTCUSDT","brackets":[{"initialLeverage":125,"notionalCap":50000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0},)" +
+        std::string(bracket2) + "]}";
+    const RestResult r = p.parse_leverage_brackets(body, out);
+    EXPECT_TRUE(r.ok || out.empty());
+    return r.ok ? std::string("<ok>") : r.message();
+  };
+  EXPECT_EQ(
+      one(R"({"initialLeverage":100,"notionalCap":600000,"notionalFloor":50000,"maintMarginRatio":0.005,"cum":50})"),
+      "<ok>");
+  EXPECT_EQ(
+      one(R"({"initialLeverage":100,"notionalCap":600000,"notionalFloor":50000,"maintMarginRatio":"x","cum":50})"),
+      "field 'maintMarginRatio' of bracket 1: not a number");
+  EXPECT_EQ(
+      one(R"({"initialLeverage":100,"notionalCap":600000,"notionalFloor":50000,"maintMarginRatio":true,"cum":50})"),
+      "field 'maintMarginRatio' of bracket 1: not a number");
+  EXPECT_EQ(
+      one(R"({"initialLeverage":100,"notionalCap":600000,"notionalFloor":50000,"maintMarginRatio":"nan","cum":50})"),
+      "field 'maintMarginRatio' of bracket 1: not a finite number");
+  EXPECT_EQ(one(R"({"initialLeverage":100,"notionalCap":600000,"notionalFloor":50000,"cum":50})"),
+            "field 'maintMarginRatio' of bracket 1: missing");
+  EXPECT_EQ(
+      one(R"({"initialLeverage":1.5,"notionalCap":600000,"notionalFloor":50000,"maintMarginRatio":0.005,"cum":50})"),
+      "field 'initialLeverage' of bracket 1: not an integer");
+  EXPECT_EQ(one(R"([1,2])"), "field 'brackets' of bracket 1: not an object");
+  // Validation of the list, with the JSON names.
+  EXPECT_EQ(
+      one(R"({"initialLeverage":100,"notionalCap":600000,"notionalFloor":50000,"maintMarginRatio":1.2,"cum":50})"),
+      "field 'maintMarginRatio' of bracket 1: must be in [0,1)");
+  EXPECT_EQ(
+      one(R"({"initialLeverage":0,"notionalCap":600000,"notionalFloor":50000,"maintMarginRatio":0.005,"cum":50})"),
+      "field 'initialLeverage' of bracket 1: must be >= 1");
+  EXPECT_EQ(
+      one(R"({"initialLeverage":100,"notionalCap":600000,"notionalFloor":40000,"maintMarginRatio":0.005,"cum":50})"),
+      "field 'notionalFloor' of bracket 1: must not be below the previous bracket's notional_cap");
+  EXPECT_EQ(
+      one(R"({"initialLeverage":100,"notionalCap":600000,"notionalFloor":50000,"maintMarginRatio":0.005,"cum":-1})"),
+      "field 'cum' of bracket 1: must be a finite number >= 0");
+  EXPECT_EQ(
+      one(R"({"initialLeverage":100,"notionalCap":50000,"notionalFloor":50000,"maintMarginRatio":0.005,"cum":50})"),
+      "field 'notionalCap' of bracket 1: must be a finite number above notional_floor");
+}
+
+TEST(RestResponses, LeverageBracketMalformedAndTruncated) {
+  RestResponseParser p;
+  std::vector<SymbolBrackets> out;
+  const auto msg = [&](std::string_view body) {
+    const RestResult r = p.parse_leverage_brackets(body, out);
+    EXPECT_TRUE(r.ok || out.empty()) << body;
+    return r.ok ? std::string("<ok>") : r.message();
+  };
+  EXPECT_EQ(msg(""), "field 'json': empty body");
+  EXPECT_EQ(msg("42"), "field 'json': not a JSON array or object");
+  EXPECT_EQ(msg(R"("BTCUSDT")"), "field 'json': not a JSON array or object");
+  EXPECT_EQ(msg(R"({"brackets":[]})"), "field 'brackets': empty");
+  EXPECT_EQ(msg(R"({"symbol":"BTCUSDT"})"), "field 'brackets': missing");
+  EXPECT_EQ(
+      msg(R"({"brackets":[{"initialLeverage":125,"notionalCap":50000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0}]})"),
+      "field 'symbol': missing");
+  EXPECT_EQ(msg(R"({"symbol":"","brackets":[]})"), "field 'symbol': empty");
+  EXPECT_EQ(msg(R"({"symbol":7,"brackets":[]})"), "field 'symbol': not a string");
+  EXPECT_EQ(msg(R"({"symbol":"BTCUSDT","brackets":{}})"), "field 'brackets': not an array");
+  EXPECT_EQ(msg(R"({"symbol":"BTCUSDT","notionalCoef":"high","brackets":[]})"),
+            "field 'notionalCoef': not a number");
+  EXPECT_EQ(
+      msg(R"([{"symbol":"BTCUSDT","brackets":[{"initialLeverage":125,"notionalCap":50000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0}]},7])"),
+      "field '[]' of element 1: not an object");
+  EXPECT_EQ(
+      msg(R"([{"symbol":"BTCUSDT","brackets":[{"initialLeverage":125,"notionalCap":50000,"notionalFloor":0,"maintMarginRatio":0.004,"cum":0}]},{"symbol":"ETHUSDT","brackets":[{"initialLeverage":75,"notionalCap":10000,"notionalFloor":0,"maintMarginRatio":0.0065}]}])"),
+      "field 'cum' of element 1, bracket 0: missing");
+  // An error body handed over by mistake names what is missing.
+  EXPECT_EQ(msg(R"({"code":-1121,"msg":"Invalid symbol."})"), "field 'symbol': missing");
+
+  // Every cut of a good answer fails with a field and a reason, never a crash, and leaves
+  // nothing in `out`.
+  for (const std::string_view full : {kLeverageBracketDoc, kLeverageBracketsArray}) {
+    for (std::size_t n = 1; n < full.size(); ++n) {
+      const std::string_view cut = full.substr(0, n);
+      const RestResult r = p.parse_leverage_brackets(cut, out);
+      EXPECT_FALSE(r.ok) << cut;
+      EXPECT_NE(std::string(r.field), "") << cut;
+      EXPECT_NE(std::string(r.reason), "") << cut;
+      EXPECT_TRUE(out.empty()) << cut;
+    }
+    // Garbage in the middle too.
+    for (std::size_t at = 0; at < full.size(); at += 7) {
+      std::string bad(full);
+      bad[at] = '#';
+      (void)p.parse_leverage_brackets(bad, out);  // whatever it says, it says it safely
+    }
+  }
+}
+
 }  // namespace
 }  // namespace exitbrain

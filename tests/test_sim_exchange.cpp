@@ -7,6 +7,7 @@
 #include <cctype>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/symbol_table.hpp"
@@ -14,10 +15,16 @@
 #include "net/exchange_info.hpp"
 #include "net/hmac_signer.hpp"
 #include "net/order_format.hpp"
+#include "net/rest_client.hpp"
+#include "net/rest_responses.hpp"
+#include "net/server_clock.hpp"
 #include "net/user_data_parser.hpp"
 #include "tests/support/decimal_text.hpp"
+#include "tools/live/startup.hpp"
+#include "tools/sim/market_feed.hpp"
 #include "tools/sim/sim_exchange.hpp"
 #include "tools/sim/sim_params.hpp"
+#include "tools/sim/sim_server.hpp"
 
 namespace exitbrain::sim {
 namespace {
@@ -1101,6 +1108,150 @@ TEST(SimExchangeAccount, PositionModeAndLeverage) {
   EXPECT_EQ(code_of(s.send("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=0")), -4028);
   EXPECT_EQ(code_of(s.send("POST", "/fapi/v1/leverage", "symbol=BTCUSDT")), -1102);
   EXPECT_EQ(code_of(s.send("POST", "/fapi/v1/leverage", "symbol=NOPE&leverage=3")), -1121);
+}
+
+// Binance's own rules for a bracket table (§7.1, §7.2): contiguous ranges from 0, MMR rising,
+// leverage falling, cum_n = floor_n × (MMR_n − MMR_{n−1}) + cum_{n−1}.
+void expect_consistent_brackets(const SymbolBrackets& s) {
+  SCOPED_TRACE(s.symbol);
+  ASSERT_FALSE(s.brackets.empty());
+  EXPECT_TRUE(validate_brackets(s.brackets).ok()) << validate_brackets(s.brackets).message();
+  EXPECT_EQ(s.brackets[0].notional_floor, 0);
+  EXPECT_EQ(s.brackets[0].cum, 0);
+  for (std::size_t i = 1; i < s.brackets.size(); ++i) {
+    const LeverageBracket &a = s.brackets[i - 1], &b = s.brackets[i];
+    EXPECT_EQ(b.notional_floor, a.notional_cap) << i;
+    EXPECT_GT(b.maint_margin_ratio, a.maint_margin_ratio) << i;
+    EXPECT_LT(b.max_leverage, a.max_leverage) << i;
+    EXPECT_NEAR(b.cum, b.notional_floor * (b.maint_margin_ratio - a.maint_margin_ratio) + a.cum,
+                1e-6)
+        << i;
+  }
+  EXPECT_EQ(s.brackets.back().max_leverage, 1);
+}
+
+TEST(SimExchangeAccount, LeverageBracketsSignedBothFormsConsistent) {
+  Sim s;
+  RestResponseParser parser;
+  std::vector<SymbolBrackets> out;
+
+  // USER_DATA: signed like the other account endpoints.
+  EXPECT_ERROR(s.raw("GET", "/fapi/v1/leverageBracket", "symbol=BTCUSDT"), 400, -1102, "");
+  EXPECT_EQ(code_of(s.raw("GET", "/fapi/v1/leverageBracket", "symbol=BTCUSDT", "", "x")), -2015);
+  EXPECT_ERROR(s.send("GET", "/fapi/v1/leverageBracket", "symbol=NOPE"), 400, -1121,
+               "Invalid symbol.");
+
+  // One symbol: the object form, with Binance's BTCUSDT brackets.
+  const HttpAnswer one = s.send("GET", "/fapi/v1/leverageBracket", "symbol=BTCUSDT");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_NE(one.body.find(R"("initialLeverage":125,"notionalCap":50000,"notionalFloor":0,)"
+                          R"("maintMarginRatio":0.004,"cum":0})"),
+            std::string::npos)
+      << "plain JSON numbers: " << one.body;
+  ASSERT_TRUE(parser.parse_leverage_brackets(one.body, out).ok);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].symbol, "BTCUSDT");
+  const std::vector<LeverageBracket>& b = out[0].brackets;
+  ASSERT_GE(b.size(), 3u);
+  EXPECT_EQ(b[1].max_leverage, 100);
+  EXPECT_EQ(b[1].notional_cap, 600'000);
+  EXPECT_EQ(b[1].maint_margin_ratio, 0.005);
+  EXPECT_EQ(b[1].cum, 50);
+  EXPECT_EQ(b[2].max_leverage, 75);
+  EXPECT_EQ(b[2].notional_cap, 3'000'000);
+  EXPECT_EQ(b[2].cum, 950);
+  expect_consistent_brackets(out[0]);
+
+  // No symbol: the array of every symbol the exchange lists.
+  const HttpAnswer all = s.send("GET", "/fapi/v1/leverageBracket", "");
+  ASSERT_EQ(all.status, 200) << all.body;
+  ASSERT_TRUE(parser.parse_leverage_brackets(all.body, out).ok);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].symbol, "BTCUSDT");
+  EXPECT_EQ(out[1].symbol, "ETHUSDT");
+  for (const SymbolBrackets& sb : out) expect_consistent_brackets(sb);
+  EXPECT_LT(out[1].brackets[0].max_leverage, out[0].brackets[0].max_leverage);
+}
+
+TEST(SimExchangeAccount, AltcoinBracketsHaveLessLeverageAndMoreMargin) {
+  SimAccountConfig c = config(false);
+  c.symbols.push_back({"NEARUSDT", dec("0.001"), dec("1"), dec("1"), dec("5")});
+  Sim s;
+  SimExchange alt(c);
+  RestResponseParser parser;
+  std::vector<SymbolBrackets> out;
+  std::string q = "symbol=NEARUSDT&recvWindow=5000&timestamp=" + std::to_string(s.now);
+  char hex[HmacSha256Signer::kHexLength];
+  s.signer.sign(q, hex);
+  q += "&signature=" + std::string(hex, sizeof hex);
+  const HttpAnswer a =
+      alt.handle(HttpRequestView{"GET", "/fapi/v1/leverageBracket", q, "", kKey}, s.now);
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_TRUE(parser.parse_leverage_brackets(a.body, out).ok);
+  expect_consistent_brackets(out[0]);
+  EXPECT_EQ(out[0].brackets[0].max_leverage, 20);
+  EXPECT_EQ(out[0].brackets[0].maint_margin_ratio, 0.025);
+  EXPECT_EQ(out[0].brackets[1].cum, 125);  // 5 000 × (5 % − 2.5 %)
+}
+
+// Over real loopback sockets: exitbrain's start-up fetch (signed with exitbrain's signer,
+// its REST client, its parser) against the simulator's server.
+TEST(SimExchangeSockets, LeverageBracketsFetchedOverRealSockets) {
+  SimAccountConfig account = config(false);
+  account.api_key = "socket-key";
+  account.api_secret = "socket-secret";
+  SimExchange exchange(account);
+  SyntheticFeedOptions feed;
+  feed.symbols = {{"BTCUSDT", 60000.0}};
+  feed.start_ms = wall_clock_ms();
+  SimServerOptions o;
+  o.shift_times = false;
+  SimServer server(o, make_synthetic_feed(feed), {}, exchange);
+  const std::uint16_t port = server.listen();
+  std::thread io([&] { server.run(); });
+
+  RestClientOptions ro;
+  ro.api_key = "socket-key";
+  RestClient rest(HttpTarget{false, "127.0.0.1", std::to_string(port)}, nullptr, ro);
+  const HmacSha256Signer signer("socket-secret");
+  ServerClock clock;
+  LiveConfig live;
+  live.symbols = {"ETHUSDT", "BTCUSDT"};
+  std::string error;
+  LeverageBracketTable table;
+  try {
+    table = fetch_leverage_brackets(rest, signer, clock, live);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(table.size(), 2u);
+  ASSERT_FALSE(table.find("BTCUSDT").empty());
+  EXPECT_EQ(table.find("BTCUSDT")[0].max_leverage, 125);
+  EXPECT_EQ(table.find("BTCUSDT")[2].cum, 950);
+  ASSERT_FALSE(table.find("ETHUSDT").empty());
+  EXPECT_EQ(table.find("ETHUSDT")[0].maint_margin_ratio, 0.005);
+
+  // A symbol the exchange does not list names the step and the symbol.
+  live.symbols = {"NOPEUSDT"};
+  try {
+    (void)fetch_leverage_brackets(rest, signer, clock, live);
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("leverageBracket"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("-1121"), std::string::npos) << e.what();
+  }
+  // A wrong secret is refused by the exchange, and said so.
+  const HmacSha256Signer wrong("not-the-secret");
+  live.symbols = {"BTCUSDT"};
+  try {
+    (void)fetch_leverage_brackets(rest, wrong, clock, live);
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("-1022"), std::string::npos) << e.what();
+  }
+  server.stop();
+  io.join();
 }
 
 TEST(SimExchangeAccount, ListenKeyLifecycle) {

@@ -77,6 +77,7 @@ int IntentConsumer::step(TimeMs now_ms, bool block) {
     if (n < 0) return -1;
     got += n;
   }
+  if (bracket_fetch_ && now_ms >= next_bracket_refresh_ms_) refresh_leverage_brackets(now_ms);
   if (now_ms >= next_cross_ms_) {
     poll_cross_exchange(now_ms);
     next_cross_ms_ = now_ms + settings_.cross_exchange_poll_ms;
@@ -100,6 +101,48 @@ void IntentConsumer::flush(TimeMs now_ms) {
   if (!redis_.connected()) return;
   publish_alerts(now_ms);
   publish_closed();
+}
+
+// ---- leverage brackets -----------------------------------------------------------------
+
+void IntentConsumer::use_leverage_brackets(LeverageBracketTable table, std::string_view error,
+                                           TimeMs now_ms, BracketFetch fetch, TimeMs refresh_ms) {
+  brackets_ = std::move(table);
+  bracket_fetch_ = std::move(fetch);
+  bracket_refresh_ms_ = refresh_ms;
+  if (error.empty()) {
+    log_brackets("startup");
+    next_bracket_refresh_ms_ = now_ms + refresh_ms;
+  } else {
+    ++stats_.bracket_refresh_errors;
+    alert(now_ms, "LEVERAGE_BRACKETS_UNAVAILABLE",
+          std::string(error) + "; intents use maint_margin_rate until a refresh succeeds");
+    next_bracket_refresh_ms_ = now_ms + std::min<TimeMs>(refresh_ms, 60'000);
+  }
+}
+
+void IntentConsumer::refresh_leverage_brackets(TimeMs now_ms) {
+  LeverageBracketTable fresh;
+  const std::string err = bracket_fetch_(fresh);
+  if (err.empty()) {
+    brackets_ = std::move(fresh);
+    ++stats_.bracket_refreshes;
+    log_brackets("refresh");
+    next_bracket_refresh_ms_ = now_ms + bracket_refresh_ms_;
+    return;
+  }
+  ++stats_.bracket_refresh_errors;
+  alert(now_ms, "LEVERAGE_BRACKETS_STALE",
+        err + (brackets_.empty() ? "; intents use maint_margin_rate"
+                                 : "; intents keep the brackets fetched earlier"));
+  next_bracket_refresh_ms_ = now_ms + std::min<TimeMs>(bracket_refresh_ms_, 60'000);
+}
+
+void IntentConsumer::log_brackets(std::string_view source) {
+  std::size_t brackets = 0;
+  for (const SymbolBrackets& s : brackets_.symbols()) brackets += s.brackets.size();
+  log_event(R"("event":"leverage_brackets","source":")" + std::string(source) + R"(","symbols":)" +
+            std::to_string(brackets_.size()) + R"(,"brackets":)" + std::to_string(brackets));
 }
 
 // ---- reading -------------------------------------------------------------------------
@@ -239,7 +282,8 @@ bool IntentConsumer::handle(std::vector<StreamEntry>& batch, TimeMs now_ms) {
     o.publish = true;
     if (!o.parsed.ok()) continue;
     o.verdict = evaluate_intent(o.parsed.intent, e.id_ms, now_ms, live,
-                                symbols_.filters(o.parsed.intent.symbol), settings_.policy);
+                                symbols_.filters(o.parsed.intent.symbol), settings_.policy,
+                                brackets_.find(symbols_.name(o.parsed.intent.symbol)));
     o.status = to_string(o.verdict.status);
     if (o.verdict.status != IntentStatus::kExecute) continue;
     if (!marks[i].empty()) {  // "claimed": an earlier attempt handed it over already
@@ -315,7 +359,8 @@ bool IntentConsumer::handle(std::vector<StreamEntry>& batch, TimeMs now_ms) {
         << "dynamic_tp" << eight_decimals_text(l.dynamic_tp) << "dynamic_sl"
         << eight_decimals_text(l.dynamic_sl) << "guarded_stop"
         << eight_decimals_text(l.guarded_stop) << "liquidation_price"
-        << eight_decimals_text(l.liquidation_price) << "clamped" << clamp_names(l.clamps) << "qty"
+        << eight_decimals_text(l.liquidation_price) << "maint_margin_rate"
+        << shortest_text(l.maint_margin_rate) << "clamped" << clamp_names(l.clamps) << "qty"
         << to_string(v.qty) << "notional" << shortest_text(v.notional) << "age_ms"
         << std::to_string(v.age_ms) << "intent_timestamp" << std::to_string(t.timestamp_ms)
         << "timestamp" << std::to_string(now_ms);

@@ -19,11 +19,14 @@
 //    published; while Redis is away they wait in a bounded buffer, and an overflow is
 //    counted and alerted, never blocking anyone.
 //  - a heartbeat hash (heartbeat_prefix + group:consumer) for `exitbrain intents --status`.
+//  - leverage brackets (GET /fapi/v1/leverageBracket, given by `exitbrain run`): every
+//    intent is evaluated with its symbol's, refreshed on this thread when a fetch is given.
 //
 // A plain object driven by step(): the live thread, `exitbrain intents --drain` and the
 // tests run the same code. Nothing here is shared with another thread except the queues.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +37,7 @@
 #include "net/trade_intent_parser.hpp"
 #include "strategies/cross_exchange.hpp"
 #include "strategies/intent_policy.hpp"
+#include "strategies/leverage_brackets.hpp"
 #include "tools/intents/intent_messages.hpp"
 #include "tools/intents/redis_fields.hpp"
 #include "tools/settings/redis_settings.hpp"
@@ -58,7 +62,9 @@ struct IntentStats {
   std::uint64_t closed_dropped = 0;  // trade.closed buffer overflow
   std::uint64_t status_published = 0;
   std::uint64_t alerts_published = 0;
-  TimeMs last_intent_ms = 0;  // wall clock of the last intent handled
+  std::uint64_t bracket_refreshes = 0;       // leverage bracket fetches that succeeded
+  std::uint64_t bracket_refresh_errors = 0;  // ... and that failed (the table in use kept)
+  TimeMs last_intent_ms = 0;                 // wall clock of the last intent handled
 };
 
 // The consumer group as Redis reports it (XINFO GROUPS, XPENDING).
@@ -113,6 +119,19 @@ class IntentConsumer {
   // a non-blocking step() that then reads nothing means the stream is drained.
   bool caught_up() const noexcept { return !reading_own_pending_ && reclaim_cursor_ == "0-0"; }
 
+  // Fills `out` (replaced) with the brackets of the symbols; "" or why it could not.
+  using BracketFetch = std::function<std::string(LeverageBracketTable& out)>;
+  // The leverage brackets that intents are evaluated with from now on: the liquidation
+  // guard and the leverage cap of their symbol (strategies/adaptive_levels.hpp); a symbol
+  // without any keeps [redis]'s fallback maint_margin_rate. `error`: why start-up has none
+  // (an alert). With `fetch`, step() re-fetches them every `refresh_ms` on this consumer's
+  // thread (a blocking call: the fetch's own timeout bounds it), one minute after a failure;
+  // a failed refresh keeps the table in use and raises an alert. Each outcome is an event
+  // line ("leverage_brackets"). Before the consumer's thread starts, or on it.
+  void use_leverage_brackets(LeverageBracketTable table, std::string_view error, TimeMs now_ms,
+                             BracketFetch fetch = {}, TimeMs refresh_ms = 3'600'000);
+  const LeverageBracketTable& leverage_brackets() const noexcept { return brackets_; }
+
   IntentGroupStatus group_status();
   const IntentStats& stats() const noexcept { return stats_; }
   const cross_exchange::Adapter& adapter() const noexcept { return adapter_; }
@@ -127,6 +146,8 @@ class IntentConsumer {
   void count_lost_to_trimming(const std::string& id);
   bool handle(std::vector<StreamEntry>& batch, TimeMs now_ms);
   void poll_cross_exchange(TimeMs now_ms);
+  void refresh_leverage_brackets(TimeMs now_ms);
+  void log_brackets(std::string_view source);
   void publish_alerts(TimeMs now_ms);
   void publish_status(TimeMs now_ms);
   void take_closed(TimeMs now_ms);
@@ -154,6 +175,10 @@ class IntentConsumer {
   std::deque<ClosedTrade> closed_buffer_;
   bool overflow_alerted_ = false;
   std::vector<std::string> pending_alerts_;  // alerts raised while Redis was away (capped)
+  LeverageBracketTable brackets_;
+  BracketFetch bracket_fetch_;
+  TimeMs bracket_refresh_ms_ = 0;
+  TimeMs next_bracket_refresh_ms_ = 0;
 };
 
 // The group of settings.intent_stream as Redis reports it, with the consumers' heartbeats.

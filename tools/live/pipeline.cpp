@@ -245,6 +245,8 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
     p.intents = std::make_unique<IntentConsumer>(
         *p.config.redis, p.symbols, std::move(password),
         IntentLinks{&p.hot.entries_in(), &p.hot.adjustments_in(), &p.q_closed, &p.event_log});
+    attach_leverage_brackets(*p.intents, *p.startup, http_target(rest_url), p.tls, ro, p.signer,
+                             p.live);
   }
 
   // [md]

@@ -124,7 +124,69 @@ StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, Serve
         st.our_hard_stops.push_back(a);
     }
   }
+
+  // 7. Leverage brackets.
+  try {
+    st.brackets = fetch_leverage_brackets(rest, signer, clock, config);
+  } catch (const std::runtime_error& e) {
+    st.brackets_error = e.what();
+  }
   return st;
+}
+
+LeverageBracketTable fetch_leverage_brackets(RestClient& rest, const HmacSha256Signer& signer,
+                                             const ServerClock& clock, const LiveConfig& config) {
+  RestResponseParser parser(16 * 1024);
+  LeverageBracketTable table;
+  std::vector<SymbolBrackets> answer;
+  for (const std::string& name : config.symbols) {
+    const std::string q = signed_query(signer, clock, config, name);
+    const RestReply& r =
+        must_answer(rest, HttpMethod::kGet, "/fapi/v1/leverageBracket", q, true, "leverageBracket");
+    if (const auto res = parser.parse_leverage_brackets(r.body, answer); !res)
+      fail_step("leverageBracket", name + ": " + res.message());
+    if (answer.size() != 1 || answer[0].symbol != name)
+      fail_step("leverageBracket", name + ": the answer is not for this symbol");
+    // Validated by the parser already; set() cannot refuse it.
+    if (const BracketError e = table.set(name, std::move(answer[0].brackets)); !e.ok())
+      fail_step("leverageBracket", name + ": " + e.message());
+  }
+  return table;
+}
+
+void attach_leverage_brackets(IntentConsumer& consumer, const StartupState& startup,
+                              HttpTarget rest_target,
+                              std::shared_ptr<boost::asio::ssl::context> tls,
+                              RestClientOptions options, const HmacSha256Signer& signer,
+                              const LiveConfig& config) {
+  // Built on the first refresh, on the consumer's thread, and kept for the next ones.
+  struct Refresher {
+    std::unique_ptr<RestClient> rest;
+    ServerClock clock;
+  };
+  auto state = std::make_shared<Refresher>();
+  auto fetch = [state, rest_target = std::move(rest_target), tls = std::move(tls),
+                options = std::move(options), &signer,
+                config](LeverageBracketTable& out) -> std::string {
+    try {
+      if (!state->rest) state->rest = std::make_unique<RestClient>(rest_target, tls, options);
+      // A fresh offset each time: an hour is long enough for the clocks to drift apart.
+      RestResponseParser parser(4 * 1024);
+      const TimeMs sent = wall_clock_ms();
+      const RestReply& t =
+          must_answer(*state->rest, HttpMethod::kGet, "/fapi/v1/time", {}, false, "time");
+      TimeMs server = 0;
+      if (const auto res = parser.parse_server_time(t.body, server); !res)
+        fail_step("time", res.message());
+      state->clock.add_sample(sent, server, wall_clock_ms());
+      out = fetch_leverage_brackets(*state->rest, signer, state->clock, config);
+      return {};
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  };
+  consumer.use_leverage_brackets(startup.brackets, startup.brackets_error, wall_clock_ms(),
+                                 std::move(fetch), kLeverageBracketRefreshMs);
 }
 
 }  // namespace exitbrain

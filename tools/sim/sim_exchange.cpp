@@ -253,6 +253,7 @@ HttpAnswer SimExchange::route(Ctx& c) {
       {"GET", "/fapi/v1/positionSide/dual", 30, false, false, &SimExchange::get_position_mode},
       {"POST", "/fapi/v1/positionSide/dual", 1, false, false, &SimExchange::post_position_mode},
       {"POST", "/fapi/v1/leverage", 1, false, true, &SimExchange::post_leverage},
+      {"GET", "/fapi/v1/leverageBracket", 1, false, false, &SimExchange::get_leverage_brackets},
       {"POST", "/fapi/v1/order", 0, true, true, &SimExchange::post_order},
       {"GET", "/fapi/v1/order", 1, false, false, &SimExchange::get_order},
       {"DELETE", "/fapi/v1/order", 1, false, true, &SimExchange::delete_order},

@@ -201,6 +201,7 @@ class SimExchange {
   HttpAnswer post_position_mode(Ctx& c);
   HttpAnswer position_risk(Ctx& c, int version);
   HttpAnswer post_leverage(Ctx& c);
+  HttpAnswer get_leverage_brackets(Ctx& c);  // sim_brackets.cpp
   HttpAnswer listen_key(Ctx& c);
   HttpAnswer sim_control(Ctx& c);
   bool account_flat() const;
