@@ -951,5 +951,65 @@ TEST_F(LiveLoopback, ASigtermRestartKeepsThePlanAndItsOneHardStop) {
   expect_clean_stop();
 }
 
+// Two hosts cannot both manage an account: with [redis], a second `exitbrain run` on the
+// same account (its own state directory, as on another host) finds the owner lease held
+// and refuses to start before it sends anything; the first goes on.
+TEST_F(LiveLoopback, WithRedisASecondHostFindsTheOwnerLeaseHeldAndRefuses) {
+  Scenario sc;
+  sc.redis_toml = "block_ms = 50\n";
+  start("lease_second_host", sc);
+  wait_until_protected();
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"lease\"", "\"state\":\"held\""}, kWaitMs)
+                   .empty())
+      << read_file(events_);
+  std::string cfg = read_file(dir_ + "/exitbrain.toml");
+  const auto at = cfg.find("[run]\n");
+  ASSERT_NE(at, std::string::npos);
+  cfg.insert(at + 6, "state_dir = \"other-host-state\"\n");
+  {
+    std::ofstream f(dir_ + "/other.toml");
+    f << cfg;
+  }
+  const auto placed = only(orders(), "POST /fapi/v1/algoOrder").size();
+  ChildProcess second("second host");
+  second.start({(testing::bin_dir() / "exitbrain").string(), "run", "--config", dir_ + "/other.toml",
+                "--events", dir_ + "/other.jsonl"},
+               dir_ + "/other.log");
+  for (int i = 0; i < 500 && second.running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_FALSE(second.running());
+  EXPECT_NE(second.exit_code(), 0);
+  const std::string log = read_file(dir_ + "/other.log");
+  EXPECT_NE(log.find("is held by"), std::string::npos) << log;
+  EXPECT_EQ(only(orders(), "POST /fapi/v1/algoOrder").size(), placed) << "it placed nothing";
+  EXPECT_EQ(only(orders(), "POST /fapi/v1/order").size(), 0u);
+  EXPECT_TRUE(run_.running());
+  expect_clean_stop();
+}
+
+// A run whose owner lease is taken over stops deciding and says so; its hard stop stays.
+TEST_F(LiveLoopback, ARunThatLosesItsOwnerLeaseStopsDecidingAndKeepsItsHardStop) {
+  Scenario sc;
+  sc.redis_toml = "block_ms = 50\nlease_ttl_ms = 1500\n";
+  start("lease_lost", sc);
+  const double sl = wait_until_protected();
+  const std::string held =
+      wait_for_line(events_, {"\"event\":\"lease\"", "\"state\":\"held\""}, kWaitMs);
+  ASSERT_FALSE(held.empty()) << read_file(events_);
+  {
+    RedisConnection c(redis_options());
+    ASSERT_EQ(c.connect(), "");
+    ASSERT_TRUE(c.command({"SET", field(held, "key"), "another-host:1:1"}).ok());
+  }
+  const std::string lost = wait_for_line(events_, {"\"alert\":\"lease_lost\""}, kWaitMs);
+  ASSERT_FALSE(lost.empty()) << read_file(events_);
+  breach(sl);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_EQ(count_events("\"event\":\"exit\""), 0) << read_file(events_);
+  EXPECT_EQ(only(orders(), "POST /fapi/v1/order").size(), 0u);
+  EXPECT_EQ(open_algo_orders(), 1) << "the hard stop stays";
+  expect_clean_stop();
+}
+
 }  // namespace
 }  // namespace exitbrain

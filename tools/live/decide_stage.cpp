@@ -31,6 +31,7 @@ DecideStage::DecideStage(const Config& config, const AtrPlan& plan, SymbolTable&
 }
 
 void DecideStage::on_price(const PriceState& st) noexcept {
+  if (halted()) return;
   const std::uint64_t quiet_before = engine_->quiet_updates();
   const std::size_t open = engine_->open_positions(st.symbol);
   engine_->on_price(st, [this](const Decision& d) { emit(d); });

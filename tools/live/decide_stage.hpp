@@ -73,6 +73,10 @@ class DecideStage {
 
   // Hot path: one price state through the engine's rules.
   void on_price(const PriceState& st) noexcept;
+  // The owner lease is lost: no more decisions (the hard stops stay on the exchange).
+  // Any thread; the stage reads it once per update.
+  void halt() noexcept { halted_.store(true, std::memory_order_relaxed); }
+  bool halted() const noexcept { return halted_.load(std::memory_order_relaxed); }
 
   // `now`: the wall clock when the input was taken (journalled with it, so a replay
   // decides the same).
@@ -135,6 +139,7 @@ class DecideStage {
   PositionSupply* supply_ = nullptr;
   SpscQueue<StateRecord>* journal_ = nullptr;
   bool orders_on_ = true, log_on_ = true, text_on_ = true;
+  std::atomic<bool> halted_{false};
   std::vector<std::array<bool, 2>> awaiting_flat_;            // per symbol and side
   std::vector<std::array<PendingEntry, 2>> pending_entries_;  // per symbol and side
   LatencyHistogram to_decision_, tick_to_decision_;

@@ -1,5 +1,7 @@
 #include "tools/live/pipeline.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
@@ -11,6 +13,7 @@
 #include "net/endpoint_url.hpp"
 #include "net/rest_client.hpp"
 #include "tools/common/json_line.hpp"
+#include "tools/intents/owner_lease.hpp"
 #include "tools/live/exchange_feeds.hpp"
 #include "tools/live/hot_pipeline.hpp"
 #include "tools/live/io_loop.hpp"
@@ -215,6 +218,32 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   if (p.config.redis) gateway.publish_closed_to(&p.q_closed);
   gateway.journal_to(&p.journal->orders_ring());
 
+  // [redis]: one owner per account across hosts, taken before anything is sent.
+  std::unique_ptr<OwnerLease> lease;
+  if (p.config.redis) {
+    const RedisSettings& rs = *p.config.redis;
+    RedisOptions lo;
+    lo.url = parse_redis_url(rs.url).url;
+    if (!rs.password_env.empty())
+      if (const char* v = std::getenv(rs.password_env.c_str())) lo.url.password = v;
+    char host[256] = {};
+    (void)::gethostname(host, sizeof host - 1);
+    char account[17];
+    std::snprintf(account, sizeof account, "%016llx",
+                  static_cast<unsigned long long>(journal_identity(p.config, p.api_key).account));
+    lease = std::make_unique<OwnerLease>(
+        lo, rs.lease_prefix + account,
+        std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(gs.run_key),
+        rs.lease_ttl_ms);
+    if (std::string err = lease->acquire(); !err.empty()) return err;
+    p.event_log.text(R"("event":"lease","state":"held","key":)" + JsonLine::quote(lease->key()));
+    lease->start([&p](const std::string& why) {
+      p.hot.decide().halt();
+      p.event_log.text(R"("event":"alert","alert":"lease_lost","reason":)" + JsonLine::quote(why) +
+                       R"(,"note":"no more decisions; the hard stops stay on the exchange")");
+    });
+  }
+
   // The journal goes on from what was restored; then the exchange and the journal are
   // reconciled, before any thread decides.
   if (std::string err = p.journal->begin_run(gs.run_key, wall_clock_ms()); !err.empty()) return err;
@@ -290,6 +319,7 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   if (intents_thread.joinable()) intents_thread.join();
   user.stop();        // no thread runs user_io any more
   p.journal->stop();  // last: every thread that writes to it has ended
+  if (lease) lease->stop(true);
   return {};
 }
 

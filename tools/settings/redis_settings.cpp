@@ -43,6 +43,8 @@ void read_redis_table(const toml::table& t, const std::string& source, RedisSett
                        "alerts_stream",
                        "closed_stream",
                        "heartbeat_prefix",
+                       "lease_prefix",
+                       "lease_ttl_ms",
                        "levels_maxlen",
                        "dead_letter_maxlen",
                        "status_maxlen",
@@ -87,6 +89,8 @@ void read_redis_table(const toml::table& t, const std::string& source, RedisSett
   read_name(t, w, "alerts_stream", r.alerts_stream);
   read_name(t, w, "closed_stream", r.closed_stream);
   read_name(t, w, "heartbeat_prefix", r.heartbeat_prefix);
+  read_name(t, w, "lease_prefix", r.lease_prefix);
+  r.lease_ttl_ms = int_in(t, w, "lease_ttl_ms", r.lease_ttl_ms, 1'000, 600'000);
   r.levels_maxlen = int_in(t, w, "levels_maxlen", r.levels_maxlen, 100, 100'000'000);
   r.dead_letter_maxlen = int_in(t, w, "dead_letter_maxlen", r.dead_letter_maxlen, 100, 100'000'000);
   r.status_maxlen = int_in(t, w, "status_maxlen", r.status_maxlen, 10, 100'000'000);

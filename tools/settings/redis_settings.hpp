@@ -34,6 +34,10 @@ struct RedisSettings {
   std::string alerts_stream = "quantum:stream:exitbrain.alerts";
   std::string closed_stream = "quantum:stream:trade.closed";
   std::string heartbeat_prefix = "quantum:exitbrain:consumer:";
+  // lease_prefix + the account's fingerprint: one exitbrain per account across hosts
+  // (tools/intents/owner_lease.hpp).
+  std::string lease_prefix = "quantum:exitbrain:lease:";
+  std::int64_t lease_ttl_ms = 15'000;
   std::int64_t levels_maxlen = 100'000;
   std::int64_t dead_letter_maxlen = 100'000;
   std::int64_t status_maxlen = 1'000;

@@ -1,0 +1,108 @@
+#include "tools/intents/owner_lease.hpp"
+
+#include <chrono>
+
+#include "core/clock.hpp"
+#include "core/thread_affinity.hpp"
+
+namespace exitbrain {
+
+namespace {
+
+// Compare-and-renew, compare-and-delete: only the holder may touch its lease.
+constexpr const char* kRenew =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+    "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+constexpr const char* kRelease =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
+    "else return 0 end";
+
+std::int64_t mono_ms() {
+  return mono_now_ns() / 1'000'000;
+}
+
+}  // namespace
+
+OwnerLease::OwnerLease(RedisOptions options, std::string key, std::string holder,
+                       std::int64_t ttl_ms)
+    : redis_([&] {
+        options.command_timeout =
+            std::chrono::milliseconds(std::max<std::int64_t>(ttl_ms / 6, 200));
+        options.connect_timeout = options.command_timeout;
+        return options;
+      }()),
+      key_(std::move(key)),
+      holder_(std::move(holder)),
+      ttl_ms_(ttl_ms) {}
+
+OwnerLease::~OwnerLease() {
+  stop(false);
+}
+
+std::string OwnerLease::acquire() {
+  if (std::string err = redis_.connect(); !err.empty())
+    return "[redis] the owner lease " + key_ + " cannot be taken: " + err;
+  const std::string ttl = std::to_string(ttl_ms_);
+  const RedisReply set = redis_.command({"SET", key_, holder_, "NX", "PX", ttl});
+  if (!set.ok()) return "[redis] the owner lease " + key_ + " cannot be taken: " + set.error();
+  if (set.value().is_string()) return {};  // OK: ours
+  const RedisReply get = redis_.command({"GET", key_});
+  const std::string by = get.ok() && get.value().is_string() ? std::string(get.value().text())
+                                                             : std::string("(expired meanwhile)");
+  return "[redis] the owner lease " + key_ + " is held by " + by +
+         ": another exitbrain manages this account (one owner at a time); it expires " +
+         std::to_string(ttl_ms_) + " ms after its holder stops renewing it";
+}
+
+int OwnerLease::renew() {
+  if (!redis_.connected() && !redis_.connect().empty()) return -1;
+  const std::string ttl = std::to_string(ttl_ms_);
+  const RedisReply r = redis_.command({"EVAL", kRenew, "1", key_, holder_, ttl});
+  if (r.io_error()) return -1;
+  if (!r.ok()) return -1;
+  return r.value().integer() == 1 ? 1 : 0;
+}
+
+void OwnerLease::start(std::function<void(const std::string&)> on_lost) {
+  on_lost_ = std::move(on_lost);
+  stop_ = false;
+  thread_ = std::thread([this] {
+    name_current_thread("eb-lease");
+    run();
+  });
+}
+
+void OwnerLease::run() {
+  std::int64_t renewed_at = mono_ms();
+  const std::int64_t every = std::max<std::int64_t>(ttl_ms_ / 3, 50);
+  while (!stop_.load()) {
+    const std::int64_t next = mono_ms() + every;
+    const int r = renew();
+    const std::int64_t now = mono_ms();
+    std::string why;
+    if (r == 1) {
+      renewed_at = now;
+    } else if (r == 0) {
+      why = "the lease " + key_ + " is no longer ours (another holder, or it expired)";
+    } else if (now - renewed_at >= 2 * ttl_ms_ / 3) {
+      why = "the lease " + key_ + " could not be renewed for " + std::to_string(now - renewed_at) +
+            " ms (Redis unreachable): another host may take it";
+    }
+    if (!why.empty()) {
+      lost_ = true;
+      if (on_lost_) on_lost_(why);
+      return;
+    }
+    while (!stop_.load() && mono_ms() < next)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void OwnerLease::stop(bool release) {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (release && !lost_.load() && (redis_.connected() || redis_.connect().empty()))
+    (void)redis_.command({"EVAL", kRelease, "1", key_, holder_});
+}
+
+}  // namespace exitbrain

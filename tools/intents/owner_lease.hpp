@@ -1,0 +1,50 @@
+#pragma once
+// One owner per account across hosts ([redis] configured): a lease key in Redis,
+// SET NX PX, renewed by its own thread while exitbrain runs, released on a graceful stop.
+// The state directory's lock keeps two processes of one host apart; this keeps two hosts
+// apart. A lease that cannot be renewed — someone else holds the key now, or Redis has not
+// answered for two thirds of the TTL (after which another host could take the key) — is
+// lost: the callback says so once and exitbrain stops deciding (its hard stops stay).
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "net/redis_client.hpp"
+
+namespace exitbrain {
+
+class OwnerLease {
+ public:
+  // `holder`: who holds it (host, pid, run), shown to whoever is refused.
+  OwnerLease(RedisOptions options, std::string key, std::string holder, std::int64_t ttl_ms);
+  ~OwnerLease();
+  OwnerLease(const OwnerLease&) = delete;
+  OwnerLease& operator=(const OwnerLease&) = delete;
+
+  // Before anything trades. "" or why not: held by another ("... is held by <holder>"), or
+  // Redis unreachable (the start stops: without the lease nobody can tell two hosts apart).
+  std::string acquire();
+  // Renews every ttl/3 on its own thread; `on_lost(why)` is called once, from that thread.
+  void start(std::function<void(const std::string&)> on_lost);
+  // Stops renewing; `release`: deletes the key if it is still ours (a graceful stop).
+  void stop(bool release);
+
+  bool lost() const noexcept { return lost_.load(); }
+  const std::string& key() const noexcept { return key_; }
+
+ private:
+  void run();
+  // 1: renewed, 0: not ours any more, -1: no answer.
+  int renew();
+
+  RedisConnection redis_;
+  std::string key_, holder_;
+  std::int64_t ttl_ms_;
+  std::function<void(const std::string&)> on_lost_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false}, lost_{false};
+};
+
+}  // namespace exitbrain
