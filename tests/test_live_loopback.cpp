@@ -288,6 +288,30 @@ class LiveLoopback : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return decision_lines(out);
   }
+  // Protected, then the mark at the first target (after `fault`, if any, is switched on):
+  // waits for the engine's leg-0 exit.
+  void take_first_leg(const std::string& fault = "") {
+    wait_until_protected();
+    const std::vector<double> tp = take_profits();
+    ASSERT_GE(tp.size(), 2u) << levels_line_;
+    if (!fault.empty()) sim_post("/sim/faults", fault);
+    mark(tp[0]);
+    ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit\"", "\"leg\":0,"}, kWaitMs).empty())
+        << read_file(events_);
+  }
+  // Another `exitbrain run` on `config`, run until it ends by itself (within 10 s): its
+  // exit code; its output is in <dir>/<name>.log.
+  int run_another(const std::string& config, const std::string& name) {
+    ChildProcess other("exitbrain run " + name);
+    other.start({(testing::bin_dir() / "exitbrain").string(), "run", "--config", config, "--events",
+                 dir_ + "/" + name + ".jsonl"},
+                dir_ + "/" + name + ".log");
+    for (int i = 0; i < 500 && other.running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_FALSE(other.running()) << name << " did not end by itself";
+    if (other.running()) other.kill();
+    return other.exit_code();
+  }
   // The sim's count of open algo orders (its own record, not exitbrain's word).
   int open_algo_orders() { return std::stoi(field(sim_get("/sim/positions"), "openAlgoOrders")); }
   // The sim's TESTUSDT position amount.
@@ -784,12 +808,7 @@ TEST_F(LiveLoopback, AnEntryWithAnUnknownOutcomeIsLookedUpAndNeverSentTwice) {
 // the restored stop exits what remains, once.
 TEST_F(LiveLoopback, AfterKillNineTheRestartedRunKeepsThePlanAndRepeatsNoStep) {
   start("restart_kill9", {});
-  wait_until_protected();
-  const std::vector<double> tp = take_profits();
-  ASSERT_GE(tp.size(), 2u) << levels_line_;
-  mark(tp[0]);
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit\"", "\"leg\":0,"}, kWaitMs).empty())
-      << read_file(events_);
+  take_first_leg();
   // Every exit the first run decided has its answer, and the stop has moved up.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const int decided = count_events("\"event\":\"exit\"");
@@ -874,14 +893,7 @@ TEST_F(LiveLoopback, AfterKillNineTheRestartedRunKeepsThePlanAndRepeatsNoStep) {
 TEST_F(LiveLoopback, ASecondRunOnTheSameStateDirectoryRefusesToStart) {
   start("second_instance", {});
   wait_until_protected();
-  ChildProcess second("second exitbrain run");
-  second.start({(testing::bin_dir() / "exitbrain").string(), "run", "--config",
-                dir_ + "/exitbrain.toml", "--events", dir_ + "/second.jsonl"},
-               dir_ + "/second.log");
-  for (int i = 0; i < 500 && second.running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_FALSE(second.running());
-  EXPECT_EQ(second.exit_code(), 2);
+  EXPECT_EQ(run_another(dir_ + "/exitbrain.toml", "second"), 2);
   const std::string log = read_file(dir_ + "/second.log");
   EXPECT_NE(log.find("is in use by another exitbrain run (pid " + std::to_string(run_.pid())),
             std::string::npos)
@@ -896,13 +908,7 @@ TEST_F(LiveLoopback, ASecondRunOnTheSameStateDirectoryRefusesToStart) {
 // restored plan holds: nothing is sent again, the leg is not taken again.
 TEST_F(LiveLoopback, AKillBetweenAnExitAndItsAnswerSendsNothingAgainAfterTheRestart) {
   start("restart_in_flight", {});
-  wait_until_protected();
-  const std::vector<double> tp = take_profits();
-  ASSERT_GE(tp.size(), 2u) << levels_line_;
-  sim_post("/sim/faults", "delay_ms=4000");
-  mark(tp[0]);
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit\"", "\"leg\":0,"}, kWaitMs).empty())
-      << read_file(events_);
+  take_first_leg("delay_ms=4000");
   // (The sim's own control answers are delayed too: nothing is asked of it until the kill.)
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(count_events("\"event\":\"exit_done\""), 0) << "the answer is still on its way";
@@ -959,8 +965,8 @@ TEST_F(LiveLoopback, WithRedisASecondHostFindsTheOwnerLeaseHeldAndRefuses) {
   sc.redis_toml = "block_ms = 50\n";
   start("lease_second_host", sc);
   wait_until_protected();
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"lease\"", "\"state\":\"held\""}, kWaitMs)
-                   .empty())
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"lease\"", "\"state\":\"held\""}, kWaitMs).empty())
       << read_file(events_);
   std::string cfg = read_file(dir_ + "/exitbrain.toml");
   const auto at = cfg.find("[run]\n");
@@ -971,14 +977,7 @@ TEST_F(LiveLoopback, WithRedisASecondHostFindsTheOwnerLeaseHeldAndRefuses) {
     f << cfg;
   }
   const auto placed = only(orders(), "POST /fapi/v1/algoOrder").size();
-  ChildProcess second("second host");
-  second.start({(testing::bin_dir() / "exitbrain").string(), "run", "--config", dir_ + "/other.toml",
-                "--events", dir_ + "/other.jsonl"},
-               dir_ + "/other.log");
-  for (int i = 0; i < 500 && second.running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_FALSE(second.running());
-  EXPECT_NE(second.exit_code(), 0);
+  EXPECT_NE(run_another(dir_ + "/other.toml", "other"), 0);
   const std::string log = read_file(dir_ + "/other.log");
   EXPECT_NE(log.find("is held by"), std::string::npos) << log;
   EXPECT_EQ(only(orders(), "POST /fapi/v1/algoOrder").size(), placed) << "it placed nothing";

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -37,24 +38,34 @@ class OwnerLeaseTest : public ::testing::Test {
   testing::RedisServer server_;
 };
 
-// Waits up to `ms` for `flag`.
-bool wait_for(const std::atomic<bool>& flag, int ms) {
-  for (int i = 0; i < ms / 10 && !flag.load(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  return flag.load();
-}
+// What a lease's on_lost callback said, and a wait for it.
+struct Lost {
+  std::atomic<bool> flag{false};
+  std::string why;
+  std::function<void(const std::string&)> callback() {
+    return [this](const std::string& w) {
+      why = w;
+      flag = true;
+    };
+  }
+  bool wait(int ms) const {
+    for (int i = 0; i < ms / 10 && !flag.load(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return flag.load();
+  }
+};
 
 TEST_F(OwnerLeaseTest, OneHolderAtATimeAndTheRefusedOneIsToldWho) {
   OwnerLease first(options(), "lease:acct", "host-a:1:100", 1'500);
   ASSERT_EQ(first.acquire(), "");
-  std::atomic<bool> lost{false};
-  first.start([&](const std::string&) { lost = true; });
+  Lost lost;
+  first.start(lost.callback());
   OwnerLease second(options(), "lease:acct", "host-b:2:200", 1'500);
   const std::string err = second.acquire();
   EXPECT_NE(err.find("is held by host-a:1:100"), std::string::npos) << err;
   // Renewed past several TTLs: still held, never lost.
   std::this_thread::sleep_for(std::chrono::milliseconds(3'500));
-  EXPECT_FALSE(lost.load());
+  EXPECT_FALSE(lost.flag.load());
   EXPECT_EQ(get("lease:acct"), "host-a:1:100");
   first.stop(true);
   EXPECT_EQ(get("lease:acct"), "") << "a graceful stop releases it";
@@ -64,19 +75,15 @@ TEST_F(OwnerLeaseTest, OneHolderAtATimeAndTheRefusedOneIsToldWho) {
 TEST_F(OwnerLeaseTest, AKeyTakenOverIsALostLease) {
   OwnerLease lease(options(), "lease:acct", "host-a:1:100", 1'500);
   ASSERT_EQ(lease.acquire(), "");
-  std::atomic<bool> lost{false};
-  std::string why;
-  lease.start([&](const std::string& w) {
-    why = w;
-    lost = true;
-  });
+  Lost lost;
+  lease.start(lost.callback());
   {
     RedisConnection c(options());
     ASSERT_EQ(c.connect(), "");
     ASSERT_TRUE(c.command({"SET", "lease:acct", "host-b:2:200"}).ok());
   }
-  ASSERT_TRUE(wait_for(lost, 3'000));
-  EXPECT_NE(why.find("no longer ours"), std::string::npos) << why;
+  ASSERT_TRUE(lost.wait(3'000));
+  EXPECT_NE(lost.why.find("no longer ours"), std::string::npos) << lost.why;
   EXPECT_TRUE(lease.lost());
   lease.stop(true);
   EXPECT_EQ(get("lease:acct"), "host-b:2:200") << "never deletes a lease that is not its own";
@@ -85,19 +92,15 @@ TEST_F(OwnerLeaseTest, AKeyTakenOverIsALostLease) {
 TEST_F(OwnerLeaseTest, RedisAwayForTwoThirdsOfTheTtlIsALostLease) {
   OwnerLease lease(options(), "lease:acct", "host-a:1:100", 1'500);
   ASSERT_EQ(lease.acquire(), "");
-  std::atomic<bool> lost{false};
-  std::string why;
-  lease.start([&](const std::string& w) {
-    why = w;
-    lost = true;
-  });
+  Lost lost;
+  lease.start(lost.callback());
   const auto t0 = std::chrono::steady_clock::now();
   server_.stop();
-  ASSERT_TRUE(wait_for(lost, 5'000));
+  ASSERT_TRUE(lost.wait(5'000));
   const auto after =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   EXPECT_LT(after.count(), 1'500) << "lost before the key could expire and be taken";
-  EXPECT_NE(why.find("could not be renewed"), std::string::npos) << why;
+  EXPECT_NE(lost.why.find("could not be renewed"), std::string::npos) << lost.why;
 }
 
 TEST_F(OwnerLeaseTest, WithoutRedisTheLeaseCannotBeTaken) {

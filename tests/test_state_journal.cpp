@@ -20,6 +20,7 @@
 #include "tests/support/test_files.hpp"
 #include "tools/common/event_log.hpp"
 #include "tools/live/decide_stage.hpp"
+#include "tools/live/order_trail.hpp"
 #include "tools/live/state_journal.hpp"
 #include "tools/state/journal_writer.hpp"
 #include "tools/state/state_lock.hpp"
@@ -381,6 +382,67 @@ TEST(StateJournal, AStateThatDoesNotFitIsRefusedNamingTheFieldAndChangesNothing)
   ByteReader r(good);
   EXPECT_EQ(other.stage.load(r), std::nullopt);
   EXPECT_TRUE(state_of(other.stage) == good);
+}
+
+// The trail of exit orders the reconciliation reads: an exit sent and answered leaves
+// nothing in flight; one without an answer stays in flight under the run that sent it, and a
+// later run's lookup of it (its own run key) settles it; an error answer executes nothing.
+TEST(OrderTrail, InFlightExitsAreSettledByTheirAnswerOfTheirOwnRun) {
+  OrderTrail t;
+  t.on_run_started(11);
+  Decision d;
+  d.kind = DecisionKind::kExit;
+  d.position = 3;
+  d.qty = dec("2");
+  t.on_decision(d);
+  t.on_decision(d);
+  OrderRecord sent;
+  sent.kind = OrderRecordKind::kExitSent;
+  sent.position = 3;
+  sent.seq = 1;
+  sent.qty = dec("2");
+  OrderRecord done = sent;
+  done.kind = OrderRecordKind::kExitDone;
+  done.http_status = 200;
+  t.on_order(sent);
+  t.on_order(done);
+  t.on_order(done);  // the user stream's duplicate counts once
+  OrderRecord refused = sent;
+  refused.seq = 2;
+  t.on_order(refused);
+  refused.kind = OrderRecordKind::kExitDone;
+  refused.http_status = 400;
+  t.on_order(refused);
+  OrderRecord lost = sent;
+  lost.seq = 3;
+  t.on_order(lost);  // the crash comes before its answer
+  EXPECT_EQ(t.of(3).decided, dec("4"));
+  EXPECT_EQ(t.of(3).executed, dec("2"));
+  ASSERT_EQ(t.of(3).in_flight_count, 1);
+  EXPECT_EQ(t.of(3).in_flight[0].run_key, 11u);
+  EXPECT_EQ(t.of(3).in_flight[0].seq, 3u);
+
+  std::vector<std::uint8_t> bytes;
+  ByteWriter w(bytes);
+  t.save(w);
+  OrderTrail next;
+  ByteReader r(bytes);
+  ASSERT_EQ(next.load(r), std::nullopt);
+  next.on_run_started(12);
+  OrderRecord looked_up = lost;
+  looked_up.kind = OrderRecordKind::kExitDone;
+  looked_up.http_status = 0;
+  looked_up.qty = dec("2");
+  next.on_order(looked_up);  // run_key 0: this run's (12), not that order
+  EXPECT_EQ(next.of(3).in_flight_count, 1) << "run 12 never sent seq 3";
+  looked_up.run_key = 11;
+  next.on_order(looked_up);
+  EXPECT_EQ(next.of(3).in_flight_count, 0);
+  EXPECT_EQ(next.of(3).executed, dec("4"));
+  std::vector<std::uint8_t> cut(bytes.begin(), bytes.end() - 3);
+  ByteReader rc(cut);
+  OrderTrail bad;
+  EXPECT_TRUE(bad.load(rc).has_value());
 }
 
 TEST(StateLock, ASecondOwnerOfTheStateDirectoryIsRefusedNamingThePid) {

@@ -40,7 +40,8 @@ struct OrderRecord {
   int error_code = 0;  // Binance code, 0 if none
   std::uint8_t error_action = 0;
   bool ok = true;
-  LatencyStamps stamps{};  // exits: frame-in ... order bytes out
+  LatencyStamps stamps{};     // exits: frame-in ... order bytes out
+  std::uint64_t run_key = 0;  // the run whose client id it is; 0: this run (state journal)
 };
 
 class EventLog {

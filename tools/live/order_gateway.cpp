@@ -372,18 +372,7 @@ void OrderGateway::on_user_event(const UserEvent& e) {
       return;  // an order of an earlier run
     if (is_final(e.order.status)) {
       // For the journal's trail (the event log has the REST answer's line).
-      if (journal_) {
-        StateRecord rec;
-        rec.kind = StateRecordKind::kOrder;
-        rec.order.kind = OrderRecordKind::kExitDone;
-        rec.order.time = e.event_time;
-        rec.order.position = position;
-        rec.order.seq = parts->seq;
-        rec.order.symbol = positions_[position].symbol;
-        rec.order.side = positions_[position].side;
-        rec.order.qty = e.order.cumulative_filled;
-        journal_->push(rec);
-      }
+      journal_exit_done(position, parts->seq, e.order.cumulative_filled, e.event_time, 0);
       // Late duplicates of a REST answer are ignored by the tracker.
       run_exit(tracker_.on_final(position, parts->seq, e.order.cumulative_filled));
     }
@@ -626,6 +615,22 @@ void OrderGateway::log_order(const OrderRecord& r) noexcept {
   journal_->push(rec);
 }
 
+void OrderGateway::journal_exit_done(std::uint32_t position, std::uint32_t seq, Qty executed,
+                                     TimeMs time, std::uint64_t run_key) noexcept {
+  if (!journal_) return;
+  StateRecord rec;
+  rec.kind = StateRecordKind::kOrder;
+  rec.order.kind = OrderRecordKind::kExitDone;
+  rec.order.time = time;
+  rec.order.position = position;
+  rec.order.seq = seq;
+  rec.order.symbol = positions_[position].symbol;
+  rec.order.side = positions_[position].side;
+  rec.order.qty = executed;
+  rec.order.run_key = run_key;
+  journal_->push(rec);
+}
+
 void OrderGateway::restore_position(std::uint32_t position, SymbolId symbol, Side side, Price entry,
                                     Price engine_stop, bool engine_flat) {
   if (position >= positions_.size()) return;
@@ -661,18 +666,9 @@ OrderGateway::StartupLookup OrderGateway::lookup_earlier_exit(std::uint32_t posi
                     R"(,"client_order_id":")" + std::string(id.view()) + R"(","status":")" +
                     std::string(to_string(answer.status)) + R"(","executed_qty":)" +
                     to_string(answer.executed_qty));
-    if (out.status == LookupStatus::kFinal) {
-      StateRecord rec;  // the trail learns it too: the journal says what the exchange did
-      rec.kind = StateRecordKind::kOrder;
-      rec.order.kind = OrderRecordKind::kExitDone;
-      rec.order.time = wall_clock_ms();
-      rec.order.position = position;
-      rec.order.seq = seq;
-      rec.order.symbol = p.symbol;
-      rec.order.side = p.side;
-      rec.order.qty = answer.executed_qty;
-      if (journal_) journal_->push(rec);
-    }
+    // The trail learns it too: the journal says what the exchange did.
+    if (out.status == LookupStatus::kFinal)
+      journal_exit_done(position, seq, answer.executed_qty, wall_clock_ms(), run_key);
   } else if (code == kOrderDoesNotExist) {
     out.answered = true;
     out.status = LookupStatus::kNotFound;

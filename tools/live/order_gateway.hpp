@@ -155,6 +155,10 @@ class OrderGateway final : public OrderSink {
   ErrorAction classify(const RestReply& r, int& code);
   ClientId stop_id(std::uint32_t position, std::uint32_t seq) const noexcept;
   void log_order(const OrderRecord& r) noexcept;
+  // A final answer the event log does not carry (user stream, start-up lookup), for the
+  // journal's trail. `run_key` 0: this run's order.
+  void journal_exit_done(std::uint32_t position, std::uint32_t seq, Qty executed, TimeMs time,
+                         std::uint64_t run_key) noexcept;
   void record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
               const RestReply* r, bool ok, int code);
   void alert(std::uint32_t position, const char* what, ErrorAction action, int code);

@@ -26,9 +26,10 @@ void OrderTrail::on_order(const OrderRecord& r) {
   if (r.position >= kMaxTrails) return;
   if (r.kind != OrderRecordKind::kExitSent && r.kind != OrderRecordKind::kExitDone) return;
   PositionTrail& t = at(r.position);
+  const std::uint64_t key = r.run_key != 0 ? r.run_key : run_key_;
   auto find = [&]() -> int {
     for (int i = 0; i < t.in_flight_count; ++i)
-      if (t.in_flight[i].seq == r.seq && t.in_flight[i].run_key == run_key_) return i;
+      if (t.in_flight[i].seq == r.seq && t.in_flight[i].run_key == key) return i;
     return -1;
   };
   const int i = find();
@@ -39,7 +40,7 @@ void OrderTrail::on_order(const OrderRecord& r) {
       for (std::size_t k = 1; k < t.in_flight.size(); ++k) t.in_flight[k - 1] = t.in_flight[k];
       --t.in_flight_count;
     }
-    t.in_flight[t.in_flight_count++] = InFlightExit{run_key_, r.seq, r.qty};
+    t.in_flight[t.in_flight_count++] = InFlightExit{key, r.seq, r.qty};
     return;
   }
   // Final: once per order (the REST answer and the user stream may both report it).
