@@ -73,6 +73,7 @@ std::string first_line_of(const std::string& path, const std::string& key) {
 struct MicroResult {
   double ns = 0;
   double items_per_second = 0;
+  double bytes_per_record = 0;  // the journal's benchmark
 };
 std::map<std::string, MicroResult> read_micro(const std::string& path, std::string& error) {
   std::map<std::string, MicroResult> out;
@@ -92,11 +93,50 @@ std::map<std::string, MicroResult> read_micro(const std::string& path, std::stri
     double t = 0;
     if (b["name"].get(name) || b["real_time"].get(t) || b["time_unit"].get(unit)) continue;
     const double scale = unit == "us" ? 1e3 : unit == "ms" ? 1e6 : unit == "s" ? 1e9 : 1.0;
-    MicroResult r{t * scale, 0};
+    MicroResult r{t * scale, 0, 0};
     (void)read(b["items_per_second"], r.items_per_second);
+    (void)read(b["bytes_per_record"], r.bytes_per_record);
     out[std::string(name)] = r;
   }
   return out;
+}
+
+// The state journal (issue 12): its cost on the decide thread, its thread's throughput,
+// bytes per day, and a restart's own time.
+std::string journal_section(const std::map<std::string, MicroResult>& m) {
+  auto get = [&](const std::string& name) -> const MicroResult* {
+    const auto it = m.find(name);
+    return it == m.end() ? nullptr : &it->second;
+  };
+  const MicroResult* off = get("BM_DecideWithJournal/0");
+  const MicroResult* on = get("BM_DecideWithJournal/1");
+  const MicroResult* tp = get("BM_JournalThroughput");
+  const MicroResult* restore = get("BM_RestoreFromSnapshotAndAnHour/iterations:3");
+  if (!off || !on || !tp || !restore) return "\n### State journal\nnot run\n";
+  std::string s =
+      "\n### State journal (`bench/journal`; every update journalled: the worst case, a quiet "
+      "band filters most)\n\n| figure | value |\n|---|---|\n";
+  s += "| decide step, 10 positions, without the journal's ring | " + duration(off->ns) + " |\n";
+  s += "| ... with it (one record copied into the ring per update) | " + duration(on->ns) + " (" +
+       ratio(on->ns / off->ns) + ") |\n";
+  s += "| journal thread: records per second (append, write(2), replica applied), 1,000 "
+       "positions on 100 symbols | " +
+       fmt("%.2f M/s", tp->items_per_second / 1e6) + " |\n";
+  s += "| bytes per record on disk | " + fmt("%.0f", tp->bytes_per_record) + " |\n";
+  const double per_day = 86'400.0 * tp->bytes_per_record;
+  s += "| bytes per day, the seeds' deployment (9 positions on 9 symbols, markPrice@1s), at most "
+       "| " +
+       fmt("%.0f MB", 9 * per_day / 1e6) + " |\n";
+  s += "| bytes per day, 1,000 positions on 100 symbols, markPrice@1s, at most | " +
+       fmt("%.1f GB", 100 * per_day / 1e9) + " |\n";
+  s += "| restart: 1,000 positions from a snapshot + one hour of journal (360,000 records), "
+       "exitbrain's own time | " +
+       duration(restore->ns) + " |\n";
+  s += "\nThe record is pushed after the decision went to the order ring, so it adds nothing to "
+       "an exit's tick→order time; the decide thread waits only if the journal's ring (65,536 "
+       "records) is full. A restart's exchange round trips (positions, open algo orders, one "
+       "lookup per exit in flight) come on top and are listed in the `reconciled` line.\n";
+  return s;
 }
 
 std::string micro_sections(const std::string& dir) {
@@ -169,6 +209,7 @@ std::string micro_sections(const std::string& dir) {
   if (!std::isnan(alone) && !std::isnan(crowded))
     s += "\nA tick's cost with 9,980 positions on other symbols is " + ratio(crowded / alone) +
          " its cost without them: it does not grow with positions elsewhere.\n";
+  s += journal_section(m);
   return s + "\n";
 }
 

@@ -58,7 +58,8 @@ std::string write_snapshot(const std::string& dir, const JournalIdentity& id, st
   if (std::string err = write_file_atomically(dir, snapshot_name(seq), bytes); !err.empty())
     return err;
   const std::vector<std::string> names = list_by_seq(dir, "snapshot-", ".snap");
-  for (std::size_t i = 0; i + keep < names.size(); ++i) ::unlink((dir + "/" + names[i]).c_str());
+  if (names.size() > keep)
+    for (std::size_t i = 0; i < names.size() - keep; ++i) ::unlink((dir + "/" + names[i]).c_str());
   return {};
 }
 
