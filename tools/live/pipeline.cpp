@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
@@ -211,7 +212,11 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   gs.recv_window_ms = ex.recv_window_ms;
   gs.hard_stops = p.live.run.hard_stop;
   gs.hard_stop_policy = p.live.run.hard_stop_policy;
-  gs.run_key = static_cast<std::uint64_t>(wall_clock_ms() / 1000) & 0xFFFFFFFFFFull;
+  // The run's key, part of every client id: its start second, and always after the last
+  // run the journal knows, so a restart within the same second never repeats an id.
+  gs.run_key = std::max(static_cast<std::uint64_t>(wall_clock_ms() / 1000),
+                        p.journal->trail().run_key() + 1) &
+               0xFFFFFFFFFFull;
   p.hot.decide().set_mode(mode);
   OrderGateway gateway(p.symbols, order_rest, p.signer, clock, p.event_log, gs, kMaxPositions);
   gateway.record_exit_latency_to(&p.hot.exit_latency());
