@@ -72,6 +72,14 @@ struct PositionRisk {
   TimeMs update_time = 0;
 };
 
+// The side of the position an entry describes: its positionSide in hedge mode, the sign of
+// positionAmt in one-way mode.
+inline Side side_of(const PositionRisk& pr) noexcept {
+  if (pr.position_side == PositionSideField::kShort) return Side::kShort;
+  if (pr.position_side == PositionSideField::kLong) return Side::kLong;
+  return pr.amount.is_negative() ? Side::kShort : Side::kLong;
+}
+
 // GET /fapi/v1/klines (or markPriceKlines). `last_closed` is false when the last candle's
 // close time is at or after the server time given: it is still forming.
 struct KlineCandles {

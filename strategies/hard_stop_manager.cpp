@@ -16,9 +16,36 @@ Price hard_stop_trigger(Side position_side, Price engine_stop, double buffer, Pr
 HardStopManager::HardStopManager(std::size_t max_positions, HardStopPolicy policy)
     : policy_(policy), slots_(max_positions) {}
 
+void HardStopManager::count() const noexcept {
+  if (!counts_stale_) return;
+  live_ = protected_ = 0;
+  for (const Slot& s : slots_) {
+    live_ += (s.active_seq != 0) + (s.placing_seq != 0);
+    for (std::uint32_t seq : s.cancelling) live_ += seq != 0 && seq != s.active_seq;
+    protected_ += !s.closed && (s.active_seq != 0 || s.placing_seq != 0);
+  }
+  counts_stale_ = false;
+}
+
+HardStopCommand HardStopManager::cancel(std::uint32_t position, std::uint32_t seq,
+                                        Price trigger) noexcept {
+  Slot& s = slots_[position];
+  counts_stale_ = true;
+  bool known = false;
+  for (std::uint32_t c : s.cancelling) known |= c == seq;
+  if (!known)
+    for (std::uint32_t& c : s.cancelling)
+      if (c == 0) {
+        c = seq;
+        break;
+      }
+  return {HardStopCommandKind::kCancel, position, seq, trigger, ErrorAction::kNone};
+}
+
 HardStopCommands HardStopManager::place(std::uint32_t position, Price trigger,
                                         TimeMs now) noexcept {
   Slot& s = slots_[position];
+  counts_stale_ = true;
   s.placing_seq = ++s.next_seq;
   s.placing_trigger = trigger;
   s.last_place_ms = now;
@@ -30,6 +57,7 @@ HardStopCommands HardStopManager::place(std::uint32_t position, Price trigger,
 void HardStopManager::adopt(std::uint32_t position, Side side, std::uint32_t stop_seq,
                             Price trigger, TimeMs now) noexcept {
   Slot& s = slots_[position];
+  counts_stale_ = true;
   s.side = side;
   s.active_seq = stop_seq;
   s.active_trigger = trigger;
@@ -38,40 +66,49 @@ void HardStopManager::adopt(std::uint32_t position, Side side, std::uint32_t sto
 }
 
 HardStopCommands HardStopManager::on_engine_stop(std::uint32_t position, Side side,
-                                                 Price engine_stop, Price tick,
-                                                 TimeMs now) noexcept {
+                                                 Price engine_stop, Price tick, TimeMs now,
+                                                 bool use_spare) noexcept {
   Slot& s = slots_[position];
   s.side = side;
-  if (s.closed || s.placing_seq != 0) return {};  // one placement in flight at a time
+  // One placement in flight at a time; a withheld position places nothing.
+  if (s.closed || s.placing_seq != 0 || s.withheld) return {};
   const Price trigger = hard_stop_trigger(side, engine_stop, policy_.buffer, tick);
-  if (s.active_seq == 0) return place(position, trigger, now);  // unprotected: no throttle
+  if (s.active_seq == 0) {  // unprotected: no throttle, but it needs room
+    if ((!use_spare && protected_positions() >= protect_limit()) || live_stops() >= capacity_) {
+      HardStopCommands out;
+      out.add({HardStopCommandKind::kNoRoom, position, 0, trigger, ErrorAction::kNone});
+      return out;
+    }
+    return place(position, trigger, now);
+  }
   const double moved =
       std::abs((trigger - s.active_trigger).to_double()) / s.active_trigger.to_double();
   if (moved < policy_.min_move || now - s.last_place_ms < policy_.min_interval_ms) return {};
+  // A move needs a spare stop for a moment; without one it waits (the old stop stands).
+  if (live_stops() >= capacity_) return {};
   return place(position, trigger, now);
 }
 
 HardStopCommands HardStopManager::on_placed(std::uint32_t position,
                                             std::uint32_t stop_seq) noexcept {
   Slot& s = slots_[position];
+  counts_stale_ = true;
   HardStopCommands out;
   if (stop_seq != s.placing_seq) return out;
   // The new stop stands: only now may the old one go.
-  if (s.active_seq != 0)
-    out.add({HardStopCommandKind::kCancel, position, s.active_seq, s.active_trigger,
-             ErrorAction::kNone});
+  if (s.active_seq != 0) out.add(cancel(position, s.active_seq, s.active_trigger));
   s.active_seq = s.placing_seq;
   s.active_trigger = s.placing_trigger;
   s.placing_seq = 0;
-  if (s.closed)
-    out.add({HardStopCommandKind::kCancel, position, s.active_seq, s.active_trigger,
-             ErrorAction::kNone});
+  // Confirmed after the position closed, or after its capacity went to another: it goes.
+  if (s.closed || s.withheld) out.add(cancel(position, s.active_seq, s.active_trigger));
   return out;
 }
 
 HardStopCommands HardStopManager::on_place_failed(std::uint32_t position, std::uint32_t stop_seq,
                                                   ErrorAction action) noexcept {
   Slot& s = slots_[position];
+  counts_stale_ = true;
   HardStopCommands out;
   if (stop_seq != s.placing_seq) return out;
   if (action == ErrorAction::kUnknownOutcome || action == ErrorAction::kAlreadyAccepted) {
@@ -91,6 +128,7 @@ HardStopCommands HardStopManager::on_place_lookup(std::uint32_t position, std::u
                                                   bool found) noexcept {
   if (found) return on_placed(position, stop_seq);
   Slot& s = slots_[position];
+  counts_stale_ = true;
   if (stop_seq != s.placing_seq) return {};
   s.placing_seq = 0;  // never arrived: the next engine stop places it again
   return {};
@@ -98,7 +136,10 @@ HardStopCommands HardStopManager::on_place_lookup(std::uint32_t position, std::u
 
 void HardStopManager::on_cancelled(std::uint32_t position, std::uint32_t stop_seq) noexcept {
   Slot& s = slots_[position];
-  if (s.active_seq == stop_seq && s.closed) {
+  counts_stale_ = true;
+  for (std::uint32_t& c : s.cancelling)
+    if (c == stop_seq) c = 0;
+  if (s.active_seq == stop_seq && (s.closed || s.withheld)) {
     s.active_seq = 0;
     s.active_trigger = Price{};
   }
@@ -106,12 +147,28 @@ void HardStopManager::on_cancelled(std::uint32_t position, std::uint32_t stop_se
 
 HardStopCommands HardStopManager::on_position_closed(std::uint32_t position) noexcept {
   Slot& s = slots_[position];
+  counts_stale_ = true;
   s.closed = true;
   HardStopCommands out;
-  if (s.active_seq != 0)
-    out.add({HardStopCommandKind::kCancel, position, s.active_seq, s.active_trigger,
-             ErrorAction::kNone});
+  if (s.active_seq != 0) out.add(cancel(position, s.active_seq, s.active_trigger));
   return out;  // a placement still in flight is cancelled when it is confirmed
+}
+
+void HardStopManager::on_no_room(std::uint32_t position, std::uint32_t stop_seq) noexcept {
+  Slot& s = slots_[position];
+  counts_stale_ = true;
+  if (stop_seq != s.placing_seq) return;
+  s.placing_seq = 0;
+  if (s.active_seq == 0) s.withheld = true;
+}
+
+HardStopCommands HardStopManager::withhold(std::uint32_t position) noexcept {
+  Slot& s = slots_[position];
+  counts_stale_ = true;
+  s.withheld = true;
+  HardStopCommands out;
+  if (s.active_seq != 0 && !s.closed) out.add(cancel(position, s.active_seq, s.active_trigger));
+  return out;  // a placement in flight is cancelled once confirmed (on_placed)
 }
 
 }  // namespace exitbrain

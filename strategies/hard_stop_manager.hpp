@@ -4,8 +4,16 @@
 // the old one is cancelled, so there is never a naked moment. Moves are throttled (a
 // minimum distance and a minimum interval) to stay well inside the order rate limits.
 // Pure, one slot per position; the order sender drives it and sends what it returns.
+//
+// The account's conditional orders are limited (200 on Binance, -4045 beyond): the manager
+// counts every stop of ours that may stand on the exchange (confirmed, being placed, being
+// cancelled) against a capacity, and keeps one of them spare, so that a move can still place
+// the new stop before cancelling the old. A position the capacity has no room for is
+// refused with kNoRoom; the order sender decides who gets the stops (hard_stop_ranking.hpp)
+// and withholds the others, which then place nothing until granted.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/decimal.hpp"
@@ -20,7 +28,8 @@ struct HardStopPolicy {
   std::int64_t min_interval_ms = 1000;  // at most one placement per position per interval
 };
 
-enum class HardStopCommandKind : std::uint8_t { kPlace, kCancel, kLookup, kAlert };
+// kNoRoom: the position has no stop and the capacity no room for one (nothing was sent).
+enum class HardStopCommandKind : std::uint8_t { kPlace, kCancel, kLookup, kAlert, kNoRoom };
 
 struct HardStopCommand {
   HardStopCommandKind kind = HardStopCommandKind::kPlace;
@@ -46,10 +55,32 @@ class HardStopManager {
  public:
   HardStopManager(std::size_t max_positions, HardStopPolicy policy);
 
+  // How many conditional orders this process may hold on the account (the exchange's limit
+  // less the orders that are not ours). Unlimited until set.
+  void set_capacity(std::size_t stops) noexcept { capacity_ = stops; }
+  std::size_t capacity() const noexcept { return capacity_; }
+  // Positions that may be protected at once: one stop of the capacity is kept spare for
+  // make-before-break moves (with a capacity of 1 there is none, and stops cannot move).
+  std::size_t protect_limit() const noexcept { return capacity_ >= 2 ? capacity_ - 1 : capacity_; }
+  // Stops of ours that may stand on the exchange now: confirmed, being placed, being
+  // cancelled. Counted again after a change (O(positions), once per exchange round trip).
+  std::size_t live_stops() const noexcept {
+    count();
+    return live_;
+  }
+  // Positions with a stop confirmed or being placed (open positions only).
+  std::size_t protected_positions() const noexcept {
+    count();
+    return protected_;
+  }
+
   // The engine's stop for a position (on levels, on every stop move, and on a timer so a
   // throttled move is not forgotten). `tick`: the symbol's price grid.
+  // `use_spare`: a first stop may take the spare too (the order sender, when another
+  // position gives its stop up right after: that position loses it only once this one has
+  // one).
   HardStopCommands on_engine_stop(std::uint32_t position, Side side, Price engine_stop, Price tick,
-                                  TimeMs now) noexcept;
+                                  TimeMs now, bool use_spare = false) noexcept;
   // The exchange accepted placement `stop_seq`.
   HardStopCommands on_placed(std::uint32_t position, std::uint32_t stop_seq) noexcept;
   HardStopCommands on_place_failed(std::uint32_t position, std::uint32_t stop_seq,
@@ -61,6 +92,16 @@ class HardStopManager {
   void on_cancelled(std::uint32_t position, std::uint32_t stop_seq) noexcept;
   // The position is flat: cancel what is left. (On shutdown the stops are left in place.)
   HardStopCommands on_position_closed(std::uint32_t position) noexcept;
+  // The exchange refused placement `stop_seq` for the account's limit (-4045). Nothing was
+  // placed; a position with no stop is withheld (no retry until granted), a move is dropped
+  // (the old stop stands).
+  void on_no_room(std::uint32_t position, std::uint32_t stop_seq) noexcept;
+
+  // The capacity went to other positions: this one places nothing until granted; its stop
+  // (if any) is cancelled.
+  HardStopCommands withhold(std::uint32_t position) noexcept;
+  void grant(std::uint32_t position) noexcept { slots_[position].withheld = false; }
+  bool withheld(std::uint32_t position) const noexcept { return slots_[position].withheld; }
 
   // A stop an earlier run left on the exchange, taken over as this position's active one
   // (start-up reconciliation). New placements get later sequence numbers.
@@ -87,10 +128,20 @@ class HardStopManager {
     Price placing_trigger{};
     TimeMs last_place_ms = 0;
     bool closed = false;
+    bool withheld = false;
+    // Stops sent to be cancelled and not yet gone (a move's old one, a closed position's).
+    std::array<std::uint32_t, 4> cancelling{};
   };
   HardStopCommands place(std::uint32_t position, Price trigger, TimeMs now) noexcept;
+  // A cancel command for `seq`, remembered until on_cancelled.
+  HardStopCommand cancel(std::uint32_t position, std::uint32_t seq, Price trigger) noexcept;
+
+  void count() const noexcept;
 
   HardStopPolicy policy_;
+  mutable bool counts_stale_ = true;  // set by every change of a slot's stops
+  mutable std::size_t live_ = 0, protected_ = 0;
+  std::size_t capacity_ = std::numeric_limits<std::size_t>::max();
   std::vector<Slot> slots_;
 };
 

@@ -165,5 +165,97 @@ TEST(HardStopManager, NeverNakedOnceProtected) {
   }
 }
 
+// ---- the account's conditional-order limit ----------------------------------------------
+
+// Places and confirms the first stop of `position` at an engine stop of 100.
+void protect(HardStopManager& m, std::uint32_t position, Side side = Side::kLong) {
+  const auto c = m.on_engine_stop(position, side, dec("100"), kTick, 0);
+  ASSERT_EQ(c.count, 1);
+  ASSERT_EQ(c.items[0].kind, Kind::kPlace);
+  m.on_placed(position, c.items[0].stop_seq);
+  ASSERT_TRUE(m.protected_now(position));
+}
+
+TEST(HardStopManager, ACapacityKeepsOneStopSpareForMovesAndRefusesANewStopWithoutRoom) {
+  HardStopManager m(4, HardStopPolicy{0.002, 0.001, 0});
+  m.set_capacity(3);
+  EXPECT_EQ(m.protect_limit(), 2u);
+  protect(m, 0);
+  protect(m, 1, Side::kShort);
+  EXPECT_EQ(m.live_stops(), 2u);
+  auto c = m.on_engine_stop(2, Side::kLong, dec("100"), kTick, 0);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kNoRoom) << "the third position would take the spare";
+  EXPECT_EQ(m.live_stops(), 2u) << "nothing was sent";
+  // A move uses the spare for a moment: new stop first, then the old one goes.
+  c = m.on_engine_stop(0, Side::kLong, dec("101"), kTick, 10);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kPlace);
+  EXPECT_EQ(m.live_stops(), 3u);
+  EXPECT_EQ(m.on_engine_stop(1, Side::kShort, dec("99"), kTick, 10).count, 0)
+      << "a second move waits while the spare is in use (its old stop stands)";
+  EXPECT_TRUE(m.protected_now(1));
+  c = m.on_placed(0, c.items[0].stop_seq);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kCancel);
+  EXPECT_EQ(m.live_stops(), 3u) << "the old stop counts until its cancel is done";
+  m.on_cancelled(0, c.items[0].stop_seq);
+  EXPECT_EQ(m.live_stops(), 2u);
+  c = m.on_engine_stop(1, Side::kShort, dec("99"), kTick, 20);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kPlace) << "the spare is free again";
+}
+
+TEST(HardStopManager, AWithheldPositionGivesUpItsStopAndPlacesNothingUntilGranted) {
+  HardStopManager m(2, HardStopPolicy{0.002, 0.001, 0});
+  m.set_capacity(2);
+  protect(m, 0);
+  auto c = m.withhold(0);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kCancel);
+  EXPECT_TRUE(m.protected_now(0)) << "it stands until the exchange has cancelled it";
+  EXPECT_EQ(m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 5).count, 0);
+  m.on_cancelled(0, c.items[0].stop_seq);
+  EXPECT_FALSE(m.protected_now(0));
+  EXPECT_EQ(m.live_stops(), 0u);
+  EXPECT_EQ(m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 5).count, 0) << "still withheld";
+  m.grant(0);
+  c = m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 6);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kPlace);
+  // Withheld while a placement is in flight: confirmed, then cancelled at once.
+  m.withhold(0);
+  c = m.on_placed(0, c.items[0].stop_seq);
+  ASSERT_EQ(c.count, 1);
+  EXPECT_EQ(c.items[0].kind, Kind::kCancel);
+}
+
+TEST(HardStopManager, ALimitRefusalWithholdsANewStopAndDropsAMove) {
+  HardStopManager m(2, HardStopPolicy{0.002, 0.001, 0});
+  protect(m, 0);
+  auto c = m.on_engine_stop(1, Side::kShort, dec("100"), kTick, 0);
+  ASSERT_EQ(c.items[0].kind, Kind::kPlace);
+  m.on_no_room(1, c.items[0].stop_seq);
+  EXPECT_TRUE(m.withheld(1)) << "no retry in a loop: it waits to be granted";
+  EXPECT_EQ(m.on_engine_stop(1, Side::kShort, dec("100"), kTick, 1).count, 0);
+  c = m.on_engine_stop(0, Side::kLong, dec("101"), kTick, 10);
+  ASSERT_EQ(c.items[0].kind, Kind::kPlace);
+  EXPECT_EQ(m.live_stops(), 2u);
+  m.on_no_room(0, c.items[0].stop_seq);
+  EXPECT_FALSE(m.withheld(0)) << "a refused move keeps the old stop";
+  EXPECT_TRUE(m.protected_now(0));
+  EXPECT_EQ(m.live_stops(), 1u);
+}
+
+TEST(HardStopManager, WithACapacityOfOneTheStopCannotMove) {
+  HardStopManager m(2, HardStopPolicy{0.002, 0.001, 0});
+  m.set_capacity(1);
+  EXPECT_EQ(m.protect_limit(), 1u);
+  protect(m, 0);
+  EXPECT_EQ(m.on_engine_stop(0, Side::kLong, dec("105"), kTick, 10).count, 0)
+      << "make-before-break needs a second order: the old stop stands";
+  EXPECT_EQ(m.active_trigger(0), dec("99.8"));
+}
+
 }  // namespace
 }  // namespace exitbrain

@@ -75,9 +75,10 @@ struct Scenario {
   bool tls = false;
   bool hedge = false;
   std::string extra_run_toml;
-  std::string top_toml;       // before the tables: default_profile, [profile.X] come after
-  bool open_position = true;  // the sim opens TESTUSDT:LONG:10 before exitbrain starts
-  std::string redis_toml;     // the [redis] table's keys (url added); empty: no [redis]
+  std::string top_toml;               // before the tables: default_profile, [profile.X] come after
+  bool open_position = true;          // the sim opens TESTUSDT:LONG:10 before exitbrain starts
+  std::string redis_toml;             // the [redis] table's keys (url added); empty: no [redis]
+  std::vector<std::string> sim_args;  // more exitbrain-sim options
 };
 
 class LiveLoopback : public ::testing::Test {
@@ -100,6 +101,7 @@ class LiveLoopback : public ::testing::Test {
       sim.push_back("TESTUSDT:LONG:10");
     }
     if (sc.hedge) sim.push_back("--hedge");
+    sim.insert(sim.end(), sc.sim_args.begin(), sc.sim_args.end());
     if (sc.tls) {
       sim.push_back("--tls-generate");
       sim.push_back(dir_);
@@ -314,6 +316,14 @@ class LiveLoopback : public ::testing::Test {
   }
   // The sim's count of open algo orders (its own record, not exitbrain's word).
   int open_algo_orders() { return std::stoi(field(sim_get("/sim/positions"), "openAlgoOrders")); }
+  // Polls the sim until it holds `n` open algo orders: true if it did within kWaitMs.
+  bool wait_for_open_algo_orders(int n) {
+    for (int i = 0; i < kWaitMs / 50; ++i) {
+      if (open_algo_orders() == n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
   // The sim's TESTUSDT position amount.
   double position_amount() {
     const std::string body = sim_get("/sim/positions");
@@ -372,7 +382,7 @@ TEST_F(LiveLoopback, StopLossBreachExitsOnceReduceOnlyAndThenRemovesTheHardStop)
 }
 
 TEST_F(LiveLoopback, HedgeModeExitNamesThePositionSideAndSendsNoReduceOnly) {
-  start("hedge", Scenario{false, true, "", "", true, ""});
+  start("hedge", Scenario{false, true, "", "", true, "", {}});
   const double sl = wait_until_protected();
   breach(sl);
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
@@ -418,7 +428,7 @@ TEST_F(LiveLoopback, ADroppedFeedReconnectsAndTheNextBreachStillExits) {
 }
 
 TEST_F(LiveLoopback, ASilentFeedRaisesAStaleAlert) {
-  start("stale_feed", Scenario{false, false, "stale_after_ms = 1500\n", "", true, ""});
+  start("stale_feed", Scenario{false, false, "stale_after_ms = 1500\n", "", true, "", {}});
   wait_until_protected();
   sim_post("/sim/faults", "silence_ms=5000");
   EXPECT_FALSE(wait_for_line(events_, {"\"alert\":\"market_feed_stale\""}, kWaitMs).empty())
@@ -427,7 +437,7 @@ TEST_F(LiveLoopback, ASilentFeedRaisesAStaleAlert) {
 }
 
 TEST_F(LiveLoopback, OverTlsWithAVerifiedTestCertificate) {
-  start("tls", Scenario{true, false, "", "", true, ""});
+  start("tls", Scenario{true, false, "", "", true, "", {}});
   const double sl = wait_until_protected();
   breach(sl);
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
@@ -1008,6 +1018,205 @@ TEST_F(LiveLoopback, ARunThatLosesItsOwnerLeaseStopsDecidingAndKeepsItsHardStop)
   EXPECT_EQ(only(orders(), "POST /fapi/v1/order").size(), 0u);
   EXPECT_EQ(open_algo_orders(), 1) << "the hard stop stays";
   expect_clean_stop();
+}
+
+// kill -9 in the middle of a make-before-break move: the new stop stands on the exchange,
+// its answer never came back, the old one was not cancelled yet. The restart adopts the one
+// that fits the restored (moved) stop and cancels the other: exactly one stop, no looser
+// than at the kill; the restored trail then exits, and the account ends flat.
+TEST_F(LiveLoopback, AKillInTheMiddleOfAStopMoveLeavesExactlyOneStopNoLooserAfterTheRestart) {
+  start("kill_mid_move", {});
+  wait_until_protected();
+  const std::vector<double> tp = take_profits();
+  ASSERT_FALSE(tp.empty());
+  sim_post("/sim/faults", "delay_ms=5000");  // answers held back; the sim acts at once
+  mark(tp[0] - 0.02);
+  const std::string moved =
+      wait_for_line(events_, {"\"event\":\"sl_moved\"", "\"reason\":\"trailing\""}, kWaitMs);
+  ASSERT_FALSE(moved.empty()) << read_file(events_);
+  const double trail = std::stod(field(moved, "sl"));
+  bool new_stop_in = false;
+  for (int i = 0; i < kWaitMs / 20 && !new_stop_in; ++i) {
+    const auto stops = only(orders(), "POST /fapi/v1/algoOrder");
+    new_stop_in = stops.size() == 2 && stops[1].code == 0;
+    if (!new_stop_in) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(new_stop_in) << read_file(events_);
+  run_.kill();
+  ASSERT_EQ(open_algo_orders(), 2) << "both stops stand at the kill";
+  EXPECT_EQ(only(orders(), "DELETE /fapi/v1/algoOrder").size(), 0u);
+  sim_post("/sim/faults", "delay_ms=0");
+
+  restart_run("events2");
+  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
+  ASSERT_FALSE(rec.empty()) << read_file(dir_ + "/events2.log") << read_file(events_);
+  EXPECT_EQ(field(rec, "stops_adopted"), "1") << rec;
+  EXPECT_EQ(field(rec, "stops_cancelled"), "1") << rec;
+  const std::string adopted = wait_for_line(events_, {"\"event\":\"hard_stop_adopted\""}, 1);
+  ASSERT_FALSE(adopted.empty()) << read_file(events_);
+  const std::string id = field(adopted, "client_algo_id");
+  EXPECT_EQ(id.substr(id.size() - 2), "-2") << "the moved stop is kept, not the looser one";
+  EXPECT_LT(std::stod(field(adopted, "trigger")), trail);
+  EXPECT_TRUE(wait_for_open_algo_orders(1)) << read_file(events_);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty());
+  EXPECT_EQ(count_events("\"event\":\"levels\""), 0) << "the plan came back, not a fresh one";
+
+  mark(trail - 0.01);
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"exit\"", "\"reason\":\"trailing_stop\""}, kWaitMs)
+          .empty())
+      << read_file(events_);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  EXPECT_TRUE(wait_for_open_algo_orders(0)) << read_file(events_);
+  EXPECT_EQ(position_amount(), 0.0);
+  check_single_exit(only(orders(), "POST /fapi/v1/order"), false);
+  expect_clean_stop();
+}
+
+// kill -9 while the entry of a trade intent is in flight (sent, its answer held back): the
+// restart finds the position the entry opened, gives it the intent's levels (the journal
+// has the entry), sends no second entry, protects it with one stop, and its exit ends flat.
+TEST_F(LiveLoopback, AKillWhileAnIntentsEntryIsInFlightOpensNothingTwice) {
+  Scenario sc;
+  sc.open_position = false;
+  sc.redis_toml = "entries = \"execute\"\nmax_order_notional_usd = 5000\nblock_ms = 50\n";
+  start("kill_entry_in_flight", sc);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"redis\"", "connected"}, kWaitMs).empty())
+      << read_file(events_);
+  // Answers held back (within the 5 s timeout, so the leverage call before the entry
+  // succeeds); the sim acts at once.
+  sim_post("/sim/faults", "delay_ms=3000");
+  RedisConnection redis(redis_options());
+  ASSERT_EQ(redis.connect(), "");
+  ASSERT_TRUE(redis
+                  .command({"XADD", "quantum:stream:trade.intent", "*", "symbol", "TESTUSDT",
+                            "side", "BUY", "confidence", "0.72", "entry_price", "100", "stop_loss",
+                            "99.5", "position_size_usd", "100", "volatility_factor", "0.5513",
+                            "timestamp", now_ms_text()})
+                  .ok());
+  bool entry_in = false;
+  for (int i = 0; i < kWaitMs / 20 && !entry_in; ++i) {
+    entry_in = !only(orders(), "POST /fapi/v1/order").empty();
+    if (!entry_in) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(entry_in) << read_file(events_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's batch
+  run_.kill();
+  ASSERT_GT(position_amount(), 0.0) << "the entry executed on the exchange";
+  sim_post("/sim/faults", "delay_ms=0");
+
+  restart_run("events2");
+  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
+  ASSERT_FALSE(rec.empty()) << read_file(dir_ + "/events2.log") << read_file(events_);
+  // Restored (the position opened before the kill and the journal has it), or adopted and
+  // matched to the journalled entry (the kill came first): either way, the intent's plan.
+  EXPECT_EQ(std::stoi(field(rec, "restored_open")) + std::stoi(field(rec, "adopted_new")), 1)
+      << rec;
+  EXPECT_EQ(count_events("\"event\":\"levels\""), 0) << "no fresh plan";
+  const std::string placed =
+      wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs);
+  ASSERT_FALSE(placed.empty()) << read_file(events_);
+  EXPECT_EQ(field(placed, "price"), "99.3") << "behind the intent's stop 99.5, 0.2 % beyond";
+  const double sl = 99.5;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // a redelivery would show
+  const auto entries = only(orders(), "POST /fapi/v1/order");
+  ASSERT_EQ(entries.size(), 1u) << "no second entry";
+  EXPECT_EQ(entries[0].client_id.rfind("xbn-", 0), 0u);
+  EXPECT_EQ(open_algo_orders(), 1);
+
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  EXPECT_TRUE(wait_for_open_algo_orders(0)) << read_file(events_);
+  EXPECT_EQ(position_amount(), 0.0);
+  expect_clean_stop();
+}
+
+// ---- the account's conditional-order limit (Binance: 200; here 1 or 2) -------------------
+
+// With more positions than conditional orders, the stops go to the positions a crash would
+// cost most (the bigger SHORT here), the other is alerted and counted, and the stop that
+// frees when the SHORT closes goes back to it. exitbrain counts, so nothing meets -4045.
+TEST_F(LiveLoopback, WithTooFewConditionalOrdersTheStopsGoToThePositionsThatNeedThemMost) {
+  Scenario sc;
+  sc.hedge = true;
+  sc.sim_args = {"--max-algo-orders", "2"};
+  sc.extra_run_toml = "max_conditional_orders = 2\n";
+  start("stop_limit_share", sc);
+  wait_until_protected();  // the LONG 10
+  sim_post("/sim/open", "symbol=TESTUSDT&side=SHORT&qty=30");
+  const std::string withdrawn =
+      wait_for_line(events_, {"\"alert\":\"hard_stop_withdrawn\""}, kWaitMs);
+  ASSERT_FALSE(withdrawn.empty()) << read_file(events_);
+  EXPECT_EQ(field(withdrawn, "side"), "LONG") << withdrawn;
+  EXPECT_EQ(field(withdrawn, "rank"), "2") << withdrawn;
+  const std::string budget = wait_for_line(events_, {"\"event\":\"hard_stop_budget\""}, kWaitMs);
+  EXPECT_EQ(field(budget, "granted"), "1") << budget;
+  EXPECT_EQ(field(budget, "without_hard_stop"), "1") << budget;
+  EXPECT_TRUE(wait_for_open_algo_orders(1)) << read_file(events_);
+  auto stops = only(orders(), "POST /fapi/v1/algoOrder");
+  ASSERT_EQ(stops.size(), 2u);
+  EXPECT_EQ(stops[1].position_side, "SHORT");
+  EXPECT_EQ(stops[1].code, 0) << "the SHORT's stop was placed before the LONG's went";
+  EXPECT_EQ(only(orders(), "DELETE /fapi/v1/algoOrder").size(), 1u);
+
+  // The SHORT's stop is hit: the SHORT closes, its stop goes, and the LONG has one again.
+  const std::string short_levels = wait_for_line(
+      events_, {"\"event\":\"levels\"", "\"side\":\"SHORT\"", "\"provisional\":false"}, kWaitMs);
+  ASSERT_FALSE(short_levels.empty()) << read_file(events_);
+  mark(std::stod(field(short_levels, "sl")) + 0.05);
+  bool long_again = false;
+  for (int i = 0; i < kWaitMs / 50 && !long_again; ++i) {
+    stops = only(orders(), "POST /fapi/v1/algoOrder");
+    long_again =
+        stops.size() >= 3 && stops.back().position_side == "LONG" && stops.back().code == 0;
+    if (!long_again) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(long_again) << read_file(events_);
+  for (const auto& o : orders()) EXPECT_NE(o.code, -4045) << o.endpoint << " " << o.client_id;
+  expect_clean_stop();
+  EXPECT_NE(
+      read_file(dir_ + "/run.log").find("hard stops: 0 open positions without one, 0 refused"),
+      std::string::npos)
+      << read_file(dir_ + "/run.log");
+}
+
+// The account holds fewer conditional orders than exitbrain was told (another tool's orders,
+// a lower limit): the first -4045 teaches it the room there is; the stops are shared out
+// again and the refused placement is never retried in a loop.
+TEST_F(LiveLoopback, AStopOrderLimitRefusalIsLearnedAndNeverRetriedInALoop) {
+  Scenario sc;
+  sc.hedge = true;
+  sc.sim_args = {"--max-algo-orders", "1"};
+  start("stop_limit_learned", sc);
+  wait_until_protected();  // the LONG 10 holds the account's one conditional order
+  sim_post("/sim/open", "symbol=TESTUSDT&side=SHORT&qty=30");
+  const std::string limit = wait_for_line(events_, {"\"alert\":\"hard_stop_limit\""}, kWaitMs);
+  ASSERT_FALSE(limit.empty()) << read_file(events_);
+  EXPECT_EQ(field(limit, "code"), "-4045") << limit;
+  const std::string withdrawn =
+      wait_for_line(events_, {"\"alert\":\"hard_stop_withdrawn\""}, kWaitMs);
+  ASSERT_FALSE(withdrawn.empty()) << read_file(events_);
+  EXPECT_EQ(field(withdrawn, "side"), "LONG") << withdrawn;
+  // The SHORT (three times the LONG) gets the one stop there is.
+  bool short_placed = false;
+  for (int i = 0; i < kWaitMs / 50 && !short_placed; ++i) {
+    const auto stops = only(orders(), "POST /fapi/v1/algoOrder");
+    short_placed = stops.back().position_side == "SHORT" && stops.back().code == 0;
+    if (!short_placed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(short_placed) << read_file(events_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));  // several timer rounds
+  int refusals = 0;
+  for (const auto& o : only(orders(), "POST /fapi/v1/algoOrder")) refusals += o.code == -4045;
+  EXPECT_EQ(refusals, 1) << "a -4045 is learned from, not retried";
+  EXPECT_EQ(open_algo_orders(), 1);
+  expect_clean_stop();
+  EXPECT_NE(
+      read_file(dir_ + "/run.log").find("hard stops: 1 open positions without one, 1 refused"),
+      std::string::npos)
+      << read_file(dir_ + "/run.log");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // who holds it; a holder that finds the key taken over, or cannot reach Redis for two
 // thirds of the TTL, says once that it lost the lease; a graceful stop releases it.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -109,6 +111,41 @@ TEST_F(OwnerLeaseTest, WithoutRedisTheLeaseCannotBeTaken) {
   OwnerLease lease(o, "lease:acct", "host-a:1:100", 1'500);
   const std::string err = lease.acquire();
   EXPECT_NE(err.find("cannot be taken"), std::string::npos) << err;
+}
+
+// kill -9, then systemd starts exitbrain again on the same host: the lease of the dead
+// process is taken over at once. A live process's lease, or another host's, is not.
+TEST_F(OwnerLeaseTest, ADeadHolderOnThisHostIsTakenOverAtOnceALiveOneOrAnotherHostsIsNot) {
+  // A pid that ran and is gone: a child that has exited and been reaped.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const std::string dead = "host-a:" + std::to_string(child) + ":100";
+  {
+    RedisConnection c(options());
+    ASSERT_EQ(c.connect(), "");
+    ASSERT_TRUE(c.command({"SET", "lease:acct", dead, "PX", "60000"}).ok());
+  }
+  OwnerLease after_crash(options(), "lease:acct", "host-a:" + std::to_string(::getpid()) + ":101",
+                         60'000);
+  EXPECT_EQ(after_crash.acquire(), "");
+  EXPECT_EQ(after_crash.taken_from(), dead);
+  EXPECT_EQ(get("lease:acct"), "host-a:" + std::to_string(::getpid()) + ":101");
+
+  // This process is alive: a second one on this host is refused.
+  OwnerLease same_host(options(), "lease:acct", "host-a:" + std::to_string(child) + ":102", 60'000);
+  EXPECT_NE(same_host.acquire().find("is held by host-a:"), std::string::npos);
+  // Another host cannot tell whether our pid runs: refused, whatever the pid.
+  {
+    RedisConnection c(options());
+    ASSERT_EQ(c.connect(), "");
+    ASSERT_TRUE(c.command({"SET", "lease:acct", dead, "PX", "60000"}).ok());
+  }
+  OwnerLease other_host(options(), "lease:acct", "host-b:1:103", 60'000);
+  EXPECT_NE(other_host.acquire().find("is held by " + dead), std::string::npos);
+  EXPECT_EQ(other_host.taken_from(), "");
 }
 
 }  // namespace

@@ -53,6 +53,12 @@ void print_summary(const LiveSummary& s, const EventLog& j) {
                static_cast<unsigned long long>(s.stale_alerts),
                static_cast<unsigned long long>(j.alerts()),
                static_cast<unsigned long long>(s.positions_adopted));
+  std::fprintf(stderr,
+               "hard stops: %llu open positions without one, %llu refused for the account's "
+               "conditional-order limit (-4045), %llu other algo orders on the account\n",
+               static_cast<unsigned long long>(s.positions_without_hard_stop),
+               static_cast<unsigned long long>(s.stop_limit_refusals),
+               static_cast<unsigned long long>(s.other_algo_orders));
   if (s.intents_enabled) {
     const IntentStats& i = s.intents;
     std::fprintf(

@@ -1,6 +1,11 @@
 #include "tools/intents/owner_lease.hpp"
 
+#include <signal.h>
+
+#include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <string_view>
 
 #include "core/clock.hpp"
 #include "core/thread_affinity.hpp"
@@ -13,12 +18,30 @@ namespace {
 constexpr const char* kRenew =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then "
     "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+constexpr const char* kTakeOver =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+    "return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end";
 constexpr const char* kRelease =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
     "else return 0 end";
 
 std::int64_t mono_ms() {
   return mono_now_ns() / 1'000'000;
+}
+
+// "host:pid:run" of a holder on this host whose process no longer runs (killed, crashed).
+// A live process, another host, or a holder text of another shape: false.
+bool dead_holder_on_this_host(std::string_view holder, std::string_view ours) {
+  const auto host_end = ours.find(':');
+  if (host_end == std::string_view::npos ||
+      holder.substr(0, host_end + 1) != ours.substr(0, host_end + 1))
+    return false;
+  const std::string_view rest = holder.substr(host_end + 1);
+  const std::string_view pid_text = rest.substr(0, rest.find(':'));
+  long pid = 0;
+  const auto [end, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+  if (ec != std::errc{} || end != pid_text.data() + pid_text.size() || pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH;
 }
 
 }  // namespace
@@ -49,6 +72,15 @@ std::string OwnerLease::acquire() {
   const RedisReply get = redis_.command({"GET", key_});
   const std::string by = get.ok() && get.value().is_string() ? std::string(get.value().text())
                                                              : std::string("(expired meanwhile)");
+  // The earlier process of this host was killed or crashed: its lease is taken over at
+  // once (compare-and-set), so a restart after kill -9 need not wait out the TTL.
+  if (dead_holder_on_this_host(by, holder_)) {
+    const RedisReply t = redis_.command({"EVAL", kTakeOver, "1", key_, by, holder_, ttl});
+    if (t.ok() && t.value().is_string()) {
+      taken_from_ = by;
+      return {};
+    }
+  }
   return "[redis] the owner lease " + key_ + " is held by " + by +
          ": another exitbrain manages this account (one owner at a time); it expires " +
          std::to_string(ttl_ms_) + " ms after its holder stops renewing it";

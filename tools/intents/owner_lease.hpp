@@ -5,6 +5,8 @@
 // apart. A lease that cannot be renewed — someone else holds the key now, or Redis has not
 // answered for two thirds of the TTL (after which another host could take the key) — is
 // lost: the callback says so once and exitbrain stops deciding (its hard stops stay).
+// A lease held by a process of this host that no longer runs (kill -9, a crash: its holder
+// text names host and pid) is taken over at once instead of waiting out the TTL.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -26,6 +28,8 @@ class OwnerLease {
   // Before anything trades. "" or why not: held by another ("... is held by <holder>"), or
   // Redis unreachable (the start stops: without the lease nobody can tell two hosts apart).
   std::string acquire();
+  // The dead holder acquire() took the lease over from ("" if it was free).
+  const std::string& taken_from() const noexcept { return taken_from_; }
   // Renews every ttl/3 on its own thread; `on_lost(why)` is called once, from that thread.
   void start(std::function<void(const std::string&)> on_lost);
   // Stops renewing; `release`: deletes the key if it is still ours (a graceful stop).
@@ -40,7 +44,7 @@ class OwnerLease {
   int renew();
 
   RedisConnection redis_;
-  std::string key_, holder_;
+  std::string key_, holder_, taken_from_;
   std::int64_t ttl_ms_;
   std::function<void(const std::string&)> on_lost_;
   std::thread thread_;

@@ -10,6 +10,7 @@ namespace {
 
 constexpr int kOrderDoesNotExist = -2013;  // GET /fapi/v1/order, GET algoOrder: never seen
 constexpr int kUnknownOrderSent = -2011;   // cancel of an order that is not open
+constexpr int kStopOrderLimit = -4045;     // the account's open conditional orders are full
 
 // Weights of binance-api.md §2: an order counts against the order limits too.
 constexpr RequestCost kOrderCost{1, 1};
@@ -42,6 +43,7 @@ OrderGateway::OrderGateway(const SymbolTable& symbols, RestClient& rest,
       positions_(max_positions) {
   deferred_.reserve(4 * max_positions + 16);
   last_error_msg_.reserve(ErrorBody::kMsgCapacity);
+  apply_capacity();
 }
 
 RequestTiming OrderGateway::timing() const {
@@ -105,11 +107,11 @@ void OrderGateway::on_closed_outside(std::uint32_t position) {
   maybe_release(position);
 }
 
-void OrderGateway::offer_engine_stop(std::uint32_t position) {
+void OrderGateway::offer_engine_stop(std::uint32_t position, bool use_spare) {
   const PositionInfo& p = positions_[position];
   if (!settings_.hard_stops || !p.known || p.engine_flat || !p.engine_stop.is_positive()) return;
   run_stops(hard_.on_engine_stop(position, p.side, p.engine_stop,
-                                 symbols_.filters(p.symbol).tick_size, wall_clock_ms()));
+                                 symbols_.filters(p.symbol).tick_size, wall_clock_ms(), use_spare));
 }
 
 // The position is flat for the engine and no exit is pending: its hard stop can go.
@@ -266,7 +268,7 @@ void OrderGateway::run_stops(const HardStopCommands& cs) {
 }
 
 void OrderGateway::run_stop(const HardStopCommand& c) {
-  if (c.kind != HardStopCommandKind::kAlert) {
+  if (c.kind != HardStopCommandKind::kAlert && c.kind != HardStopCommandKind::kNoRoom) {
     const std::int64_t wait =
         wait_for_limits_ms(c.kind == HardStopCommandKind::kPlace ? kOrderCost : kQueryCost);
     if (wait > 0) return defer_stop(c, wait);
@@ -283,6 +285,9 @@ void OrderGateway::run_stop(const HardStopCommand& c) {
       break;
     case HardStopCommandKind::kAlert:
       alert(c.position, "hard_stop_failed", c.reason, last_error_code_);
+      break;
+    case HardStopCommandKind::kNoRoom:
+      request_share_out();
       break;
   }
 }
@@ -303,6 +308,10 @@ HardStopCommands OrderGateway::place_stop(const HardStopCommand& c) {
   if (action != ErrorAction::kNone) {
     record(OrderRecordKind::kHardStopPlaced, c.position, c.stop_seq, Qty{}, c.trigger, &r, false,
            code);
+    if (code == kStopOrderLimit) {  // never retried as it is: the stops are shared out
+      on_stop_limit(c, code);
+      return {};
+    }
     if (action == ErrorAction::kResyncClock) resync_clock();
     return hard_.on_place_failed(c.position, c.stop_seq, action);
   }
@@ -346,6 +355,8 @@ void OrderGateway::cancel_stop(const HardStopCommand& c) {
       record(OrderRecordKind::kHardStopCancelled, c.position, c.stop_seq, Qty{}, c.trigger, &r,
              true, code);
       hard_.on_cancelled(c.position, c.stop_seq);
+      // A stop freed: a position that had to go without may have it now.
+      if (!sharing_out_ && share_out_due_ns_ == 0 && withheld_positions() > 0) request_share_out();
       return;
     }
     if (action == ErrorAction::kResyncClock) resync_clock();
@@ -429,6 +440,8 @@ void OrderGateway::on_timer() {
   // and the next exit does not pay for a new connection (or meet a dead one).
   if (clock_.needs_resync(wall_clock_ms()) || now - last_request_ns_ > 30'000'000'000)
     resync_clock();
+  if (share_out_due_ns_ != 0 && now >= share_out_due_ns_) share_out();
+  if (recount_due_ns_ != 0 && now >= recount_due_ns_) recount_algo_orders();
   // Throttled or refused stop moves are offered again.
   for (std::uint32_t i = 0; i < positions_.size(); ++i)
     if (positions_[i].known && !positions_[i].engine_flat) offer_engine_stop(i);

@@ -42,6 +42,13 @@ struct GatewaySettings {
   std::uint64_t run_key = 0;
   std::int64_t retry_delay_ms = 500;
   std::int64_t lookup_delay_ms = 250;
+  // The account's open conditional-order limit (Binance: 200, -4045 beyond), shared by our
+  // hard stops and every other algo order on the account.
+  std::size_t max_conditional_orders = 200;
+  // How often the stops are shared out again while some position has to go without, and
+  // how often the account's algo orders are counted again then.
+  std::int64_t share_out_interval_ms = 2'000;
+  std::int64_t recount_interval_ms = 60'000;
 };
 
 class OrderGateway final : public OrderSink {
@@ -102,9 +109,20 @@ class OrderGateway final : public OrderSink {
   // Every order record also goes here (the state journal). Waits for room.
   void journal_to(SpscQueue<StateRecord>* q) noexcept { journal_ = q; }
 
+  // ---- the account's conditional-order limit -------------------------------------------
+  // Open algo orders on the account that are not this run's hard stops (start-up count).
+  void set_other_algo_orders(std::size_t n) noexcept;
+  std::size_t other_algo_orders() const noexcept { return others_; }
+  // Open positions that want a hard stop and have none standing (withheld for the limit,
+  // refused, or not yet confirmed). Should be 0.
+  std::size_t positions_without_hard_stop() const noexcept;
+  // Of those, the ones the limit left without (they place nothing until granted).
+  std::size_t withheld_positions() const noexcept;
+
   // Nothing in flight and nothing deferred: a graceful stop may exit.
   bool idle() const noexcept override;
   std::uint64_t requests() const noexcept { return requests_; }
+  std::uint64_t stop_limit_refusals() const noexcept { return stop_limit_refusals_; }
   const RateLimitTracker& rate_limits() const noexcept { return limits_; }
 
   std::uint64_t position_key(std::uint32_t position) const noexcept {
@@ -122,6 +140,7 @@ class OrderGateway final : public OrderSink {
     bool engine_flat = false;  // the engine has decided exits for all of it
     bool stop_cancel_sent = false;
     bool held = false;              // not traded on (start-up reconciliation)
+    bool withheld_alerted = false;  // "hard_stop_withheld" said for the current withholding
     std::uint64_t adopted_key = 0;  // position key of an adopted earlier run's stop (0: none)
     std::uint32_t adopted_seq = 0;
     LatencyStamps stamps{};  // of the latest exit decision
@@ -143,7 +162,19 @@ class OrderGateway final : public OrderSink {
   void cancel_stop(const HardStopCommand& c);
   void defer_exit(const TrackerCommand& c, std::int64_t delay_ms);
   void defer_stop(const HardStopCommand& c, std::int64_t delay_ms);
-  void offer_engine_stop(std::uint32_t position);
+  void offer_engine_stop(std::uint32_t position, bool use_spare = false);
+  bool wants_hard_stop(std::uint32_t position) const noexcept;
+  // The capacity has no room for every position that wants a stop: the stops go to those
+  // that need them most (strategies/hard_stop_ranking.hpp), at most every
+  // share_out_interval_ms; the others are withheld, alerted, and wait for room.
+  void request_share_out();
+  void share_out();
+  // -4045: the account holds more conditional orders than we counted.
+  void on_stop_limit(const HardStopCommand& c, int code);
+  // Counts the account's open algo orders again (others may have freed some).
+  void recount_algo_orders();
+  void apply_capacity() noexcept;
+  void withheld_line(std::uint32_t position, const char* what, std::size_t rank, double need);
   void maybe_release(std::uint32_t position);
   void resync_clock();
   // One signed request through the rate-limit tracker (counted out, headers read back).
@@ -187,6 +218,14 @@ class OrderGateway final : public OrderSink {
   ExitLatency* exit_latency_ = nullptr;
   SpscQueue<StateRecord>* journal_ = nullptr;
   std::uint64_t closed_not_queued_ = 0;
+  // The conditional-order limit.
+  std::size_t others_ = 0;
+  std::uint64_t stop_limit_refusals_ = 0;
+  bool sharing_out_ = false;
+  MonoNs last_share_out_ns_ = 0;
+  MonoNs share_out_due_ns_ = 0;  // 0: none pending
+  MonoNs recount_due_ns_ = 0;    // 0: no recount needed
+  std::vector<PositionRisk> risk_;
 };
 
 }  // namespace exitbrain

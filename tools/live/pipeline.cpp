@@ -123,6 +123,7 @@ struct LivePipeline::Impl {
   const StartupState* startup = nullptr;
   std::uint64_t requests = 0;
   std::uint64_t closed_not_queued = 0;
+  std::uint64_t without_hard_stop = 0, stop_limit_refusals = 0, other_algo_orders = 0;
 };
 
 LivePipeline::LivePipeline(const Config& config, SymbolTable& symbols, EventLog& event_log,
@@ -212,6 +213,7 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   gs.recv_window_ms = ex.recv_window_ms;
   gs.hard_stops = p.live.run.hard_stop;
   gs.hard_stop_policy = p.live.run.hard_stop_policy;
+  gs.max_conditional_orders = static_cast<std::size_t>(p.live.run.max_conditional_orders);
   // The run's key, part of every client id: its start second, and always after the last
   // run the journal knows, so a restart within the same second never repeats an id.
   gs.run_key = std::max(static_cast<std::uint64_t>(wall_clock_ms() / 1000),
@@ -241,7 +243,11 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
         std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(gs.run_key),
         rs.lease_ttl_ms);
     if (std::string err = lease->acquire(); !err.empty()) return err;
-    p.event_log.text(R"("event":"lease","state":"held","key":)" + JsonLine::quote(lease->key()));
+    p.event_log.text(R"("event":"lease","state":"held","key":)" + JsonLine::quote(lease->key()) +
+                     (lease->taken_from().empty()
+                          ? std::string()
+                          : R"(,"taken_from":)" + JsonLine::quote(lease->taken_from()) +
+                                R"(,"note":"its holder on this host no longer runs")"));
     lease->start([&p](const std::string& why) {
       p.hot.decide().halt();
       p.event_log.text(R"("event":"alert","alert":"lease_lost","reason":)" + JsonLine::quote(why) +
@@ -318,6 +324,9 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   p.hot.join();
   p.requests = gateway.requests();
   p.closed_not_queued = gateway.closed_not_queued();
+  p.without_hard_stop = gateway.positions_without_hard_stop();
+  p.stop_limit_refusals = gateway.stop_limit_refusals();
+  p.other_algo_orders = gateway.other_algo_orders();
   io_stop = true;
   user_thread.join();
   intents_stop = true;  // after the order sender: its last fills are published too
@@ -351,6 +360,9 @@ LiveSummary LivePipeline::summary() const {
   s.entries_refused = hot.decide().entries_refused.load();
   s.positions_opened = hot.decide().positions_opened.load();
   s.closed_not_queued = p.closed_not_queued;
+  s.positions_without_hard_stop = p.without_hard_stop;
+  s.stop_limit_refusals = p.stop_limit_refusals;
+  s.other_algo_orders = p.other_algo_orders;
   if (p.journal) {
     s.journal_records = p.journal->records();
     s.journal_bytes = p.journal->bytes();

@@ -48,6 +48,10 @@ struct LiveSummary {
   std::uint64_t feed_reconnects = 0;
   std::uint64_t stale_alerts = 0;
   std::uint64_t positions_adopted = 0;
+  // Hard stops and the account's conditional-order limit, at the stop.
+  std::uint64_t positions_without_hard_stop = 0;
+  std::uint64_t stop_limit_refusals = 0;  // -4045 answers
+  std::uint64_t other_algo_orders = 0;
   // parse, to_state, to_decision, to_order_bytes, tick_to_order (exits)
   std::vector<HopFigures> hops;
   // [redis]

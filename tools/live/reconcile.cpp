@@ -17,12 +17,6 @@ struct ExchangePosition {
   bool consumed = false;
 };
 
-Side side_of(const PositionRisk& pr) {
-  if (pr.position_side == PositionSideField::kShort) return Side::kShort;
-  if (pr.position_side == PositionSideField::kLong) return Side::kLong;
-  return pr.amount.is_negative() ? Side::kShort : Side::kLong;
-}
-
 }  // namespace
 
 ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTable& symbols,
@@ -124,7 +118,11 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
     ++rep.adopted_new;
   }
 
-  // 3. Our hard stops that stand.
+  // 3. Our hard stops that stand. Until they are sorted out, every other algo order on the
+  // account counts against the conditional-order limit.
+  const std::size_t ours_found = startup.our_hard_stops.size();
+  gateway.set_other_algo_orders(
+      startup.open_algo_orders > ours_found ? startup.open_algo_orders - ours_found : 0);
   std::map<std::uint32_t, std::vector<const AlgoOrderAnswer*>> by_position;
   for (const AlgoOrderAnswer& a : startup.our_hard_stops) {
     const auto parts = parse_client_id(a.client_algo_id.view());
@@ -192,6 +190,11 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
       }
     }
   }
+  // What is left on the account beyond the stops this run now holds: others', and those of
+  // ours that were left.
+  const std::size_t gone = rep.stops_adopted + rep.stops_cancelled;
+  gateway.set_other_algo_orders(startup.open_algo_orders > gone ? startup.open_algo_orders - gone
+                                                                : 0);
   return rep;
 }
 

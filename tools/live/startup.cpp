@@ -118,6 +118,7 @@ StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, Serve
     std::vector<AlgoOrderAnswer> all;
     if (const auto res = parser.parse_open_algo_orders(r.body, all); !res)
       fail_step("openAlgoOrders", res.message());
+    st.open_algo_orders = all.size();
     for (const AlgoOrderAnswer& a : all) {
       const auto parts = parse_client_id(a.client_algo_id.view());
       if (parts && parts->hard_stop && symbols.find(a.symbol.view()))

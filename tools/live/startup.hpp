@@ -38,8 +38,9 @@ struct StartupState {
   std::vector<PositionRisk> unmanaged_positions;  // nonzero, elsewhere (reported)
   std::vector<std::vector<Candle>> klines;        // per SymbolId: closed 1m candles
   std::vector<AlgoOrderAnswer> our_hard_stops;    // open, "xbs-" ids, on configured symbols
-  LeverageBracketTable brackets;                  // of the configured symbols
-  std::string brackets_error;                     // why `brackets` is empty ("" when read)
+  std::size_t open_algo_orders = 0;  // every open algo order on the account (the 200 limit)
+  LeverageBracketTable brackets;     // of the configured symbols
+  std::string brackets_error;        // why `brackets` is empty ("" when read)
 };
 
 // Throws InputError (configuration, unknown symbol) or std::runtime_error (the

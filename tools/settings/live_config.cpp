@@ -103,7 +103,8 @@ void read_run(const toml::table& t, const Where& w, RunSettings& r) {
       t, w,
       {"foreign_positions", "stale_after_ms", "hard_stop", "hard_stop_buffer", "hard_stop_min_move",
        "hard_stop_min_interval_ms", "shutdown_grace_ms", "mark_stream", "kline_stream", "state_dir",
-       "journal_sync", "journal_sync_interval_ms", "snapshot_interval_s", "journal_retention_h"});
+       "journal_sync", "journal_sync_interval_ms", "snapshot_interval_s", "journal_retention_h",
+       "max_conditional_orders"});
   if (auto s = get_string(t, w, "foreign_positions")) {
     if (*s == "adopt")
       r.foreign_positions = ForeignPolicy::kAdopt;
@@ -127,6 +128,9 @@ void read_run(const toml::table& t, const Where& w, RunSettings& r) {
   hp.min_interval_ms = get_int(t, w, "hard_stop_min_interval_ms", hp.min_interval_ms);
   if (hp.min_interval_ms < 0 || hp.min_interval_ms > 600'000)
     w.fail("hard_stop_min_interval_ms", "must be in [0, 600000]");
+  r.max_conditional_orders = get_int(t, w, "max_conditional_orders", r.max_conditional_orders);
+  if (r.max_conditional_orders < 1 || r.max_conditional_orders > 10'000)
+    w.fail("max_conditional_orders", "must be in [1, 10000]");
   r.shutdown_grace_ms = get_int(t, w, "shutdown_grace_ms", r.shutdown_grace_ms);
   if (r.shutdown_grace_ms < 0 || r.shutdown_grace_ms > 600'000)
     w.fail("shutdown_grace_ms", "must be in [0, 600000]");

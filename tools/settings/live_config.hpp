@@ -56,6 +56,10 @@ struct RunSettings {
   std::int64_t stale_after_ms = 10'000;
   bool hard_stop = true;
   HardStopPolicy hard_stop_policy{};
+  // The account's open conditional-order limit (Binance: 200), shared by our hard stops and
+  // every other algo order on the account; when it is short, the stops go to the positions
+  // that need them most (README "Hard stops and the 200-order limit").
+  std::int64_t max_conditional_orders = 200;
   std::int64_t shutdown_grace_ms = 5'000;
   std::string mark_stream = "markPrice@1s";  // or "markPrice" (3 s)
   bool kline_stream = true;                  // <symbol>@kline_1m for exchange candles

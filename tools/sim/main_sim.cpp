@@ -44,6 +44,7 @@ struct Options {
   std::string api_secret_env = "BINANCE_API_SECRET";
   std::string exchange_info;
   double taker_fee = 0.0004;
+  std::size_t max_algo_orders = 200;
   std::vector<std::string> open;  // SYMBOL:LONG|SHORT:QTY
   bool verbose = false;
 };
@@ -120,6 +121,10 @@ int main(int argc, char** argv) {
   app.add_option("--exchange-info", o.exchange_info, "saved exchangeInfo body for the filters");
   app.add_option("--taker-fee", o.taker_fee, "taker fee (fraction of notional)")
       ->capture_default_str();
+  app.add_option("--max-algo-orders", o.max_algo_orders,
+                 "open conditional orders the account may hold (-4045 beyond)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   app.add_option("--open", o.open,
                  "open a position when streaming starts, as a trader would: SYMBOL:LONG|SHORT:QTY");
   app.add_flag("-v,--verbose", o.verbose, "log connections and faults to stderr");
@@ -171,6 +176,7 @@ int main(int argc, char** argv) {
   account.api_secret = env_or_fail(o.api_secret_env);
   account.hedge_mode = o.hedge;
   account.taker_fee = o.taker_fee;
+  account.max_algo_orders = o.max_algo_orders;
   SymbolTable table;
   if (!o.exchange_info.empty()) {
     ExchangeInfoOptions eo;

@@ -429,6 +429,19 @@ HttpAnswer SimExchange::post_position_mode(Ctx& c) {
   return HttpAnswer{200, R"({"code":200,"msg":"success"})", {}};
 }
 
+// The sim keeps no margin per position: the liquidation price is the isolated-margin one at
+// the symbol's leverage and the 0.4 % maintenance rate positionRisk reports (entry × (1 −
+// 1/leverage + 0.004) for a LONG, the mirror for a SHORT), on the tick grid, away from the
+// entry. "0" for no position, as Binance answers.
+Decimal SimExchange::liquidation_price(const SymbolState& s, const Position& p) const {
+  if (p.amount.is_zero() || !p.entry.is_positive()) return Decimal{};
+  const double room = 1.0 / std::max(1, s.leverage) - 0.004;
+  const bool long_side = p.amount.is_positive();
+  const double v = p.entry.to_double() * (long_side ? 1.0 - room : 1.0 + room);
+  const Decimal d = Decimal::from_double(std::max(v, 0.0)).value_or(Decimal{});
+  return long_side ? d.floor_to(s.cfg.tick_size) : d.ceil_to(s.cfg.tick_size);
+}
+
 HttpAnswer SimExchange::position_risk(Ctx& c, int version) {
   const std::string* sym = c.params.get("symbol");
   if (sym && !sym->empty() && !find_symbol(*sym))
@@ -454,7 +467,8 @@ HttpAnswer SimExchange::position_risk(Ctx& c, int version) {
       w.obj().s("symbol", s.cfg.name);
       if (version == 3) w.s("positionSide", ps_name(ps));
       w.d("positionAmt", p.amount).d("entryPrice", p.entry).d("breakEvenPrice", break_even);
-      w.d("markPrice", s.mark).d("unRealizedProfit", unrealized).s("liquidationPrice", "0");
+      w.d("markPrice", s.mark).d("unRealizedProfit", unrealized);
+      w.d("liquidationPrice", liquidation_price(s, p));
       if (version == 2) {
         w.s("leverage", std::to_string(s.leverage))
             .s("maxNotionalValue", std::to_string(max_notional))

@@ -38,6 +38,8 @@ struct SimAccountConfig {
   bool hedge_mode = false;
   double taker_fee = 0.0004;        // fraction of notional
   double wallet_balance = 10000.0;  // USDT
+  // Open conditional orders the account may hold (Binance: 200; -4045 beyond).
+  std::size_t max_algo_orders = 200;
   std::vector<SimSymbol> symbols;
 };
 
@@ -68,7 +70,7 @@ struct Faults {  // fault switches (set via POST /sim/faults or directly by test
   // Next N signed requests: HTTP 429 {"code":-1003,...} with a Retry-After header.
   int rate_limit_429_next = 0;
   std::int64_t clock_skew_ms = 0;  // server clock = now + skew (/time and the recvWindow check)
-  int delay_ms = 0;                // the server delays answers (server reads it)
+  int delay_ms = 0;                // the server delays exchange answers (not /sim/ ones)
   bool drop_market_ws = false;     // server closes market WebSockets once, then clears it
   std::int64_t silence_ms = 0;     // server sends no market data for this long
 };
@@ -199,6 +201,7 @@ class SimExchange {
   // ---- account endpoints (sim_exchange.cpp)
   HttpAnswer get_position_mode(Ctx& c);
   HttpAnswer post_position_mode(Ctx& c);
+  Decimal liquidation_price(const SymbolState& s, const Position& p) const;
   HttpAnswer position_risk(Ctx& c, int version);
   HttpAnswer post_leverage(Ctx& c);
   HttpAnswer get_leverage_brackets(Ctx& c);  // sim_brackets.cpp

@@ -19,7 +19,6 @@ namespace {
 
 constexpr std::string_view kClientIdRange = R"('^[\.A-Z\:/a-z0-9_-]{1,36}$')";
 const Decimal kMaxQty = Decimal::from_int(100'000'000);
-constexpr std::size_t kMaxOpenAlgoOrders = 200;
 
 constexpr std::array<std::string_view, 22> kOrderParams = {
     "symbol",           "side",
@@ -628,7 +627,7 @@ HttpAnswer SimExchange::post_algo_order(Ctx& c) {
   const bool up = stop == buy;  // fires on a rise
   if (up ? s->mark >= trigger : s->mark <= trigger)
     return error_answer(Error{-2021, "Order would immediately trigger.", 400});
-  if (open_algo_count() >= kMaxOpenAlgoOrders)
+  if (open_algo_count() >= cfg_.max_algo_orders)
     return error_answer(Error{-4045, "Reach max stop order limit.", 400});
 
   AlgoOrder a;

@@ -305,7 +305,9 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     res->body() = std::move(answer.body);
     res->keep_alive(req.keep_alive());
     res->prepare_payload();
-    const int delay_ms = srv_.ex.faults().delay_ms;
+    // The delay models a slow exchange: the test's own /sim/ control answers at once, so a
+    // test can look at the record while exitbrain waits.
+    const int delay_ms = path.starts_with("/sim/") ? 0 : srv_.ex.faults().delay_ms;
     if (delay_ms > 0) {
       delay_.expires_after(std::chrono::milliseconds(delay_ms));
       delay_.async_wait([self = this->shared_from_this(), res](error_code) { self->write(res); });
