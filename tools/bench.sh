@@ -47,6 +47,11 @@ pipeline() {
 pipeline 1-split-block --wait block
 pipeline 2-fused-block --fused --wait block
 pipeline 3-fused-spin --fused --wait spin,spin,spin,block --cpus "$a,$b,-1,-1"
+# The state journal behind the decide stage (its own thread, as in `exitbrain run`), beside
+# the same configuration without it (2-fused-block).
+journal_dir="$(mktemp -d)"
+pipeline 4-fused-block-journal --fused --wait block --journal "$journal_dir/state"
+rm -rf "$journal_dir"
 
 echo "== exitbrain-bench loopback (exitbrain run against exitbrain-sim, real sockets)"
 build/bin/exitbrain-bench loopback --samples "$samples" --json "$out/loopback.json"

@@ -62,9 +62,13 @@ std::string options_json(const PipelineArgs& a, const FrameSet& fs, const Pipeli
   char nums[512];
   std::snprintf(nums, sizeof nums,
                 "\"rate_per_s\":%.0f,\"seconds\":%.3f,\"warmup_frames\":%zu,\"fused\":%s,"
-                "\"positions_per_symbol\":%d,\"level_bps\":%g,\"trigger\":\"%s\"",
+                "\"positions_per_symbol\":%d,\"level_bps\":%g,\"trigger\":\"%s\","
+                "\"journal\":%s,\"journal_records\":%llu,\"journal_bytes\":%llu",
                 o.rate, r.seconds, o.warmup_frames, o.fused ? "true" : "false",
-                o.positions_per_symbol, o.level_bps, to_string(o.trigger));
+                o.positions_per_symbol, o.level_bps, to_string(o.trigger),
+                o.journal_dir.empty() ? "false" : "true",
+                static_cast<unsigned long long>(r.journal_records),
+                static_cast<unsigned long long>(r.journal_bytes));
   return std::string("{") + nums + ",\"wait\":{" + waits + "},\"cpu\":{" + cpus +
          "},\"frames_from\":[" + sources + "]}";
 }
@@ -139,6 +143,11 @@ void run(PipelineArgs& a, int& exit_code) {
       static_cast<unsigned long long>(r->positions_replaced),
       static_cast<unsigned long long>(r->replacements_refused),
       static_cast<unsigned long long>(r->malformed), static_cast<unsigned long long>(r->ring_full));
+  if (!o.journal_dir.empty())
+    std::printf("state journal: %llu records, %llu bytes, %llu waits for a full ring\n",
+                static_cast<unsigned long long>(r->journal_records),
+                static_cast<unsigned long long>(r->journal_bytes),
+                static_cast<unsigned long long>(r->journal_ring_full));
   const double achieved = static_cast<double>(r->frames_offered) / r->seconds;
   if (achieved < 0.95 * o.rate)
     std::printf(
@@ -187,6 +196,8 @@ void add_pipeline_command(CLI::App& root, int& exit_code) {
       ->capture_default_str();
   c->add_option("--trigger", args->trigger, "price the positions follow: mark, last, mid")
       ->capture_default_str();
+  c->add_option("--journal", args->o.journal_dir,
+                "write the state journal behind the decide stage into this folder (emptied)");
   c->add_option("--json", args->json_path, "write the figures as JSON here");
   c->add_option("--png", args->png_path, "draw the percentile plot here");
   c->callback([args, &exit_code] { run(*args, exit_code); });

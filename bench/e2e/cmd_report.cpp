@@ -257,10 +257,12 @@ std::string pipeline_section(const std::string& dir) {
     (void)read(doc["options"]["wait"]["state"], st);
     (void)read(doc["options"]["wait"]["decide"], de);
     (void)read(doc["options"]["wait"]["orders"], od);
+    bool journal = false;
     (void)read(doc["exit_orders"], orders);
+    (void)read(doc["options"]["journal"], journal);
     const std::string config = std::string(fused ? "fused" : "split") + ", wait " +
                                std::string(md) + "/" + std::string(st) + "/" + std::string(de) +
-                               "/" + std::string(od);
+                               "/" + std::string(od) + (journal ? ", state journal on" : "");
     s += "| " + config + " | " + fmt("%.0f", rate) + " | " + std::to_string(orders) + " | " +
          us("tick->order", "p50_us") + " | " + us("tick->order", "p90_us") + " | " +
          us("tick->order", "p99_us") + " | " + us("tick->order", "p99_9_us") + " | " +

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "net/order_format.hpp"
 #include "tools/common/event_log.hpp"
 #include "tools/live/hot_pipeline.hpp"
+#include "tools/live/state_journal.hpp"
 
 namespace exitbrain::bench {
 
@@ -276,6 +278,25 @@ std::unique_ptr<PipelineResult> run_pipeline(const FrameSet& frames, const Pipel
   auto hot = std::make_unique<HotPipeline>(config, symbols, event_log, threads, 0,
                                            initial + kReplacementRoom);
   ReopenEveryClose supply(symbols, o);
+  // --journal: the state journal behind the decide stage, attached before any position
+  // opens, as `exitbrain run` attaches it.
+  std::unique_ptr<StateJournal> journal;
+  if (!o.journal_dir.empty()) {
+    std::filesystem::remove_all(o.journal_dir);
+    std::filesystem::create_directories(o.journal_dir);
+    StateJournalSettings js;
+    js.dir = o.journal_dir;
+    js.identity = journal_identity(config, "exitbrain-bench");
+    journal = std::make_unique<StateJournal>(config, hot->plan(), symbols, event_log, js,
+                                             initial + kReplacementRoom);
+    RestoreReport rr;
+    if (std::string err = journal->restore(rr); !err.empty())
+      throw std::runtime_error("journal: " + err);
+    if (std::string err = journal->begin_run(1, wall_clock_ms()); !err.empty())
+      throw std::runtime_error("journal: " + err);
+    hot->decide().set_journal(&journal->decide_ring());
+    journal->start();
+  }
 
   // Positions open at each symbol's first price, before the frames start.
   {
@@ -309,6 +330,7 @@ std::unique_ptr<PipelineResult> run_pipeline(const FrameSet& frames, const Pipel
   const std::atomic<bool> never{false};
   hot->start(source, sink, never);
   hot->join();
+  if (journal) journal->stop();
   event_log.stop();
   std::fclose(devnull);
 
@@ -338,6 +360,11 @@ std::unique_ptr<PipelineResult> run_pipeline(const FrameSet& frames, const Pipel
   r->malformed = h.ingest().malformed.load();
   r->ring_full = h.ring_full();
   r->symbols = symbols.size();
+  if (journal) {
+    r->journal_records = journal->records();
+    r->journal_bytes = journal->bytes();
+    r->journal_ring_full = journal->decide_ring().full_count();
+  }
   return r;
 }
 

@@ -38,6 +38,9 @@ struct PipelineOptions {
   // replaced by a new one at the current price, so exits keep coming at any rate.
   double level_bps = 3;
   TriggerSource trigger = TriggerSource::kMid;
+  // Non-empty: the state journal writes behind the decide stage into this (emptied) folder,
+  // as in `exitbrain run` (its own thread, sync "interval"), so its cost shows side by side.
+  std::string journal_dir;
 };
 
 // What each histogram measures (all in ns, per frame or per order).
@@ -67,6 +70,8 @@ struct PipelineResult {
   std::uint64_t ring_full = 0;  // pushes that found a ring full and waited
   std::size_t symbols = 0;
   double seconds = 0;  // wall time of the timed part
+  // With journal_dir: what the journal thread wrote.
+  std::uint64_t journal_records = 0, journal_bytes = 0, journal_ring_full = 0;
 };
 
 // Runs the pipeline over `frames`. Throws std::runtime_error naming the problem when it

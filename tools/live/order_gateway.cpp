@@ -216,14 +216,17 @@ std::optional<TrackerCommand> OrderGateway::send_exit(const TrackerCommand& c) {
   return tracker_.on_final(c.position, c.order_seq, answer.executed_qty);
 }
 
-std::optional<TrackerCommand> OrderGateway::lookup_exit(const TrackerCommand& c) {
-  const PositionInfo& p = positions_[c.position];
-  const ClientId id = ClientId::for_exit(position_key(c.position), c.order_seq);
+const RestReply& OrderGateway::query_exit(SymbolId symbol, const ClientId& id) {
   const RequestTiming t = timing();
   query_.clear();
-  query_.add("symbol", symbols_.name(p.symbol)).add("origClientOrderId", id.view());
+  query_.add("symbol", symbols_.name(symbol)).add("origClientOrderId", id.view());
   query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
-  const RestReply& r = send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
+  return send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
+}
+
+std::optional<TrackerCommand> OrderGateway::lookup_exit(const TrackerCommand& c) {
+  const RestReply& r = query_exit(positions_[c.position].symbol,
+                                  ClientId::for_exit(position_key(c.position), c.order_seq));
   int code = 0;
   if (r.outcome == RestReply::Outcome::kAnswered) {
     const ErrorAction action = classify(r, code);
@@ -660,13 +663,8 @@ OrderGateway::StartupLookup OrderGateway::lookup_earlier_exit(std::uint32_t posi
                                                               std::uint64_t run_key,
                                                               std::uint32_t seq) {
   StartupLookup out;
-  const PositionInfo& p = positions_[position];
   const ClientId id = ClientId::for_exit((run_key << 20) | position, seq);
-  const RequestTiming t = timing();
-  query_.clear();
-  query_.add("symbol", symbols_.name(p.symbol)).add("origClientOrderId", id.view());
-  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
-  const RestReply& r = send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
+  const RestReply& r = query_exit(positions_[position].symbol, id);
   if (r.outcome != RestReply::Outcome::kAnswered) return out;
   int code = 0;
   const ErrorAction action = classify(r, code);

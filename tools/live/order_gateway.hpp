@@ -157,6 +157,8 @@ class OrderGateway final : public OrderSink {
   void run_stop(const HardStopCommand& c);
   std::optional<TrackerCommand> send_exit(const TrackerCommand& c);
   std::optional<TrackerCommand> lookup_exit(const TrackerCommand& c);
+  // GET /fapi/v1/order by client id (this run's exits and an earlier run's).
+  const RestReply& query_exit(SymbolId symbol, const ClientId& id);
   HardStopCommands place_stop(const HardStopCommand& c);
   HardStopCommands lookup_stop(const HardStopCommand& c);
   void cancel_stop(const HardStopCommand& c);
