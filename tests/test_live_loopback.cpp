@@ -1023,7 +1023,8 @@ TEST_F(LiveLoopback, ARunThatLosesItsOwnerLeaseStopsDecidingAndKeepsItsHardStop)
 // kill -9 in the middle of a make-before-break move: the new stop stands on the exchange,
 // its answer never came back, the old one was not cancelled yet. The restart adopts the one
 // that fits the restored (moved) stop and cancels the other: exactly one stop, no looser
-// than at the kill; the restored trail then exits, and the account ends flat.
+// than at the kill. The market breached the moved stop while exitbrain was down: the
+// restored trail exits at the first fresh price, and the account ends flat.
 TEST_F(LiveLoopback, AKillInTheMiddleOfAStopMoveLeavesExactlyOneStopNoLooserAfterTheRestart) {
   start("kill_mid_move", {});
   wait_until_protected();
@@ -1046,6 +1047,8 @@ TEST_F(LiveLoopback, AKillInTheMiddleOfAStopMoveLeavesExactlyOneStopNoLooserAfte
   ASSERT_EQ(open_algo_orders(), 2) << "both stops stand at the kill";
   EXPECT_EQ(only(orders(), "DELETE /fapi/v1/algoOrder").size(), 0u);
   sim_post("/sim/faults", "delay_ms=0");
+  // While it is down the market breaches the moved stop (not the hard stop below it).
+  mark(trail - 0.01);
 
   restart_run("events2");
   const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
@@ -1060,8 +1063,7 @@ TEST_F(LiveLoopback, AKillInTheMiddleOfAStopMoveLeavesExactlyOneStopNoLooserAfte
   EXPECT_TRUE(wait_for_open_algo_orders(1)) << read_file(events_);
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty());
   EXPECT_EQ(count_events("\"event\":\"levels\""), 0) << "the plan came back, not a fresh one";
-
-  mark(trail - 0.01);
+  // The breach while down is acted on at the first fresh price, on the restored trail.
   ASSERT_FALSE(
       wait_for_line(events_, {"\"event\":\"exit\"", "\"reason\":\"trailing_stop\""}, kWaitMs)
           .empty())
