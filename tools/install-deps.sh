@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libbenchmark-dev redis-server
   rapidjson-dev nlohmann-json3-dev valgrind
   gnuplot-nox curl
+  libsystemd-dev systemd prometheus
 )
 
 missing=()
