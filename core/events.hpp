@@ -68,6 +68,7 @@ enum class ExitReason : std::uint8_t {
   kTakeProfit,
   kHarvest,
   kTimeStop,
+  kFlatten,  // the operator's `exitbrain ctl flatten`, or an automatic limit
 };
 constexpr const char* to_string(ExitReason r) noexcept {
   switch (r) {
@@ -83,10 +84,12 @@ constexpr const char* to_string(ExitReason r) noexcept {
       return "harvest";
     case ExitReason::kTimeStop:
       return "time_stop";
+    case ExitReason::kFlatten:
+      return "flatten";
   }
   return "unknown";
 }
-inline constexpr std::size_t kExitReasonCount = 6;
+inline constexpr std::size_t kExitReasonCount = 7;
 
 enum class StopMoveReason : std::uint8_t { kBreakEven, kTrailing, kHighVolatility };
 constexpr const char* to_string(StopMoveReason r) noexcept {

@@ -160,6 +160,15 @@ class ExitEngine {
   // `remaining`, and zero closes the position, so the engine never exits what is gone.
   ExternalChange sync_with_exchange(std::uint32_t index, Qty exchange_amount) noexcept;
 
+  // Exits what is left of open position `index` now at `p` (a reference price: the order
+  // is a reduce-only MARKET), reason kFlatten. Nothing for a closed position.
+  template <class Sink>
+  void flatten(std::uint32_t index, Price p, TimeMs t, Sink&& sink) noexcept {
+    if (index >= positions_.size() || positions_[index].closed) return;
+    if (!positions_[index].remaining.is_positive()) return;
+    exit(index, ExitReason::kFlatten, -1, positions_[index].remaining, p, t, PriceState{}, sink);
+  }
+
   const PositionState& position(std::uint32_t i) const noexcept { return positions_[i]; }
   std::size_t position_count() const noexcept { return positions_.size(); }
   std::size_t position_capacity() const noexcept { return positions_.capacity(); }

@@ -145,6 +145,22 @@ void HardStopManager::on_cancelled(std::uint32_t position, std::uint32_t stop_se
   }
 }
 
+bool HardStopManager::on_gone(std::uint32_t position, std::uint32_t stop_seq) noexcept {
+  Slot& s = slots_[position];
+  if (stop_seq == 0) return false;
+  for (std::uint32_t& c : s.cancelling)
+    if (c == stop_seq) {
+      c = 0;
+      counts_stale_ = true;
+      return false;
+    }
+  if (s.active_seq != stop_seq) return false;
+  counts_stale_ = true;
+  s.active_seq = 0;
+  s.active_trigger = Price{};
+  return true;
+}
+
 HardStopCommands HardStopManager::on_position_closed(std::uint32_t position) noexcept {
   Slot& s = slots_[position];
   counts_stale_ = true;

@@ -90,6 +90,11 @@ class HardStopManager {
                                    bool found) noexcept;
   // A cancel finished (done, or the stop was already gone: either way it no longer exists).
   void on_cancelled(std::uint32_t position, std::uint32_t stop_seq) noexcept;
+  // The exchange says stop `stop_seq` is gone though we sent no cancel for it (cancelled
+  // by hand on the exchange, expired, rejected): true when it was the position's active
+  // stop, which leaves the position unprotected until the next on_engine_stop places a
+  // new one (no throttle: it is unprotected). One we are cancelling is just forgotten.
+  bool on_gone(std::uint32_t position, std::uint32_t stop_seq) noexcept;
   // The position is flat: cancel what is left. (On shutdown the stops are left in place.)
   HardStopCommands on_position_closed(std::uint32_t position) noexcept;
   // The exchange refused placement `stop_seq` for the account's limit (-4045). Nothing was

@@ -226,3 +226,52 @@ TEST(Config, BaseMayComeLaterInTheFile) {
 
 }  // namespace
 }  // namespace exitbrain
+
+namespace exitbrain {
+namespace {
+
+// [ops] listens on loopback only: control and metrics never face the network. The
+// automatic limits are checked like every other key.
+TEST(OpsConfig, TheEndpointIsLoopbackOnlyAndTheLimitsAreChecked) {
+  const Config d = load_config_text("", "cfg.toml");
+  EXPECT_EQ(d.live.ops.listen, "127.0.0.1:9464") << "on by default, on localhost";
+  EXPECT_EQ(d.live.run.max_consecutive_errors, 10);
+  EXPECT_EQ(d.live.run.daily_loss_limit, 0.0) << "no loss limit unless set";
+  const Config c = load_config_text(
+      "[ops]\nlisten = \"[::1]:9100\"\nmax_clock_offset_ms = 250\n[run]\ndaily_loss_limit = 150\n"
+      "max_consecutive_errors = 3\nflatten_on_limit = true\n",
+      "cfg.toml");
+  EXPECT_EQ(c.live.ops.listen, "[::1]:9100");
+  EXPECT_EQ(c.live.ops.max_clock_offset_ms, 250);
+  EXPECT_DOUBLE_EQ(c.live.run.daily_loss_limit, 150);
+  EXPECT_EQ(c.live.run.max_consecutive_errors, 3);
+  EXPECT_TRUE(c.live.run.flatten_on_limit);
+  EXPECT_EQ(load_config_text("[ops]\nlisten = \"\"\n", "cfg.toml").live.ops.listen, "")
+      << "\"\" turns the endpoint off";
+  EXPECT_EQ(load_config_text("[ops]\nlisten = \"localhost:0\"\n", "cfg.toml").live.ops.listen,
+            "localhost:0");
+
+  EXPECT_EQ(error_of("[ops]\nlisten = \"0.0.0.0:9464\"\n"),
+            "cfg.toml: [ops] listen: 0.0.0.0 is not a loopback address: the operations endpoint "
+            "never faces the network (\"\" turns the endpoint off)");
+  EXPECT_EQ(error_of("[ops]\nlisten = \"10.1.2.3:9464\"\n").rfind("cfg.toml: [ops] listen: ", 0),
+            0u);
+  EXPECT_EQ(error_of("[ops]\nlisten = \"127.0.0.1\"\n"),
+            "cfg.toml: [ops] listen: expected host:port, e.g. 127.0.0.1:9464 (\"\" turns the "
+            "endpoint off)");
+  EXPECT_EQ(error_of("[ops]\nlisten = \"127.0.0.1:99999\"\n"),
+            "cfg.toml: [ops] listen: port must be a number in [0, 65535] (\"\" turns the "
+            "endpoint off)");
+  EXPECT_EQ(error_of("[ops]\nport = 1\n"), "cfg.toml: [ops] port: unknown key");
+  EXPECT_EQ(error_of("[run]\ndaily_loss_limit = -1\n"),
+            "cfg.toml: [run] daily_loss_limit: must be in [0, 1e12] (quote asset; 0: no limit)");
+  EXPECT_EQ(error_of("[run]\ndaily_loss_limit = nan\n"),
+            "cfg.toml: [run] daily_loss_limit: must be in [0, 1e12] (quote asset; 0: no limit)");
+  EXPECT_EQ(error_of("[run]\nmax_consecutive_errors = -2\n"),
+            "cfg.toml: [run] max_consecutive_errors: must be in [0, 1000000] (0: no limit)");
+  EXPECT_EQ(error_of("[ops]\nmax_clock_offset_ms = 0\n"),
+            "cfg.toml: [ops] max_clock_offset_ms: must be in [1, 600000]");
+}
+
+}  // namespace
+}  // namespace exitbrain

@@ -56,6 +56,37 @@ TEST(HardStopManager, NewStopFirstThenTheOldOneGoes) {
   EXPECT_EQ(to_string(m.active_trigger(0)), "100.79");
 }
 
+// A stop cancelled by someone else (by hand on the exchange) leaves the position naked:
+// the manager says so and the next engine stop places a new one at once, not throttled.
+// A stop we were cancelling ourselves is only forgotten; a SHORT behaves the same.
+TEST(HardStopManager, AStopGoneWithoutOurCancelIsReplacedAtOnce) {
+  for (const Side side : {Side::kLong, Side::kShort}) {
+    HardStopManager m(1, HardStopPolicy{0.002, 0.001, 60'000});
+    m.on_engine_stop(0, side, dec("100"), kTick, 0);
+    m.on_placed(0, 1);
+    ASSERT_TRUE(m.protected_now(0));
+    EXPECT_FALSE(m.on_gone(0, 7)) << "not the active stop: nothing changes";
+    EXPECT_TRUE(m.protected_now(0));
+    EXPECT_TRUE(m.on_gone(0, 1));
+    EXPECT_FALSE(m.protected_now(0));
+    auto c = m.on_engine_stop(0, side, dec("100"), kTick, 1'000);  // well inside 60 s
+    ASSERT_EQ(c.count, 1) << "unprotected: no throttle";
+    EXPECT_EQ(c.items[0].kind, Kind::kPlace);
+    EXPECT_EQ(c.items[0].stop_seq, 2u) << "a new client id, never the old one again";
+    EXPECT_EQ(to_string(c.items[0].trigger), side == Side::kLong ? "99.8" : "100.2");
+    m.on_placed(0, 2);
+    // Our own move: the old stop is being cancelled when the exchange reports it gone.
+    c = m.on_engine_stop(0, side, side == Side::kLong ? dec("101") : dec("99"), kTick, 70'000);
+    ASSERT_EQ(c.count, 1);
+    c = m.on_placed(0, 3);
+    ASSERT_EQ(c.count, 1);
+    EXPECT_EQ(c.items[0].kind, Kind::kCancel);
+    EXPECT_FALSE(m.on_gone(0, 2)) << "one we cancel ourselves is not a loss";
+    EXPECT_TRUE(m.protected_now(0));
+    EXPECT_EQ(m.active_stop(0), 3u);
+  }
+}
+
 TEST(HardStopManager, SmallOrHastyMovesAreThrottled) {
   HardStopManager m(1, HardStopPolicy{0.002, 0.001, 1000});
   m.on_engine_stop(0, Side::kLong, dec("100"), kTick, 0);

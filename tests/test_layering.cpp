@@ -118,9 +118,10 @@ std::vector<std::string> violations(const RoomTable& t) {
 TEST(Layering, TheRoomsTableWasWrittenByCMake) {
   const RoomTable t = read_rooms();
   ASSERT_FALSE(t.empty()) << EXITBRAIN_ROOMS_FILE << " is missing or empty";
-  for (const char* room : {"core", "strategies", "net", "tools/common", "tools/settings",
-                           "tools/market_data", "tools/intents", "tools/replay", "tools/sim",
-                           "tools/live", "tools/process", "tools/cli", "bench", "tests"})
+  for (const char* room :
+       {"core", "strategies", "net", "tools/common", "tools/settings", "tools/market_data",
+        "tools/intents", "tools/replay", "tools/sim", "tools/ops", "tools/live", "tools/process",
+        "tools/cli", "bench", "tests"})
     EXPECT_TRUE(t.count(room)) << "no room " << room << " in " << EXITBRAIN_ROOMS_FILE;
 }
 
@@ -133,8 +134,9 @@ TEST(Layering, TheTableForbidsWhatTheDesignForbids) {
     return t.count(from) && t.at(from).count(to) > 0;
   };
   const std::vector<std::string> tools_rooms = {
-      "tools/common", "tools/settings", "tools/market_data", "tools/intents", "tools/replay",
-      "tools/sim",    "tools/state",    "tools/live",        "tools/process", "tools/cli"};
+      "tools/common", "tools/settings", "tools/market_data", "tools/intents",
+      "tools/replay", "tools/sim",      "tools/state",       "tools/ops",
+      "tools/live",   "tools/process",  "tools/cli"};
   EXPECT_TRUE(t.count("core") && t.at("core").empty()) << "core/ includes only core/";
   for (const std::string& to : tools_rooms) {
     EXPECT_FALSE(may("core", to));
@@ -156,6 +158,8 @@ TEST(Layering, TheTableForbidsWhatTheDesignForbids) {
   EXPECT_FALSE(may("tools/intents", "tools/live")) << "the Redis side sits below the daemon";
   EXPECT_FALSE(may("tools/common", "tools/settings"));
   EXPECT_FALSE(may("tools/state", "tools/live")) << "the state files know no daemon";
+  EXPECT_FALSE(may("tools/ops", "tools/live")) << "the ops servers know no pipeline";
+  EXPECT_FALSE(may("tools/ops", "tools/settings")) << "the ops servers take values, not config";
   EXPECT_FALSE(may("bench", "tests"));
   EXPECT_FALSE(may("tests", "bench"));
 }

@@ -1297,13 +1297,15 @@ TEST(SimExchangeControl, SimEndpoints) {
   EXPECT_EQ(s.amount(), dec("0.01"));
   EXPECT_EQ(jget(s.raw("GET", "/sim/positions", "").body, "/positions/0/positionAmt"), "0.01");
 
-  const HttpAnswer f = s.raw("POST", "/sim/faults",
-                             "unknown_503=2&unavailable_503=1&rate_limit_429=3&clock_skew_ms=-250&"
-                             "delay_ms=40&drop_market_ws=1&silence_ms=5000");
+  const HttpAnswer f =
+      s.raw("POST", "/sim/faults",
+            "unknown_503=2&unavailable_503=1&rate_limit_429=3&clock_skew_ms=-250&"
+            "delay_ms=40&drop_market_ws=1&silence_ms=5000&refuse_market_ws_ms=1500");
   ASSERT_EQ(f.status, 200) << f.body;
   EXPECT_EQ(f.body,
             R"({"unknown_503":2,"unavailable_503":1,"rate_limit_429":3,"clock_skew_ms":-250,)"
-            R"("delay_ms":40,"drop_market_ws":true,"silence_ms":5000})");
+            R"("delay_ms":40,"drop_market_ws":true,"silence_ms":5000,"refuse_market_ws_ms":1500})");
+  EXPECT_EQ(s.ex.faults().refuse_market_ws_ms, 1500);
   EXPECT_EQ(s.ex.faults().unknown_503_next, 2);
   EXPECT_EQ(s.ex.faults().clock_skew_ms, -250);
   EXPECT_TRUE(s.ex.faults().drop_market_ws);
@@ -1315,6 +1317,9 @@ TEST(SimExchangeControl, SimEndpoints) {
                 .status,
             200);
   EXPECT_EQ(jget(s.raw("GET", "/sim/faults", "").body, "/unknown_503"), "0");
+  // Cancelling a symbol's algo orders by hand (none open here); an unknown symbol is refused.
+  EXPECT_EQ(s.raw("POST", "/sim/cancel_algo", "symbol=BTCUSDT").body, R"({"cancelled":0})");
+  EXPECT_EQ(s.raw("POST", "/sim/cancel_algo", "symbol=NOPE").status, 400);
 
   // /sim/orders: every order request, params without the signature.
   ASSERT_EQ(s.exit(Side::kLong, "0.01", kExit1).status, 200);

@@ -466,3 +466,80 @@ TEST(StateLock, AStateDirectoryThatCannotBeCreatedIsAnError) {
 
 }  // namespace
 }  // namespace exitbrain
+
+namespace exitbrain {
+namespace {
+
+// The kill switch goes through the journal like every other input: a flatten's exits are
+// decided once, and a restore (a restart) keeps entries halted.
+TEST(StateJournal, TheKillSwitchIsJournalledAndARestoreKeepsTheHalt) {
+  Bench s;
+  const std::string dir = fresh_dir("state_journal_kill_switch");
+  Stage live(s);
+  std::vector<std::uint8_t> after;
+  {
+    StateJournal journal(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+    RestoreReport rr;
+    ASSERT_EQ(journal.restore(rr), "");
+    ASSERT_EQ(journal.begin_run(7, kT0), "");
+    live.stage.set_journal(&journal.decide_ring());
+    live.stage.adopt(0, Side::kLong, dec("0.5"), dec("60000"), kT0, AdoptSource::kStartup, true);
+    live.stage.adopt(1, Side::kShort, dec("2"), dec("3000"), kT0, AdoptSource::kStartup, true);
+    (void)live.take_decisions();
+    EXPECT_FALSE(live.stage.entries_halted());
+
+    live.stage.on_control(ControlCommand{ControlKind::kFlatten, ControlSource::kOperator, 1}, kT0);
+    EXPECT_TRUE(live.stage.entries_halted());
+    EXPECT_EQ(live.stage.halt_source(), ControlSource::kOperator);
+    EXPECT_EQ(live.stage.control_applied(), 1u);
+    EXPECT_EQ(live.stage.last_flatten_exits(), 2u);
+    const auto d = live.take_decisions();
+    ASSERT_EQ(d.size(), 2u);
+    for (const Decision& x : d) {
+      EXPECT_EQ(x.kind, DecisionKind::kExit);
+      EXPECT_EQ(x.exit_reason, ExitReason::kFlatten);
+      EXPECT_FALSE(x.remaining.is_positive()) << "all of it";
+    }
+    EXPECT_EQ(d[0].qty, dec("0.5"));
+    EXPECT_EQ(d[1].qty, dec("2"));
+    // A second flatten finds nothing open: no exit twice.
+    live.stage.on_control(ControlCommand{ControlKind::kFlatten, ControlSource::kOperator, 2}, kT0);
+    EXPECT_TRUE(live.take_decisions().empty());
+    EXPECT_EQ(live.stage.last_flatten_exits(), 0u);
+    while (journal.drain_once() > 0) {
+    }
+    after = state_of(live.stage);
+    live.stage.set_journal(nullptr);
+  }
+  StateJournal again(s.config, s.plan, s.symbols, s.log, s.settings(dir), 256);
+  RestoreReport rr;
+  ASSERT_EQ(again.restore(rr), "");
+  const std::vector<std::uint8_t> restored = again.stage_state();
+  EXPECT_TRUE(restored == after) << "the journal's replay of the commands gives the same stage";
+  Stage next(s);
+  ByteReader r(restored);
+  ASSERT_EQ(next.stage.load(r), std::nullopt);
+  EXPECT_TRUE(next.stage.entries_halted()) << "a restart keeps the halt";
+  EXPECT_EQ(next.stage.halt_source(), ControlSource::kOperator);
+
+  // resume, then a state saved before the kill switch existed (no trailer) loads as not
+  // halted; a damaged trailer is refused naming it, and changes nothing.
+  next.stage.on_control(ControlCommand{ControlKind::kResume, ControlSource::kOperator, 3}, kT0);
+  EXPECT_FALSE(next.stage.entries_halted());
+  std::vector<std::uint8_t> old_format = after;
+  old_format.resize(old_format.size() - 6);  // magic (4), halted (1), source (1)
+  Stage old(s);
+  ByteReader ro(old_format);
+  ASSERT_EQ(old.stage.load(ro), std::nullopt);
+  EXPECT_FALSE(old.stage.entries_halted());
+  std::vector<std::uint8_t> damaged = after;
+  damaged.back() = 9;  // no such source
+  ByteReader rd(damaged);
+  const auto err = old.stage.load(rd);
+  ASSERT_TRUE(err.has_value());
+  EXPECT_NE(err->find("kill switch"), std::string::npos) << *err;
+  EXPECT_FALSE(old.stage.entries_halted());
+}
+
+}  // namespace
+}  // namespace exitbrain

@@ -235,6 +235,8 @@ void LiveSession::write_config() const {
   for (std::size_t i = 0; i < opt_.threads.cpus.size(); ++i)
     cfg << kStageNames[i] << "_cpu = " << opt_.threads.cpus[i] << "\n";
   cfg << "\n[run]\nforeign_positions = \"adopt\"\nmark_stream = \"markPrice@1s\"\n";
+  // A free port for /metrics and /health: never in the way of a daemon already running.
+  cfg << "\n[ops]\nlisten = \"127.0.0.1:0\"\n";
   if (!cfg) throw std::runtime_error("cannot write " + opt_.dir + "/exitbrain.toml");
 }
 

@@ -10,28 +10,11 @@
 #include <thread>
 
 #include "net/redis_client.hpp"
+#include "tests/support/loopback_port.hpp"
 
 namespace exitbrain::testing {
 
 namespace {
-
-// A port the kernel just handed out: free now, and (ephemeral ports cycle slowly) for the
-// moment it takes redis-server to bind it. launch() retries if it was taken meanwhile.
-int free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
 
 std::string redis_server_binary() {
   for (const char* p : {"/usr/bin/redis-server", "/usr/local/bin/redis-server"})

@@ -20,9 +20,15 @@ namespace exitbrain::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<EventLog*> g_event_log{nullptr};
 
 extern "C" void request_stop(int) {
   g_stop.store(true);
+}
+
+// logrotate's postrotate (or systemctl reload): the events file is opened again.
+extern "C" void request_reopen(int) {
+  if (EventLog* log = g_event_log.load()) log->request_reopen();
 }
 
 struct RunOptions {
@@ -119,6 +125,12 @@ void print_summary(const LiveSummary& s, const EventLog& j) {
 }
 
 int run_live(const RunOptions& o) {
+  // From the first instant: SIGHUP's default would end the process.
+  struct sigaction hup {};
+  hup.sa_handler = request_reopen;
+  sigemptyset(&hup.sa_mask);
+  hup.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &hup, nullptr);
   const Config config = load_config(o.config);
   const LiveConfig& live = config.live;
   if (live.symbols.empty())
@@ -184,7 +196,9 @@ int run_live(const RunOptions& o) {
     if (!out) throw InputError("--events " + o.events + ": cannot open for writing");
   }
   EventLog event_log(symbols, out);
+  if (out != stdout) event_log.own_file(o.events);
   event_log.start();
+  g_event_log = &event_log;
   event_log.text(R"("event":"started","server_offset_ms":)" + std::to_string(clock.offset_ms()) +
                  R"(,"mode":")" + (startup.mode == PositionMode::kHedge ? "hedge" : "one-way") +
                  R"(","positions":)" + std::to_string(startup.positions.size()));
@@ -192,6 +206,7 @@ int run_live(const RunOptions& o) {
   LivePipeline pipeline(config, symbols, event_log, std::string(key.reveal()), signer, tls);
   if (std::string err = pipeline.prepare(startup); !err.empty()) {
     event_log.stop();
+    g_event_log = nullptr;
     throw InputError("[run] " + err);
   }
 
@@ -214,7 +229,7 @@ int run_live(const RunOptions& o) {
   g_stop = true;
   if (timer.joinable()) timer.join();
   event_log.stop();
-  if (out != stdout) std::fclose(out);
+  g_event_log = nullptr;
   if (!err.empty()) throw std::runtime_error(err);
   print_summary(pipeline.summary(), event_log);
   return 0;

@@ -8,9 +8,7 @@
 
 namespace exitbrain {
 
-namespace {
-
-const char* kind_name(OrderRecordKind k) {
+const char* to_string(OrderRecordKind k) noexcept {
   switch (k) {
     case OrderRecordKind::kExitSent:
       return "exit_sent";
@@ -28,8 +26,6 @@ const char* kind_name(OrderRecordKind k) {
   return "?";
 }
 
-}  // namespace
-
 EventLog::EventLog(const SymbolTable& symbols, std::FILE* out)
     : symbols_(symbols), out_(out), queue_(64 * 1024) {
   latencies_.reserve(4096);
@@ -37,6 +33,58 @@ EventLog::EventLog(const SymbolTable& symbols, std::FILE* out)
 
 EventLog::~EventLog() {
   stop();
+  if (!path_.empty() && out_) std::fclose(out_);
+}
+
+void EventLog::reopen() {
+  reopen_.store(false, std::memory_order_relaxed);
+  if (path_.empty()) return;
+  std::fflush(out_);
+  // The new file first: if it cannot be opened the lines go on to the old one, and say so.
+  std::FILE* next = std::fopen(path_.c_str(), "a");
+  if (!next) {
+    const std::string line = "{\"t\":" + std::to_string(wall_clock_ms()) +
+                             R"(,"event":"alert","alert":"event_log_reopen_failed","path":)" +
+                             JsonLine::quote(path_) + "}\n";
+    std::fwrite(line.data(), 1, line.size(), out_);
+    return;
+  }
+  std::fclose(out_);
+  out_ = next;
+  reopens_.fetch_add(1, std::memory_order_relaxed);
+  const std::string line = "{\"t\":" + std::to_string(wall_clock_ms()) +
+                           R"(,"event":"event_log_reopened","path":)" + JsonLine::quote(path_) +
+                           "}\n";
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
+void EventLog::count(const Record& r) {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  auto bump = [](std::atomic<std::uint64_t>& c) { c.store(c.load(kRelaxed) + 1, kRelaxed); };
+  switch (r.kind) {
+    case Record::Kind::kDecision:
+      bump(counts_.decisions_[static_cast<std::size_t>(r.decision.kind)]);
+      if (r.decision.kind == DecisionKind::kExit)
+        bump(counts_.exits_[static_cast<std::size_t>(r.decision.exit_reason)]);
+      return;
+    case Record::Kind::kOrder: {
+      std::lock_guard<std::mutex> l(counts_.mu_);
+      ++counts_.orders_[{r.order.kind, r.order.ok, r.order.error_code}];
+      return;
+    }
+    case Record::Kind::kText: {
+      constexpr std::string_view kAlert = R"("alert":")";
+      const auto at = r.text.find(kAlert);
+      if (at == std::string::npos) return;
+      const auto from = at + kAlert.size();
+      const auto end = r.text.find('"', from);
+      if (end == std::string::npos) return;
+      std::lock_guard<std::mutex> l(counts_.mu_);
+      ++counts_.alerts_[r.text.substr(from, end - from)];
+      return;
+    }
+  }
 }
 
 void EventLog::start() {
@@ -86,9 +134,11 @@ void EventLog::run() {
   Record r;
   for (;;) {
     bool any = false;
+    if (reopen_.load(std::memory_order_relaxed)) reopen();
     while (queue_.try_dequeue(r)) {
       any = true;
       write(r);
+      count(r);
     }
     if (any) std::fflush(out_);
     if (stop_.load()) {
@@ -136,7 +186,7 @@ void EventLog::write(const Record& r) {
     case Record::Kind::kOrder: {
       const OrderRecord& o = r.order;
       JsonLine j;
-      j.num("t", o.time).str("event", kind_name(o.kind)).num("position", o.position);
+      j.num("t", o.time).str("event", to_string(o.kind)).num("position", o.position);
       j.num("seq", o.seq).str("symbol", symbols_.name(o.symbol)).str("side", to_string(o.side));
       j.num("qty", o.qty);
       if (o.price.is_positive()) j.num("price", o.price);

@@ -6,11 +6,15 @@
 // the exits for the closing summary.
 #include <concurrentqueue/concurrentqueue.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "core/events.hpp"
@@ -44,17 +48,61 @@ struct OrderRecord {
   std::uint64_t run_key = 0;  // the run whose client id it is; 0: this run (state journal)
 };
 
+inline constexpr std::size_t kOrderRecordKinds = 6;
+const char* to_string(OrderRecordKind k) noexcept;
+
+// What the event log thread counted of the records it wrote, for the metrics scrape (any
+// thread may read): decisions by kind, exits by reason, order records by kind, outcome
+// and Binance code, alerts by name. Counted where the lines are written, off the hot path;
+// records the full queue dropped are not in them (dropped_records() counts those).
+class EventCounts {
+ public:
+  std::uint64_t decisions(DecisionKind k) const noexcept {
+    return decisions_[static_cast<std::size_t>(k)].load(std::memory_order_relaxed);
+  }
+  std::uint64_t exits(ExitReason r) const noexcept {
+    return exits_[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
+  }
+  // (kind, ok, code) -> records.
+  using OrderKey = std::tuple<OrderRecordKind, bool, int>;
+  std::map<OrderKey, std::uint64_t> orders() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return orders_;
+  }
+  std::map<std::string, std::uint64_t> alerts() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return alerts_;
+  }
+
+ private:
+  friend class EventLog;
+  std::array<std::atomic<std::uint64_t>, 3> decisions_{};
+  std::array<std::atomic<std::uint64_t>, kExitReasonCount> exits_{};
+  mutable std::mutex mu_;  // the event log thread and the scrape only
+  std::map<OrderKey, std::uint64_t> orders_;
+  std::map<std::string, std::uint64_t> alerts_;
+};
+
 class EventLog {
  public:
   // `out` is written by the event log thread only. `symbols` must not change meanwhile.
   EventLog(const SymbolTable& symbols, std::FILE* out);
-  ~EventLog();
+  ~EventLog();  // stops; closes an owned file
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
 
   void start();
   // Writes what is queued, then stops.
   void stop();
+
+  // `out` is the file at `path`, opened by the caller for writing: the log owns it from now
+  // on (closes it when destroyed) and, on request_reopen(), opens `path` again for append
+  // and goes on there (logrotate moved the old one away). Before start().
+  void own_file(std::string path) { path_ = std::move(path); }
+  // Async-signal-safe (SIGHUP): the writer thread reopens the file at its next poll.
+  void request_reopen() noexcept { reopen_.store(true, std::memory_order_relaxed); }
+  std::uint64_t reopens() const noexcept { return reopens_.load(std::memory_order_relaxed); }
+  const EventCounts& counts() const noexcept { return counts_; }
 
   // Hot path: a fixed-size record into a pre-allocated queue; never blocks. A full queue
   // is counted (dropped_records) and reported in the summary, never hidden.
@@ -79,6 +127,8 @@ class EventLog {
   };
   void run();
   void write(const Record& r);
+  void count(const Record& r);
+  void reopen();
 
   const SymbolTable& symbols_;
   std::FILE* out_;
@@ -88,6 +138,10 @@ class EventLog {
   std::atomic<std::uint64_t> dropped_{0};
   std::vector<std::int64_t> latencies_;
   std::uint64_t exits_sent_ = 0, exits_filled_ = 0, alerts_ = 0;
+  EventCounts counts_;
+  std::string path_;  // "": `out_` is the caller's
+  std::atomic<bool> reopen_{false};
+  std::atomic<std::uint64_t> reopens_{0};
 };
 
 }  // namespace exitbrain

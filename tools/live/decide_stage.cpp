@@ -28,10 +28,15 @@ DecideStage::DecideStage(const Config& config, const AtrPlan& plan, SymbolTable&
       default_profile_(static_cast<std::uint16_t>(config.find_profile(config.default_profile))) {
   awaiting_flat_.assign(SymbolTable::kMaxSymbols, {false, false});
   pending_entries_.resize(SymbolTable::kMaxSymbols);
+  last_price_.resize(SymbolTable::kMaxSymbols);
 }
 
 void DecideStage::on_price(const PriceState& st) noexcept {
   if (halted()) return;
+  if (st.symbol < last_price_.size()) {
+    const Price p = st.mark.is_positive() ? st.mark : st.last.is_positive() ? st.last : st.mid;
+    if (p.is_positive()) last_price_[st.symbol] = p;
+  }
   const std::uint64_t quiet_before = engine_->quiet_updates();
   const std::size_t open = engine_->open_positions(st.symbol);
   engine_->on_price(st, [this](const Decision& d) { emit(d); });
@@ -109,6 +114,9 @@ void DecideStage::on_entry(const EntryOrder& e, TimeMs now) {
              JsonLine::quote(reason));
   };
   if (!config_.redis) return refuse("no [redis] table: entries are not executed");
+  if (entries_halted())
+    return refuse(std::string("halted (") + to_string(halt_source()) +
+                  "): no new entries until `exitbrain ctl resume`");
   if (pending(e.symbol, e.side, now) || engine_->find_open(e.symbol, e.side))
     return refuse("a position on this symbol and side is already open or opening");
   // One-way mode nets both sides into one position: an entry against an open position
@@ -283,6 +291,38 @@ bool DecideStage::open(const NewPosition& np) {
 
 // ---- restore and replay ---------------------------------------------------------------
 
+void DecideStage::on_control(const ControlCommand& c, TimeMs now) {
+  std::uint32_t exits = 0;
+  if (c.kind == ControlKind::kResume) {
+    entries_halted_.store(false, std::memory_order_relaxed);
+  } else {
+    entries_halted_.store(true, std::memory_order_relaxed);
+    halt_source_.store(static_cast<std::uint8_t>(c.source), std::memory_order_relaxed);
+  }
+  if (c.kind == ControlKind::kFlatten) {
+    for (std::uint32_t i = 0; i < engine_->position_count(); ++i) {
+      const PositionState& pos = engine_->position(i);
+      if (pos.closed || !pos.remaining.is_positive()) continue;
+      const Price ref = last_price_[pos.symbol].is_positive() ? last_price_[pos.symbol] : pos.entry;
+      engine_->flatten(i, ref, now, [this](const Decision& d) { emit(d); });
+      ++exits;
+    }
+    last_flatten_exits_.store(exits, std::memory_order_relaxed);
+  }
+  StateRecord rec;
+  rec.kind = StateRecordKind::kControl;
+  rec.control = ControlInput{c, now};
+  journal(rec);
+  std::uint32_t open = 0;
+  for (std::uint32_t i = 0; i < engine_->position_count(); ++i)
+    open += !engine_->position(i).closed;
+  log_text(std::string(R"("event":"control","command":")") + to_string(c.kind) + R"(","source":")" +
+           to_string(c.source) + R"(","entries":")" + (entries_halted() ? "halted" : "allowed") +
+           R"(","exits":)" + std::to_string(exits) + R"(,"open_positions":)" +
+           std::to_string(open));
+  control_applied_.store(c.seq, std::memory_order_release);
+}
+
 bool DecideStage::apply(const StateRecord& r) {
   auto known = [&](SymbolId s) { return s < symbols_.size(); };
   switch (r.kind) {
@@ -310,6 +350,9 @@ bool DecideStage::apply(const StateRecord& r) {
       if (!known(r.open.symbol)) return false;
       (void)open(r.open);
       return true;
+    case StateRecordKind::kControl:
+      on_control(r.control.command, r.control.now);
+      return true;
     case StateRecordKind::kRunStarted:
     case StateRecordKind::kOrder:
     case StateRecordKind::kSymbol:
@@ -319,8 +362,9 @@ bool DecideStage::apply(const StateRecord& r) {
 }
 
 namespace {
-constexpr std::uint32_t kStageMagic = 0x45425344;  // "DSBE"
-}
+constexpr std::uint32_t kStageMagic = 0x45425344;    // "DSBE"
+constexpr std::uint32_t kControlMagic = 0x4C544345;  // "ECTL": the kill switch's state
+}  // namespace
 
 void DecideStage::save(ByteWriter& w) const {
   w.put(kStageMagic);
@@ -336,6 +380,8 @@ void DecideStage::save(ByteWriter& w) const {
       w.put(pe.order.tp.units()).put(pe.order.leverage).put(pe.order.notional);
     }
   }
+  w.put(kControlMagic).put(static_cast<std::uint8_t>(entries_halted()));
+  w.put(halt_source_.load(std::memory_order_relaxed));
 }
 
 std::optional<std::string> DecideStage::load(ByteReader& r) {
@@ -377,8 +423,21 @@ std::optional<std::string> DecideStage::load(ByteReader& r) {
       pe.order.tp = Price::from_units(tp);
     }
   }
+  // The kill switch's state; absent in a state saved before it existed (not halted).
+  std::uint8_t halted = 0, source = 0;
+  // (In a snapshot the order trail follows, with a magic of its own: look before taking.)
+  ByteReader probe = r;
+  std::uint32_t cm = 0;
+  if (probe.get(cm) && cm == kControlMagic) {
+    if (!probe.get(halted) || !probe.get(source) || halted > 1 ||
+        source > static_cast<std::uint8_t>(ControlSource::kErrorLimit))
+      return fail("decide state: the kill switch's state");
+    r = probe;
+  }
   awaiting_flat_ = std::move(awaiting);
   pending_entries_ = std::move(pending);
+  entries_halted_.store(halted != 0, std::memory_order_relaxed);
+  halt_source_.store(source, std::memory_order_relaxed);
   return std::nullopt;
 }
 

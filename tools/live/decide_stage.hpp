@@ -84,6 +84,24 @@ class DecideStage {
   void on_entry(const EntryOrder& e, TimeMs now);
   void on_adjustments(const cross_exchange::Adjustments& a) noexcept;
   void on_level_adjustments(const LevelAdjustments& a) noexcept;
+  // The kill switch: halt (no new entries; exits, stops and adopted positions are managed
+  // as before), flatten (an exit of all that is left of every open position now, reason
+  // "flatten", then halted) or resume. Journalled, and part of save(): a restart keeps a
+  // halt. Each command is an event line.
+  void on_control(const ControlCommand& c, TimeMs now);
+  // For the operations thread.
+  bool entries_halted() const noexcept { return entries_halted_.load(std::memory_order_relaxed); }
+  ControlSource halt_source() const noexcept {
+    return static_cast<ControlSource>(halt_source_.load(std::memory_order_relaxed));
+  }
+  // The seq of the last command applied (release: its effects are visible once it shows).
+  std::uint32_t control_applied() const noexcept {
+    return control_applied_.load(std::memory_order_acquire);
+  }
+  // The exits the last flatten decided.
+  std::uint32_t last_flatten_exits() const noexcept {
+    return last_flatten_exits_.load(std::memory_order_relaxed);
+  }
   // A position the exchange shows, managed with the default profile (or ignored / alerted
   // per [run] foreign_positions unless `ours`). `source` names where it was seen.
   void adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at, AdoptSource source,
@@ -140,6 +158,11 @@ class DecideStage {
   SpscQueue<StateRecord>* journal_ = nullptr;
   bool orders_on_ = true, log_on_ = true, text_on_ = true;
   std::atomic<bool> halted_{false};
+  std::atomic<bool> entries_halted_{false};
+  std::atomic<std::uint8_t> halt_source_{0};
+  std::atomic<std::uint32_t> control_applied_{0};
+  std::atomic<std::uint32_t> last_flatten_exits_{0};
+  std::vector<Price> last_price_;  // per symbol: the reference price of a flatten's exit
   std::vector<std::array<bool, 2>> awaiting_flat_;            // per symbol and side
   std::vector<std::array<PendingEntry, 2>> pending_entries_;  // per symbol and side
   LatencyHistogram to_decision_, tick_to_decision_;

@@ -77,7 +77,7 @@ void ExchangeFeeds::run(WsHandler& ingest, WaitStrategy wait, const std::atomic<
   }
   market.start();
   if (book) book->start();
-  run_io(io, wait, stop);
+  run_io(io, wait, stop, heartbeat_);
   market.stop();
   if (book) book->stop();
 }

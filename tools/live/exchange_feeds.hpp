@@ -23,12 +23,15 @@ class ExchangeFeeds final : public MarketSource {
                 std::string& error);
 
   void run(WsHandler& ingest, WaitStrategy wait, const std::atomic<bool>& stop) override;
+  // Stored every time the md thread's loop goes round (before run()).
+  void set_heartbeat(std::atomic<std::int64_t>* beat) noexcept { heartbeat_ = beat; }
 
  private:
   const Config& config_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   std::string streams_;       // the /market connection's streams
   std::string book_streams_;  // the /public one's; empty: no such connection
+  std::atomic<std::int64_t>* heartbeat_ = nullptr;
 };
 
 }  // namespace exitbrain

@@ -2,7 +2,8 @@
 // The order sink's hops of every exit order a timed tick caused: decided -> order bytes
 // out, and frame in -> order bytes out (tick to order). The live order gateway stamps the
 // moment its request's bytes left for the socket; the benchmark's sink, the moment the
-// signed query was written. Written by the orders thread only; read once it has stopped.
+// signed query was written. Written by the orders thread only; the metrics scrape reads it
+// while it runs (the histograms' fields are single-writer relaxed atomics).
 #include "core/clock.hpp"
 #include "core/latency_histogram.hpp"
 

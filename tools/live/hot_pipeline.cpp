@@ -26,6 +26,7 @@ HotPipeline::HotPipeline(const Config& config, SymbolTable& symbols, EventLog& e
       q_user_orders_(kSideRing, &orders_bell_),
       q_entries_(kSideRing, threads.fused ? &state_bell_ : &decide_bell_),
       q_adjust_(64, threads.fused ? &state_bell_ : &decide_bell_),
+      q_control_(64, threads.fused ? &state_bell_ : &decide_bell_),
       plan_(plan_atr_specs(config, {config.find_profile(config.default_profile)})),
       state_(
           std::make_unique<PriceStateEngine>(SymbolTable::kMaxSymbols, plan_.specs, config.regime)),
@@ -84,6 +85,8 @@ void HotPipeline::drain_side_rings() {
   while (q_adjust_.try_pop(a)) decide_.on_adjustments(a);
   EntryOrder e;
   while (q_entries_.try_pop(e)) decide_.on_entry(e, wall_clock_ms());
+  ControlCommand k;
+  while (q_control_.try_pop(k)) decide_.on_control(k, wall_clock_ms());
 }
 
 void HotPipeline::state_loop() {
@@ -92,6 +95,8 @@ void HotPipeline::state_loop() {
   PriceState st;
   const bool fused = threads_.fused;
   for (;;) {
+    beat(Stage::kState);
+    if (fused) beat(Stage::kDecide);
     bool any = false;
     while (q_md_.try_pop(ev)) {
       any = true;
@@ -119,6 +124,7 @@ void HotPipeline::decide_loop() {
   enter(Stage::kDecide);
   PriceState st;
   for (;;) {
+    beat(Stage::kDecide);
     bool any = false;
     while (q_state_.try_pop(st)) {
       any = true;
@@ -141,6 +147,7 @@ void HotPipeline::orders_loop(OrderSink& sink) {
   MonoNs next_timer = 0;
   MonoNs drain_deadline = 0;
   for (;;) {
+    beat(Stage::kOrders);
     bool any = false;
     while (q_orders_.try_pop(w)) {
       any = true;

@@ -55,6 +55,13 @@ class HotPipeline {
   SpscQueue<UserEvent>& order_updates_in() noexcept { return q_user_orders_; }
   SpscQueue<EntryOrder>& entries_in() noexcept { return q_entries_; }
   SpscQueue<cross_exchange::Adjustments>& adjustments_in() noexcept { return q_adjust_; }
+  SpscQueue<ControlCommand>& control_in() noexcept { return q_control_; }
+  // When each stage's loop last went round (monotonic ns; 0: not started): the watchdog's
+  // proof that the threads are alive. A blocked-waiting loop still goes round every 100 ms.
+  MonoNs heartbeat(Stage s) const noexcept {
+    return heartbeat_[static_cast<int>(s)].load(std::memory_order_relaxed);
+  }
+  std::atomic<MonoNs>& heartbeat_cell(Stage s) noexcept { return heartbeat_[static_cast<int>(s)]; }
   // Where the order sink records its exit orders' hops (orders thread).
   ExitLatency& exit_latency() noexcept { return exit_latency_; }
 
@@ -84,6 +91,9 @@ class HotPipeline {
  private:
   WaitStrategy wait(Stage s) const noexcept { return threads_.wait[static_cast<int>(s)]; }
   void enter(Stage s);
+  void beat(Stage s) noexcept {
+    heartbeat_[static_cast<int>(s)].store(mono_now_ns(), std::memory_order_relaxed);
+  }
   void drain_side_rings();
   void state_loop();
   void decide_loop();
@@ -101,6 +111,8 @@ class HotPipeline {
   SpscQueue<UserEvent> q_user_orders_;
   SpscQueue<EntryOrder> q_entries_;
   SpscQueue<cross_exchange::Adjustments> q_adjust_;
+  SpscQueue<ControlCommand> q_control_;
+  std::array<std::atomic<MonoNs>, kStageCount> heartbeat_{};
 
   // The md and decide stages' outputs: their rings.
   PushInto<MarketEvent> md_out_{&q_md_};

@@ -17,6 +17,8 @@ void MarketIngest::on_frame(const char* data, std::size_t len, std::size_t capac
     e.stamps.frame_in = received;
     e.stamps.parsed = mono_now_ns();
     if (received) parse_hop_.record(e.stamps.parsed - received);
+    if (e.symbol < last_event_ns_.size())
+      last_event_ns_[e.symbol].store(e.stamps.parsed, std::memory_order_relaxed);
     out_(e);
     events.fetch_add(1, std::memory_order_relaxed);
   });
@@ -31,6 +33,11 @@ void MarketIngest::on_frame(const char* data, std::size_t len, std::size_t capac
 void MarketIngest::on_status(const WsStatus& st) {
   if (st.kind == WsStatusKind::kConnected) reconnects.fetch_add(1);
   if (st.kind == WsStatusKind::kStale) stale.fetch_add(1);
+  if (st.kind == WsStatusKind::kConnected || st.kind == WsStatusKind::kFresh ||
+      st.kind == WsStatusKind::kRotated)
+    feed_up_.store(true, std::memory_order_relaxed);
+  else if (st.kind == WsStatusKind::kDisconnected || st.kind == WsStatusKind::kStale)
+    feed_up_.store(false, std::memory_order_relaxed);
   const bool alert = st.kind == WsStatusKind::kStale;
   event_log_.text(std::string(alert ? R"("event":"alert","alert":"market_feed_stale",)"
                                     : R"("event":"market_feed",)") +

@@ -5,6 +5,7 @@
 // memory); each event carries its frame's receive time and its parse time, and the parse hop
 // is recorded here, on the md thread. Malformed frames and the feed's connection life are
 // written to the event log (rare paths).
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -27,8 +28,15 @@ class MarketIngest final : public WsHandler {
                 MonoNs received) noexcept override;
   void on_status(const WsStatus& st) override;
 
-  // received -> parsed, per event. Written by the md thread; read once it has stopped.
+  // received -> parsed, per event. Written by the md thread; the metrics scrape may read it
+  // meanwhile (single-writer relaxed atomics).
   const LatencyHistogram& parse_hop() const noexcept { return parse_hop_; }
+  // When the last event of `s` was parsed (monotonic ns; 0: none yet).
+  MonoNs last_event_ns(SymbolId s) const noexcept {
+    return s < last_event_ns_.size() ? last_event_ns_[s].load(std::memory_order_relaxed) : 0;
+  }
+  // The latest connection status said frames flow (connected, fresh, rotated).
+  bool feed_up() const noexcept { return feed_up_.load(std::memory_order_relaxed); }
 
   std::atomic<std::uint64_t> frames{0}, events{0}, malformed{0}, reconnects{0}, stale{0};
 
@@ -37,6 +45,8 @@ class MarketIngest final : public WsHandler {
   SinkRef<MarketEvent> out_;
   EventLog& event_log_;
   LatencyHistogram parse_hop_;
+  std::array<std::atomic<MonoNs>, SymbolTable::kMaxSymbols> last_event_ns_{};
+  std::atomic<bool> feed_up_{false};
 };
 
 }  // namespace exitbrain

@@ -34,4 +34,24 @@ struct OrderWork {
 };
 static_assert(std::is_trivially_copyable_v<OrderWork>);
 
+// operations thread -> decide: the kill switch (`exitbrain ctl`, the automatic limits).
+enum class ControlKind : std::uint8_t {
+  kHalt = 1,     // no new entries; exits keep being managed
+  kFlatten = 2,  // reduce-only MARKET exits for every open position now, then halted
+  kResume = 3,   // entries again
+};
+enum class ControlSource : std::uint8_t {
+  kOperator = 0,    // exitbrain ctl
+  kLossLimit = 1,   // [run] daily_loss_limit
+  kErrorLimit = 2,  // [run] max_consecutive_errors
+};
+const char* to_string(ControlKind k) noexcept;
+const char* to_string(ControlSource s) noexcept;
+struct ControlCommand {
+  ControlKind kind = ControlKind::kHalt;
+  ControlSource source = ControlSource::kOperator;
+  std::uint32_t seq = 0;  // the sender's count; the stage says which it has applied
+};
+static_assert(std::is_trivially_copyable_v<ControlCommand>);
+
 }  // namespace exitbrain

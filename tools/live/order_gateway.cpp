@@ -415,6 +415,24 @@ void OrderGateway::on_user_event(const UserEvent& e) {
       r.price = e.algo.average_price.is_positive() ? e.algo.average_price : e.algo.trigger;
       log_order(r);
       closed(position, parts->seq, r.qty, r.price, true, e.event_time);
+      return;
+    }
+    // Gone without our cancel (someone cancelled it by hand, it expired or was rejected):
+    // the position is naked until a new stop stands, so one is placed at once.
+    if (e.algo.status == AlgoStatus::kCanceled || e.algo.status == AlgoStatus::kExpired ||
+        e.algo.status == AlgoStatus::kRejected) {
+      if (!hard_.on_gone(position, parts->seq)) return;
+      const PositionInfo& p = positions_[position];
+      event_log_.text(std::string(R"("event":"alert","alert":"hard_stop_lost","position":)") +
+                      std::to_string(position) + R"(,"symbol":")" +
+                      std::string(symbols_.name(p.symbol)) + R"(","side":")" +
+                      std::string(to_string(p.side)) + R"(","seq":)" + std::to_string(parts->seq) +
+                      R"(,"status":")" +
+                      (e.algo.status == AlgoStatus::kCanceled  ? "CANCELED"
+                       : e.algo.status == AlgoStatus::kExpired ? "EXPIRED"
+                                                               : "REJECTED") +
+                      R"(","note":"not cancelled by exitbrain: a new hard stop is placed now")");
+      offer_engine_stop(position);
     }
   }
 }
@@ -448,6 +466,7 @@ void OrderGateway::on_timer() {
   // Throttled or refused stop moves are offered again.
   for (std::uint32_t i = 0; i < positions_.size(); ++i)
     if (positions_[i].known && !positions_[i].engine_flat) offer_engine_stop(i);
+  publish_gauges();
 }
 
 const RestReply& OrderGateway::send(HttpMethod method, std::string_view path,
@@ -508,21 +527,33 @@ void OrderGateway::record(OrderRecordKind kind, std::uint32_t position, std::uin
   rec.error_code = code;
   rec.ok = ok;
   log_order(rec);
+  if (kind == OrderRecordKind::kExitDone || kind == OrderRecordKind::kHardStopPlaced ||
+      kind == OrderRecordKind::kHardStopCancelled)
+    count_answer(!ok);
   if (kind == OrderRecordKind::kExitDone && qty.is_positive())
     closed(position, seq, qty, price, false, rec.time);
 }
 
 void OrderGateway::closed(std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
                           bool hard_stop, TimeMs time) {
-  if (!closed_out_) return;
   const PositionInfo& p = positions_[position];
+  const double pnl = (price - p.entry).to_double() * qty.to_double() * side_sign(p.side);
+  // The daily realised-loss limit counts per UTC day.
+  const std::int64_t day = time / 86'400'000;
+  if (gauges_.pnl_day.load(std::memory_order_relaxed) != day) {
+    gauges_.pnl_day.store(day, std::memory_order_relaxed);
+    gauges_.realised_pnl_today.store(0, std::memory_order_relaxed);
+  }
+  gauges_.realised_pnl_today.store(gauges_.realised_pnl_today.load(std::memory_order_relaxed) + pnl,
+                                   std::memory_order_relaxed);
+  if (!closed_out_) return;
   ClosedTrade t;
   t.time = time;
   t.symbol = p.symbol;
   t.side = p.side;
   t.qty = qty;
   t.price = price;
-  t.realized_pnl = (price - p.entry).to_double() * qty.to_double() * side_sign(p.side);
+  t.realized_pnl = pnl;
   t.hard_stop = hard_stop;
   t.reason = p.last_exit_reason;
   const ClientId id =
@@ -536,6 +567,7 @@ void OrderGateway::closed(std::uint32_t position, std::uint32_t seq, Qty qty, Pr
 
 void OrderGateway::entry_alert(const EntryOrder& e, const char* what, const RestReply& r,
                                int code) {
+  count_answer(true);
   event_log_.text(std::string(R"("event":"alert","alert":")") + what + R"(","symbol":")" +
                   std::string(symbols_.name(e.symbol)) + R"(","intent_id":")" +
                   std::to_string(e.intent_ms) + "-" + std::to_string(e.intent_seq) +
@@ -737,6 +769,42 @@ void OrderGateway::alert(std::uint32_t position, const char* what, ErrorAction a
                   std::string(symbols_.name(p.symbol)) + "\",\"action\":\"" + to_string(action) +
                   "\",\"code\":" + std::to_string(code) + ",\"msg\":" +
                   JsonLine::quote(code != 0 ? std::string_view(last_error_msg_) : ""));
+}
+
+// ---- gauges for the operations thread -----------------------------------------------------
+
+void OrderGateway::count_answer(bool error) noexcept {
+  auto& c = gauges_.consecutive_errors;
+  c.store(error ? c.load(std::memory_order_relaxed) + 1 : 0, std::memory_order_relaxed);
+}
+
+void OrderGateway::publish_gauges() noexcept {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  std::uint64_t managed = 0, without = 0, withheld = 0;
+  for (std::uint32_t i = 0; i < positions_.size(); ++i) {
+    if (!positions_[i].known || positions_[i].engine_flat) continue;
+    ++managed;
+    if (!wants_hard_stop(i)) continue;
+    without += !hard_.protected_now(i);
+    withheld += hard_.withheld(i);
+  }
+  gauges_.positions_managed.store(managed, kRelaxed);
+  gauges_.positions_without_hard_stop.store(without, kRelaxed);
+  gauges_.withheld_positions.store(withheld, kRelaxed);
+  gauges_.other_algo_orders.store(others_, kRelaxed);
+  gauges_.stop_limit_refusals.store(stop_limit_refusals_, kRelaxed);
+  gauges_.requests.store(requests_, kRelaxed);
+  const TimeMs now = wall_clock_ms();
+  auto used = [&](RateLimitKind k, TimeMs interval) {
+    return limits_.limit(k, interval) > 0 || limits_.used(k, interval, now) > 0
+               ? limits_.used(k, interval, now)
+               : -1;
+  };
+  gauges_.used_weight_1m.store(used(RateLimitKind::kRequestWeight, 60'000), kRelaxed);
+  gauges_.order_count_10s.store(used(RateLimitKind::kOrders, 10'000), kRelaxed);
+  gauges_.order_count_1m.store(used(RateLimitKind::kOrders, 60'000), kRelaxed);
+  gauges_.clock_offset_ms.store(clock_.offset_ms(), kRelaxed);
+  gauges_.heartbeat_ns.store(mono_now_ns(), kRelaxed);
 }
 
 }  // namespace exitbrain

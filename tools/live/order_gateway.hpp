@@ -26,6 +26,7 @@
 #include "strategies/hard_stop_manager.hpp"
 #include "tools/common/event_log.hpp"
 #include "tools/live/exit_latency.hpp"
+#include "tools/live/gateway_gauges.hpp"
 #include "tools/live/messages.hpp"
 #include "tools/live/pipeline_edges.hpp"
 #include "tools/live/state_records.hpp"
@@ -124,6 +125,8 @@ class OrderGateway final : public OrderSink {
   std::uint64_t requests() const noexcept { return requests_; }
   std::uint64_t stop_limit_refusals() const noexcept { return stop_limit_refusals_; }
   const RateLimitTracker& rate_limits() const noexcept { return limits_; }
+  // For the operations thread; stored by this (the orders) thread.
+  const GatewayGauges& gauges() const noexcept { return gauges_; }
 
   std::uint64_t position_key(std::uint32_t position) const noexcept {
     return (settings_.run_key << 20) | position;
@@ -195,6 +198,9 @@ class OrderGateway final : public OrderSink {
   void record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
               const RestReply* r, bool ok, int code);
   void alert(std::uint32_t position, const char* what, ErrorAction action, int code);
+  // An order answer that was an error (true) or not: the consecutive-errors gauge.
+  void count_answer(bool error) noexcept;
+  void publish_gauges() noexcept;
   void closed(std::uint32_t position, std::uint32_t seq, Qty qty, Price price, bool hard_stop,
               TimeMs time);
   void entry_alert(const EntryOrder& e, const char* what, const RestReply& r, int code);
@@ -228,6 +234,7 @@ class OrderGateway final : public OrderSink {
   MonoNs share_out_due_ns_ = 0;  // 0: none pending
   MonoNs recount_due_ns_ = 0;    // 0: no recount needed
   std::vector<PositionRisk> risk_;
+  GatewayGauges gauges_;
 };
 
 }  // namespace exitbrain

@@ -18,10 +18,12 @@
 #include "tools/live/exchange_feeds.hpp"
 #include "tools/live/hot_pipeline.hpp"
 #include "tools/live/io_loop.hpp"
+#include "tools/live/operations.hpp"
 #include "tools/live/order_gateway.hpp"
 #include "tools/live/reconcile.hpp"
 #include "tools/live/state_journal.hpp"
 #include "tools/live/user_stream.hpp"
+#include "tools/ops/service_notify.hpp"
 
 namespace exitbrain {
 
@@ -31,6 +33,8 @@ namespace {
 
 constexpr std::size_t kMaxPositions = 4096;
 constexpr std::size_t kClosedRing = 2 * 1024;
+// How often the intent thread reads the group's status for /metrics (a Redis round trip).
+constexpr TimeMs kGroupStatusMs = 5'000;
 
 HttpTarget http_target(const EndpointUrl& u) {
   return HttpTarget{u.tls, u.host, std::to_string(u.port)};
@@ -67,8 +71,19 @@ struct LivePipeline::Impl {
     TimeMs next_try = 0;
     std::uint64_t jitter = 0x9E3779B97F4A7C15ull;
     bool was_connected = false;
+    TimeMs next_group_read = 0;
+    IntentFigures figures;
     while (!stop.load()) {
       const TimeMs now = wall_clock_ms();
+      figures.connected = intents->connected();
+      figures.stats = intents->stats();
+      figures.at = now;
+      if (figures.connected && now >= next_group_read) {
+        next_group_read = now + kGroupStatusMs;
+        figures.group = intents->group_status();
+        figures.group_read = figures.group.error.empty();
+      }
+      intent_board.publish(figures);
       if (!intents->connected()) {
         if (was_connected) {
           was_connected = false;
@@ -119,6 +134,8 @@ struct LivePipeline::Impl {
   HotPipeline hot;
   SpscQueue<ClosedTrade> q_closed;  // orders -> intents (trade.closed)
   std::unique_ptr<IntentConsumer> intents;
+  IntentBoard intent_board;  // the intent thread's figures, for the ops thread
+  std::atomic<bool> lease_lost{false};
   std::unique_ptr<StateJournal> journal;
   const StartupState* startup = nullptr;
   std::uint64_t requests = 0;
@@ -250,6 +267,7 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
                                 R"(,"note":"its holder on this host no longer runs")"));
     lease->start([&p](const std::string& why) {
       p.hot.decide().halt();
+      p.lease_lost = true;
       p.event_log.text(R"("event":"alert","alert":"lease_lost","reason":)" + JsonLine::quote(why) +
                        R"(,"note":"no more decisions; the hard stops stay on the exchange")");
     });
@@ -301,6 +319,24 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   us.private_url = private_url;
   UserStream user(user_io, p.tls, user_rest, p.symbols, p.event_log, p.hot.account_in(),
                   p.hot.order_updates_in(), us);
+
+  // [ops]: /metrics, /health, the control socket, the watchdog. Bound before anything
+  // streams, so a port in use stops the start here.
+  feeds.set_heartbeat(&p.hot.heartbeat_cell(Stage::kMd));
+  OpsSources os;
+  os.config = &p.config;
+  os.hot = &p.hot;
+  os.gateway = &gateway;
+  os.user = &user;
+  os.intents = p.intents ? &p.intent_board : nullptr;
+  os.journal = p.journal.get();
+  os.lease_lost = lease ? &p.lease_lost : nullptr;
+  os.md_heartbeat = &p.hot.heartbeat_cell(Stage::kMd);
+  os.user_heartbeat = &p.hot.heartbeat_cell(Stage::kUser);
+  os.hedge_mode = mode == PositionMode::kHedge;
+  Operations ops(os, p.event_log);
+  if (std::string err = ops.start(); !err.empty()) return err;
+
   if (std::string err = user.start(); !err.empty()) return "user-data stream: " + err;
 
   std::atomic<bool> io_stop{false}, intents_stop{false};
@@ -309,7 +345,8 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   if (p.intents) intents_thread = std::thread([&] { p.intents_loop(stop, intents_stop); });
   std::thread user_thread([&] {
     HotPipeline::start_thread(Stage::kUser, p.live.threads, p.event_log);
-    run_io(user_io, p.live.threads.wait[static_cast<int>(Stage::kUser)], io_stop);
+    run_io(user_io, p.live.threads.wait[static_cast<int>(Stage::kUser)], io_stop,
+           &p.hot.heartbeat_cell(Stage::kUser));
   });
   p.hot.start(feeds, gateway, stop);
   p.event_log.text(R"("event":"running","symbols":)" + std::to_string(p.live.symbols.size()) +
@@ -317,9 +354,21 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
                    R"(,"mode":")" + (mode == PositionMode::kHedge ? "hedge" : "one-way") +
                    R"(","fused":)" + (p.live.threads.fused ? "true" : "false"));
 
-  while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // systemd's READY once reconciled (above) and streaming: the market feed and the
+  // user-data stream both connected.
+  bool ready = false;
+  while (!stop.load()) {
+    if (!ready && p.hot.ingest().feed_up() && user.up()) {
+      ready = true;
+      service::ready("managing " + std::to_string(p.live.symbols.size()) + " symbols");
+      p.event_log.text(R"("event":"ready","systemd":)" +
+                       std::string(service::under_systemd() ? "true" : "false"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 
   // Stop taking new work, let in-flight orders finish, leave the hard stops in place.
+  service::stopping();
   p.event_log.text(R"("event":"stopping")");
   p.hot.join();
   p.requests = gateway.requests();
@@ -331,6 +380,7 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   user_thread.join();
   intents_stop = true;  // after the order sender: its last fills are published too
   if (intents_thread.joinable()) intents_thread.join();
+  ops.stop();         // before what it reads goes away
   user.stop();        // no thread runs user_io any more
   p.journal->stop();  // last: every thread that writes to it has ended
   if (lease) lease->stop(true);

@@ -14,6 +14,30 @@ const char* to_string(AdoptSource s) noexcept {
   return "?";
 }
 
+const char* to_string(ControlKind k) noexcept {
+  switch (k) {
+    case ControlKind::kHalt:
+      return "halt";
+    case ControlKind::kFlatten:
+      return "flatten";
+    case ControlKind::kResume:
+      return "resume";
+  }
+  return "?";
+}
+
+const char* to_string(ControlSource s) noexcept {
+  switch (s) {
+    case ControlSource::kOperator:
+      return "operator";
+    case ControlSource::kLossLimit:
+      return "daily_loss_limit";
+    case ControlSource::kErrorLimit:
+      return "max_consecutive_errors";
+  }
+  return "?";
+}
+
 namespace {
 
 std::size_t size_of(StateRecordKind k) noexcept {
@@ -36,6 +60,8 @@ std::size_t size_of(StateRecordKind k) noexcept {
       return sizeof(OrderRecord);
     case StateRecordKind::kSymbol:
       return sizeof(SymbolRecord);
+    case StateRecordKind::kControl:
+      return sizeof(ControlInput);
   }
   return 0;
 }

@@ -28,10 +28,11 @@ enum class StateRecordKind : std::uint16_t {
   kAccount = 3,     // AccountInput: the exchange's view of a position
   kEntry = 4,       // EntryInput: a trade intent to execute
   kAdjustments = 5,
-  kAdopt = 6,   // AdoptInput: a position the exchange shows, adopted
-  kOpen = 7,    // NewPosition with levels of its own (benchmarks)
-  kOrder = 8,   // OrderRecord from the order sender
-  kSymbol = 9,  // SymbolRecord: a symbol's filters at the start of a run (replay needs them)
+  kAdopt = 6,     // AdoptInput: a position the exchange shows, adopted
+  kOpen = 7,      // NewPosition with levels of its own (benchmarks)
+  kOrder = 8,     // OrderRecord from the order sender
+  kSymbol = 9,    // SymbolRecord: a symbol's filters at the start of a run (replay needs them)
+  kControl = 10,  // ControlInput: halt / flatten / resume
 };
 
 struct RunStarted {
@@ -56,6 +57,10 @@ struct AdoptInput {
   std::uint8_t source = 0;  // AdoptSource
   bool ours = false;
 };
+struct ControlInput {
+  ControlCommand command{};
+  TimeMs now = 0;
+};
 struct SymbolRecord {
   SymbolId symbol = kNoSymbol;
   SymbolFilters filters{};
@@ -75,6 +80,7 @@ struct StateRecord {
     NewPosition open;
     OrderRecord order;
     SymbolRecord symbol;
+    ControlInput control;
   };
   StateRecord() noexcept : price{} {}
 

@@ -142,6 +142,12 @@ void UserStream::on_frame(const char* data, std::size_t len, std::size_t capacit
 }
 
 void UserStream::on_status(const WsStatus& s) {
+  last_status_.store(static_cast<std::uint8_t>(s.kind), std::memory_order_relaxed);
+  if (s.kind == WsStatusKind::kConnected || s.kind == WsStatusKind::kFresh ||
+      s.kind == WsStatusKind::kRotated)
+    up_.store(true, std::memory_order_relaxed);
+  else if (s.kind == WsStatusKind::kDisconnected || s.kind == WsStatusKind::kStale)
+    up_.store(false, std::memory_order_relaxed);
   event_log_.text(R"("event":"user_stream","state":")" + std::string(to_string(s.kind)) +
                   R"(","detail":)" + JsonLine::quote(s.detail));
 }

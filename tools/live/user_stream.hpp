@@ -46,6 +46,12 @@ class UserStream final : public WsHandler {
   void on_status(const WsStatus& status) override;
 
   std::uint64_t events() const noexcept { return events_; }
+  // The latest connection status (any thread): up after connected / fresh / rotated, down
+  // after disconnected / stale, and which it was.
+  bool up() const noexcept { return up_.load(std::memory_order_relaxed); }
+  WsStatusKind last_status() const noexcept {
+    return static_cast<WsStatusKind>(last_status_.load(std::memory_order_relaxed));
+  }
 
  private:
   std::string create_key();
@@ -68,6 +74,8 @@ class UserStream final : public WsHandler {
   std::string listen_key_;
   bool stopping_ = false;
   std::uint64_t events_ = 0;
+  std::atomic<bool> up_{false};
+  std::atomic<std::uint8_t> last_status_{static_cast<std::uint8_t>(WsStatusKind::kDisconnected)};
 };
 
 }  // namespace exitbrain

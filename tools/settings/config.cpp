@@ -188,7 +188,7 @@ Config from_table(const toml::table& root, const std::string& source) {
   // A silently ignored section is worse than an error.
   reject_unknown_keys(root, top,
                       {"default_profile", "profile", "regime", "symbols", "replay", "exchange_info",
-                       "exchange", "threads", "run", "redis"});
+                       "exchange", "threads", "run", "ops", "redis"});
   if (const toml::node* n = root.get("profile")) {
     if (!n->as_table()) top.fail("profile", "must be a table of profiles");
     read_profiles(*n->as_table(), source, cfg);

@@ -4,6 +4,7 @@
 
 #include "core/symbol_table.hpp"
 #include "net/endpoint_url.hpp"
+#include "net/loopback_address.hpp"
 #include "tools/settings/toml_fields.hpp"
 
 namespace exitbrain {
@@ -104,7 +105,7 @@ void read_run(const toml::table& t, const Where& w, RunSettings& r) {
       {"foreign_positions", "stale_after_ms", "hard_stop", "hard_stop_buffer", "hard_stop_min_move",
        "hard_stop_min_interval_ms", "shutdown_grace_ms", "mark_stream", "kline_stream", "state_dir",
        "journal_sync", "journal_sync_interval_ms", "snapshot_interval_s", "journal_retention_h",
-       "max_conditional_orders"});
+       "max_conditional_orders", "daily_loss_limit", "max_consecutive_errors", "flatten_on_limit"});
   if (auto s = get_string(t, w, "foreign_positions")) {
     if (*s == "adopt")
       r.foreign_positions = ForeignPolicy::kAdopt;
@@ -159,6 +160,27 @@ void read_run(const toml::table& t, const Where& w, RunSettings& r) {
   r.journal_retention_h = get_int(t, w, "journal_retention_h", r.journal_retention_h);
   if (r.journal_retention_h < 0 || r.journal_retention_h > 24 * 90)
     w.fail("journal_retention_h", "must be in [0, 2160]");
+  r.daily_loss_limit = get_double(t, w, "daily_loss_limit", r.daily_loss_limit);
+  if (!(r.daily_loss_limit >= 0 && r.daily_loss_limit <= 1e12))
+    w.fail("daily_loss_limit", "must be in [0, 1e12] (quote asset; 0: no limit)");
+  r.max_consecutive_errors = get_int(t, w, "max_consecutive_errors", r.max_consecutive_errors);
+  if (r.max_consecutive_errors < 0 || r.max_consecutive_errors > 1'000'000)
+    w.fail("max_consecutive_errors", "must be in [0, 1000000] (0: no limit)");
+  r.flatten_on_limit = get_bool(t, w, "flatten_on_limit", r.flatten_on_limit);
+}
+
+void read_ops(const toml::table& t, const Where& w, OpsSettings& o) {
+  reject_unknown_keys(t, w, {"listen", "max_clock_offset_ms"});
+  if (auto s = get_string(t, w, "listen")) {
+    if (!s->empty()) {
+      const LoopbackAddress a = parse_loopback_address(*s);
+      if (!a.error.empty()) w.fail("listen", a.error + " (\"\" turns the endpoint off)");
+    }
+    o.listen = *s;
+  }
+  o.max_clock_offset_ms = get_int(t, w, "max_clock_offset_ms", o.max_clock_offset_ms);
+  if (o.max_clock_offset_ms < 1 || o.max_clock_offset_ms > 600'000)
+    w.fail("max_clock_offset_ms", "must be in [1, 600000]");
 }
 
 }  // namespace
@@ -190,6 +212,7 @@ void read_live_tables(const toml::table& root, const std::string& source, LiveCo
   if (auto* t = table("symbols")) read_symbol_list(*t, Where{source, "symbols"}, out.symbols);
   if (auto* t = table("threads")) read_threads(*t, Where{source, "threads"}, out.threads);
   if (auto* t = table("run")) read_run(*t, Where{source, "run"}, out.run);
+  if (auto* t = table("ops")) read_ops(*t, Where{source, "ops"}, out.ops);
 }
 
 }  // namespace exitbrain

@@ -8,7 +8,9 @@
 //              <stage>_wait, fused
 //   [run]      foreign_positions, stale_after_ms, hard_stop, hard_stop_buffer,
 //              hard_stop_min_move, hard_stop_min_interval_ms, shutdown_grace_ms,
-//              mark_stream, kline_stream
+//              mark_stream, kline_stream, state_dir, journal_*, max_conditional_orders,
+//              daily_loss_limit, max_consecutive_errors, flatten_on_limit
+//   [ops]      listen, max_clock_offset_ms
 // Secrets never come from this file: only the names of the variables (or 0600 files)
 // that hold them.
 #include <cstdint>
@@ -70,6 +72,21 @@ struct RunSettings {
   std::int64_t journal_sync_interval_ms = 1000;
   std::int64_t snapshot_interval_s = 60;
   std::int64_t journal_retention_h = 24;  // kept for `exitbrain replay --journal`
+  // The automatic kill switch (README "Operating exitbrain"): entries halt once the
+  // realised loss of the UTC day reaches daily_loss_limit (quote asset, before fees; 0:
+  // no limit), or after max_consecutive_errors order answers in a row were errors (0: no
+  // limit); with flatten_on_limit every open position is exited as well.
+  double daily_loss_limit = 0;
+  std::int64_t max_consecutive_errors = 10;
+  bool flatten_on_limit = false;
+};
+
+// The operations endpoint: /metrics and /health over HTTP on a loopback address
+// ("" turns it off). The control socket needs no setting: it is <state_dir>/control.sock.
+struct OpsSettings {
+  std::string listen = "127.0.0.1:9464";
+  // /health is degraded beyond this offset between the server's clock and ours.
+  std::int64_t max_clock_offset_ms = 1000;
 };
 
 struct LiveConfig {
@@ -77,6 +94,7 @@ struct LiveConfig {
   std::vector<std::string> symbols;  // [symbols] list
   ThreadSettings threads;
   RunSettings run;
+  OpsSettings ops;
 };
 
 }  // namespace exitbrain

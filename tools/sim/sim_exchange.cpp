@@ -579,6 +579,7 @@ HttpAnswer SimExchange::sim_control(Ctx& c) {
       f.delay_ms = static_cast<int>(read("delay_ms", 0, kDay, f.delay_ms));
       f.drop_market_ws = read("drop_market_ws", 0, 1, f.drop_market_ws ? 1 : 0) != 0;
       f.silence_ms = read("silence_ms", 0, kDay, f.silence_ms);
+      f.refuse_market_ws_ms = read("refuse_market_ws_ms", 0, kDay, f.refuse_market_ws_ms);
       if (!ok) return fail("bad fault value");
       faults_ = f;
     }
@@ -591,6 +592,7 @@ HttpAnswer SimExchange::sim_control(Ctx& c) {
         .i("delay_ms", faults_.delay_ms)
         .b("drop_market_ws", faults_.drop_market_ws)
         .i("silence_ms", faults_.silence_ms)
+        .i("refuse_market_ws_ms", faults_.refuse_market_ws_ms)
         .end_obj();
     return HttpAnswer{200, w.take(), {}};
   }
@@ -620,6 +622,21 @@ HttpAnswer SimExchange::sim_control(Ctx& c) {
     }
     on_mark_price(symbol, price, c.server, funding);
     return HttpAnswer{200, positions_json(), {}};
+  }
+  // Someone cancels the symbol's open algo orders by hand (the exchange's web page): the
+  // user-data stream says CANCELED; nothing goes to the order record, no client sent it.
+  if (m == "POST" && p == "/sim/cancel_algo") {
+    const SymbolState* s = find_symbol(c.params.value_or("symbol", ""));
+    if (!s) return fail("unknown symbol");
+    int n = 0;
+    for (AlgoOrder& a : algos_)
+      if (a.status == "NEW" && a.symbol == s->cfg.name) {
+        cancel_algo(a, "CANCELED", c.now);
+        ++n;
+      }
+    JsonWriter w;
+    w.obj().i("cancelled", n).end_obj();
+    return HttpAnswer{200, w.take(), {}};
   }
   if (m == "POST" && p == "/sim/mode") {
     bool hedge = false;

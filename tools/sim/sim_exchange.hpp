@@ -73,6 +73,9 @@ struct Faults {  // fault switches (set via POST /sim/faults or directly by test
   int delay_ms = 0;                // the server delays exchange answers (not /sim/ ones)
   bool drop_market_ws = false;     // server closes market WebSockets once, then clears it
   std::int64_t silence_ms = 0;     // server sends no market data for this long
+  // Server closes market WebSockets and refuses new ones (HTTP 503) for this long: a feed
+  // outage that a reconnect does not end at once.
+  std::int64_t refuse_market_ws_ms = 0;
 };
 
 class SimExchange {

@@ -137,6 +137,7 @@ struct SimServer::Impl {
   SteadyTime wall_base{};
   std::optional<FeedMessage> next_msg;
   SteadyTime silent_until{};
+  SteadyTime refuse_market_until{};
   std::map<std::string, MinuteCandle> candles;
   std::set<std::string> symbols_with_klines;
   std::map<std::string, Price> held_marks;  // /sim/mark?hold=1: symbol -> the price that stands
@@ -272,6 +273,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     const std::string path = target.substr(0, qmark);
     const std::string query = qmark == std::string::npos ? "" : target.substr(qmark + 1);
     if (websocket::is_upgrade(req)) {
+      if (path.rfind("/private", 0) != 0 &&
+          std::chrono::steady_clock::now() < srv_.refuse_market_until)
+        return respond(503, R"x({"code":-1000,"msg":"market streams unavailable (sim fault)"})x",
+                       false);
       if (path.rfind("/private", 0) == 0) {
         std::string key(query_value(query, "listenKey"));
         if (key.empty()) {
@@ -655,6 +660,13 @@ void SimServer::Impl::flush_user_events() {
 
 void SimServer::Impl::apply_faults() {
   Faults& f = ex.faults();
+  if (f.refuse_market_ws_ms > 0) {
+    refuse_market_until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(f.refuse_market_ws_ms);
+    log("fault: market connections refused for " + std::to_string(f.refuse_market_ws_ms) + " ms");
+    f.refuse_market_ws_ms = 0;
+    f.drop_market_ws = true;  // and the open ones closed, below
+  }
   if (f.drop_market_ws) {
     f.drop_market_ws = false;
     int dropped = 0;
