@@ -81,6 +81,7 @@ std::uint32_t ExitEngine::insert(const NewPosition& np) {
   const auto index = static_cast<std::uint32_t>(positions_.size());
   positions_.push_back(pos);
   open_by_symbol_[np.symbol].push_back(index);
+  ++open_count_;
   return index;
 }
 
@@ -200,6 +201,7 @@ void ExitEngine::set_quiet_band(PositionState& pos, const Profile& pf) const noe
 void ExitEngine::close(std::uint32_t index) noexcept {
   PositionState& pos = positions_[index];
   pos.closed = true;
+  --open_count_;
   auto& open = open_by_symbol_[pos.symbol];
   open.erase(std::find(open.begin(), open.end(), index));
 }

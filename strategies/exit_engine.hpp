@@ -183,6 +183,7 @@ class ExitEngine {
   // Replaces the state with a saved one (same profiles and symbols). On error (a field
   // out of range, a short buffer) it names the field and leaves the engine unchanged.
   std::optional<std::string> load(ByteReader& r);
+  std::uint32_t open_positions() const noexcept { return open_count_; }
   std::size_t open_positions(SymbolId s) const noexcept {
     return s < open_by_symbol_.size() ? open_by_symbol_[s].size() : 0;
   }
@@ -261,6 +262,7 @@ class ExitEngine {
   LevelAdjustments adjustments_{};
   bool fast_paths_ = true;
   std::uint64_t quiet_updates_ = 0;
+  std::uint32_t open_count_ = 0;
 };
 
 // ---- templates -------------------------------------------------------------------------

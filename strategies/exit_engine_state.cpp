@@ -122,8 +122,12 @@ std::optional<std::string> ExitEngine::load(ByteReader& r) {
   adjustments_ = adj;
   positions_.assign(positions.begin(), positions.end());
   for (auto& open : open_by_symbol_) open.clear();
+  open_count_ = 0;
   for (std::uint32_t i = 0; i < count; ++i)
-    if (!positions_[i].closed) open_by_symbol_[positions_[i].symbol].push_back(i);
+    if (!positions_[i].closed) {
+      open_by_symbol_[positions_[i].symbol].push_back(i);
+      ++open_count_;
+    }
   return std::nullopt;
 }
 

@@ -262,7 +262,9 @@ TEST_F(Operations, FlattenExitsEveryPositionOnceAndHaltRefusesAFreshIntent) {
   r = ctl("resume");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(R"("entries":"allowed")"), std::string::npos) << r.output;
-  for (int i = 0; i < 100 && count_events(R"("event":"control")") < 3; ++i)
+  for (int i = 0; i < 100 && (count_events(R"("event":"control")") < 3 ||
+                              count_events(R"("event":"ctl","command":"resume")") < 1);
+       ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   for (const char* c : {"halt", "flatten", "status", "resume"})
     EXPECT_EQ(count_events(std::string(R"("event":"ctl","command":")") + c + "\""), 1) << c;
@@ -310,6 +312,58 @@ TEST_F(Operations, SighupReopensTheEventsFileAtItsPath) {
   EXPECT_FALSE(wait_for_line(events_, {"\"event\":\"ctl\""}, kWaitMs).empty())
       << "new lines go to the new file";
   expect_clean_stop();
+}
+
+// Shadow mode beside the exit system in use: the real account and market feed the engine,
+// it decides, journals and says what it would have done, and the exchange receives no
+// order at all, not even a hard stop. A seeds' variable that disagrees with the file stops
+// the start, naming both.
+TEST_F(Operations, ShadowModeDecidesAndSaysSoAndTheExchangeReceivesNothing) {
+  Scenario sc;
+  sc.extra_run_toml = "mode = \"shadow\"\n";
+  start("ops_shadow", sc);
+  const std::string levels =
+      wait_for_line(events_, {"\"event\":\"levels\"", "\"provisional\":false"}, kWaitMs);
+  ASSERT_FALSE(levels.empty()) << read_file(dir_ + "/run.log") << read_file(events_);
+  const std::string would_stop =
+      wait_for_line(events_, {"\"event\":\"shadow\"", "\"would\":\"place_hard_stop\""}, kWaitMs);
+  ASSERT_FALSE(would_stop.empty()) << read_file(events_);
+  EXPECT_LT(std::stod(field(would_stop, "trigger")), std::stod(field(levels, "sl")))
+      << "a LONG's stop below the engine's";
+  const int port = ops_port();
+  const HttpAnswer m = http_get(port, "/metrics");
+  EXPECT_NE(m.body.find("exitbrain_shadow_mode 1"), std::string::npos);
+  EXPECT_NE(m.body.find(R"(mode="shadow")"), std::string::npos);
+  EXPECT_NE(http_get(port, "/health").body.find(R"("mode":"shadow")"), std::string::npos);
+
+  breach(std::stod(field(levels, "sl")));
+  const std::string would_exit =
+      wait_for_line(events_, {"\"event\":\"shadow\"", "\"would\":\"exit\""}, kWaitMs);
+  ASSERT_FALSE(would_exit.empty()) << read_file(events_);
+  EXPECT_EQ(field(would_exit, "qty"), "10");
+  EXPECT_EQ(field(would_exit, "reason"), "stop_loss");
+  expect_clean_stop();
+
+  // The exchange's own record: no order, no algo order, no leverage change from exitbrain.
+  for (const OrderEntry& o : orders())
+    EXPECT_EQ(o.endpoint.rfind("SIM ", 0), 0u) << "sent in shadow mode: " << o.endpoint;
+  EXPECT_EQ(open_algo_orders(), 0);
+  EXPECT_DOUBLE_EQ(position_amount(), 10.0) << "the position is untouched";
+  EXPECT_NE(read_file(dir_ + "/run.log")
+                .find("shadow mode: nothing was sent; it would have sent 1 "
+                      "exits, placed 1 hard stops"),
+            std::string::npos)
+      << read_file(dir_ + "/run.log");
+
+  ::setenv("EXIT_EXECUTOR_MODE", "LIVE", 1);
+  const int code = run_another(dir_ + "/exitbrain.toml", "env_conflict");
+  ::unsetenv("EXIT_EXECUTOR_MODE");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(read_file(dir_ + "/env_conflict.log")
+                .find("EXIT_EXECUTOR_MODE=LIVE (mode live) conflicts with " + dir_ +
+                      "/exitbrain.toml: [run] mode (mode shadow)"),
+            std::string::npos)
+      << read_file(dir_ + "/env_conflict.log");
 }
 
 }  // namespace

@@ -10,10 +10,12 @@
 #include "net/secrets.hpp"
 #include "net/tls_context.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/common/json_line.hpp"
 #include "tools/live/pipeline.hpp"
 #include "tools/live/startup.hpp"
 #include "tools/settings/atr_plan.hpp"
 #include "tools/settings/config.hpp"
+#include "tools/settings/seed_environment.hpp"
 #include "tools/state/state_lock.hpp"
 
 namespace exitbrain::cli {
@@ -111,6 +113,15 @@ void print_summary(const LiveSummary& s, const EventLog& j) {
   if (!hops.empty())
     std::fprintf(stderr, "pipeline hops, p50 / p99 in us (exits only from to_order_bytes on): %s\n",
                  hops.c_str());
+  if (s.shadow.on)
+    std::fprintf(stderr,
+                 "shadow mode: nothing was sent; it would have sent %llu exits, placed %llu hard "
+                 "stops, moved %llu, cancelled %llu, and %llu entries\n",
+                 static_cast<unsigned long long>(s.shadow.exits),
+                 static_cast<unsigned long long>(s.shadow.stop_placements),
+                 static_cast<unsigned long long>(s.shadow.stop_moves),
+                 static_cast<unsigned long long>(s.shadow.stop_cancels),
+                 static_cast<unsigned long long>(s.shadow.entries));
   std::fprintf(stderr,
                "state journal: %llu records, %llu bytes, %llu snapshots, %llu write errors, "
                "%llu waits for a full ring\n",
@@ -131,7 +142,11 @@ int run_live(const RunOptions& o) {
   sigemptyset(&hup.sa_mask);
   hup.sa_flags = SA_RESTART;
   sigaction(SIGHUP, &hup, nullptr);
-  const Config config = load_config(o.config);
+  Config config = load_config(o.config);
+  // The seeds' variables (EXIT_EXECUTOR_MODE, EXIT_BRAIN_PROFILE, ...): mapped or warned.
+  const std::vector<std::string> env_notes =
+      apply_seed_environment(config, o.config, [](const char* n) { return std::getenv(n); });
+  for (const std::string& n : env_notes) std::fprintf(stderr, "exitbrain run: %s\n", n.c_str());
   const LiveConfig& live = config.live;
   if (live.symbols.empty())
     throw InputError(o.config + ": [symbols] list: no symbol to manage (list = [\"BTCUSDT\"])");
@@ -199,6 +214,8 @@ int run_live(const RunOptions& o) {
   if (out != stdout) event_log.own_file(o.events);
   event_log.start();
   g_event_log = &event_log;
+  for (const std::string& n : env_notes)
+    event_log.text(R"("event":"environment","note":)" + JsonLine::quote(n));
   event_log.text(R"("event":"started","server_offset_ms":)" + std::to_string(clock.offset_ms()) +
                  R"(,"mode":")" + (startup.mode == PositionMode::kHedge ? "hedge" : "one-way") +
                  R"(","positions":)" + std::to_string(startup.positions.size()));

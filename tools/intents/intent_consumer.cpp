@@ -78,7 +78,7 @@ int IntentConsumer::step(TimeMs now_ms, bool block) {
     got += n;
   }
   if (bracket_fetch_ && now_ms >= next_bracket_refresh_ms_) refresh_leverage_brackets(now_ms);
-  if (now_ms >= next_cross_ms_) {
+  if (settings_.cross_exchange && now_ms >= next_cross_ms_) {
     poll_cross_exchange(now_ms);
     next_cross_ms_ = now_ms + settings_.cross_exchange_poll_ms;
   }

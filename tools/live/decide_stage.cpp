@@ -40,6 +40,7 @@ void DecideStage::on_price(const PriceState& st) noexcept {
   const std::uint64_t quiet_before = engine_->quiet_updates();
   const std::size_t open = engine_->open_positions(st.symbol);
   engine_->on_price(st, [this](const Decision& d) { emit(d); });
+  publish_open();
   // An update that every open position answered from its quiet band changed nothing
   // (but the count of such updates): the journal does not need it.
   if (journal_ && open > 0 && engine_->quiet_updates() - quiet_before != open) {
@@ -320,6 +321,7 @@ void DecideStage::on_control(const ControlCommand& c, TimeMs now) {
            to_string(c.source) + R"(","entries":")" + (entries_halted() ? "halted" : "allowed") +
            R"(","exits":)" + std::to_string(exits) + R"(,"open_positions":)" +
            std::to_string(open));
+  publish_open();
   control_applied_.store(c.seq, std::memory_order_release);
 }
 
@@ -438,6 +440,7 @@ std::optional<std::string> DecideStage::load(ByteReader& r) {
   pending_entries_ = std::move(pending);
   entries_halted_.store(halted != 0, std::memory_order_relaxed);
   halt_source_.store(source, std::memory_order_relaxed);
+  publish_open();
   return std::nullopt;
 }
 

@@ -98,6 +98,14 @@ class DecideStage {
   std::uint32_t control_applied() const noexcept {
     return control_applied_.load(std::memory_order_acquire);
   }
+  // Stores the engine's open-position count for other threads (after every input).
+  void publish_open() noexcept {
+    open_positions_.store(engine_->open_positions(), std::memory_order_relaxed);
+  }
+  // Open positions in the engine, as of the latest input (any thread).
+  std::uint32_t open_positions() const noexcept {
+    return open_positions_.load(std::memory_order_relaxed);
+  }
   // The exits the last flatten decided.
   std::uint32_t last_flatten_exits() const noexcept {
     return last_flatten_exits_.load(std::memory_order_relaxed);
@@ -162,6 +170,7 @@ class DecideStage {
   std::atomic<std::uint8_t> halt_source_{0};
   std::atomic<std::uint32_t> control_applied_{0};
   std::atomic<std::uint32_t> last_flatten_exits_{0};
+  std::atomic<std::uint32_t> open_positions_{0};
   std::vector<Price> last_price_;  // per symbol: the reference price of a flatten's exit
   std::vector<std::array<bool, 2>> awaiting_flat_;            // per symbol and side
   std::vector<std::array<PendingEntry, 2>> pending_entries_;  // per symbol and side

@@ -8,7 +8,6 @@
 namespace exitbrain {
 
 struct GatewayGauges {
-  std::atomic<std::uint64_t> positions_managed{0};
   std::atomic<std::uint64_t> positions_without_hard_stop{0};
   std::atomic<std::uint64_t> withheld_positions{0};
   std::atomic<std::uint64_t> other_algo_orders{0};

@@ -117,8 +117,10 @@ struct Operations::Impl {
       h.add("lease_lost", HealthLevel::kFailing,
             "the owner lease was lost: no more decisions, the hard stops stay on the exchange");
     const std::uint64_t without = g.positions_without_hard_stop.load(kRelaxed);
-    const std::uint64_t managed = g.positions_managed.load(kRelaxed);
-    if (without > 0 && unprotected_since != 0 && now - unprotected_since >= kUnprotectedGraceNs)
+    const std::uint64_t managed = decide.open_positions();
+    // (Shadow mode holds no hard stop by design, and its order sender is not fed.)
+    if (!src.shadow && without > 0 && unprotected_since != 0 &&
+        now - unprotected_since >= kUnprotectedGraceNs)
       h.add("position_without_hard_stop", HealthLevel::kFailing,
             std::to_string(without) + " of " + std::to_string(managed) +
                 " open positions have no hard stop on the exchange (for " +
@@ -167,6 +169,7 @@ struct Operations::Impl {
             std::to_string(src.journal->write_errors()) +
                 " state journal writes failed (the disk?): a restart may not restore the latest "
                 "state");
+    h.number("mode", src.shadow ? R"("shadow")" : R"("live")");
     h.number("positions_managed", std::to_string(managed));
     h.number("positions_without_hard_stop", std::to_string(without));
     h.number("max_frame_age_ms", std::to_string(oldest / 1'000'000));
@@ -193,7 +196,10 @@ struct Operations::Impl {
     using T = MetricType;
 
     m.family("exitbrain_build_info", T::kGauge, "The running exitbrain: version and mode.");
-    m.sample({{"version", EXITBRAIN_VERSION}, {"mode", "live"}}, 1);
+    m.sample({{"version", EXITBRAIN_VERSION}, {"mode", src.shadow ? "shadow" : "live"}}, 1);
+    m.family("exitbrain_shadow_mode", T::kGauge,
+             "1 in shadow mode: decisions are made and journalled, no order is sent.");
+    m.sample(src.shadow ? 1 : 0);
     m.family("exitbrain_start_time_seconds", T::kGauge, "When this run started (Unix time).");
     m.sample(static_cast<double>(start_wall_ms) / 1000.0);
 
@@ -269,7 +275,7 @@ struct Operations::Impl {
 
     // Positions and hard stops.
     m.family("exitbrain_positions_managed", T::kGauge, "Open positions exitbrain manages.");
-    m.sample(static_cast<double>(g.positions_managed.load(kRelaxed)));
+    m.sample(static_cast<double>(decide.open_positions()));
     m.family("exitbrain_positions_without_hard_stop", T::kGauge,
              "Open positions without a live hard stop on the exchange (should be 0).");
     m.sample(static_cast<double>(g.positions_without_hard_stop.load(kRelaxed)));
@@ -399,13 +405,13 @@ struct Operations::Impl {
     const GatewayGauges& g = src.gateway->gauges();
     const DecideStage& decide = src.hot->decide();
     const HealthReport h = health();
-    std::string out = R"({"ok":true,"entries":")" +
+    std::string out = R"({"ok":true,"mode":")" + std::string(src.shadow ? "shadow" : "live") +
+                      R"(","entries":")" +
                       std::string(decide.entries_halted() ? "halted" : "allowed") + R"(")";
     if (decide.entries_halted())
       out += R"(,"halted_by":")" + std::string(to_string(decide.halt_source())) + R"(")";
     out += R"(,"health":")" + std::string(to_string(h.level())) + R"(","positions_managed":)" +
-           std::to_string(g.positions_managed.load(kRelaxed)) +
-           R"(,"positions_without_hard_stop":)" +
+           std::to_string(decide.open_positions()) + R"(,"positions_without_hard_stop":)" +
            std::to_string(g.positions_without_hard_stop.load(kRelaxed)) +
            R"(,"realised_pnl_today":)" + shortest_text(g.realised_pnl_today.load(kRelaxed)) +
            R"(,"consecutive_order_errors":)" + std::to_string(g.consecutive_errors.load(kRelaxed)) +

@@ -63,6 +63,7 @@ struct OpsSources {
   std::atomic<std::int64_t>* md_heartbeat = nullptr;
   std::atomic<std::int64_t>* user_heartbeat = nullptr;
   bool hedge_mode = false;
+  bool shadow = false;  // [run] mode = "shadow": nothing is sent, no hard stop is held
 };
 
 class Operations {

@@ -471,6 +471,20 @@ void OrderGateway::on_timer() {
 
 const RestReply& OrderGateway::send(HttpMethod method, std::string_view path,
                                     const RequestCost& cost) {
+  if (settings_.shadow && method != HttpMethod::kGet) {
+    // Whatever path asks (an exit, a stop, a start-up cancel): nothing that changes the
+    // account is sent in shadow mode. The line says what would have gone.
+    std::string_view q = query_.view();
+    if (const auto at = q.find("signature="); at != std::string_view::npos)
+      q = q.substr(0, at > 0 ? at - 1 : 0);
+    event_log_.text(std::string(R"("event":"shadow","would":"send","request":")") +
+                    to_string(method) + " " + std::string(path) + R"(","params":)" +
+                    JsonLine::quote(q));
+    shadow_reply_ = RestReply{};
+    shadow_reply_.outcome = RestReply::Outcome::kNotSent;
+    shadow_reply_.error = "shadow mode: not sent";
+    return shadow_reply_;
+  }
   ++requests_;
   last_request_ns_ = mono_now_ns();
   limits_.on_request_sent(clock_.server_now(wall_clock_ms()), cost);
@@ -780,15 +794,12 @@ void OrderGateway::count_answer(bool error) noexcept {
 
 void OrderGateway::publish_gauges() noexcept {
   constexpr auto kRelaxed = std::memory_order_relaxed;
-  std::uint64_t managed = 0, without = 0, withheld = 0;
+  std::uint64_t without = 0, withheld = 0;
   for (std::uint32_t i = 0; i < positions_.size(); ++i) {
-    if (!positions_[i].known || positions_[i].engine_flat) continue;
-    ++managed;
     if (!wants_hard_stop(i)) continue;
     without += !hard_.protected_now(i);
     withheld += hard_.withheld(i);
   }
-  gauges_.positions_managed.store(managed, kRelaxed);
   gauges_.positions_without_hard_stop.store(without, kRelaxed);
   gauges_.withheld_positions.store(withheld, kRelaxed);
   gauges_.other_algo_orders.store(others_, kRelaxed);

@@ -50,6 +50,9 @@ struct GatewaySettings {
   // how often the account's algo orders are counted again then.
   std::int64_t share_out_interval_ms = 2'000;
   std::int64_t recount_interval_ms = 60'000;
+  // Shadow mode: no request that changes the account leaves (every POST, PUT and DELETE
+  // becomes a "would send" event line); queries still go.
+  bool shadow = false;
 };
 
 class OrderGateway final : public OrderSink {
@@ -235,6 +238,7 @@ class OrderGateway final : public OrderSink {
   MonoNs recount_due_ns_ = 0;    // 0: no recount needed
   std::vector<PositionRisk> risk_;
   GatewayGauges gauges_;
+  RestReply shadow_reply_;  // what a request shadow mode kept back "answers"
 };
 
 }  // namespace exitbrain

@@ -21,6 +21,7 @@
 #include "tools/live/operations.hpp"
 #include "tools/live/order_gateway.hpp"
 #include "tools/live/reconcile.hpp"
+#include "tools/live/shadow_sink.hpp"
 #include "tools/live/state_journal.hpp"
 #include "tools/live/user_stream.hpp"
 #include "tools/ops/service_notify.hpp"
@@ -141,6 +142,7 @@ struct LivePipeline::Impl {
   std::uint64_t requests = 0;
   std::uint64_t closed_not_queued = 0;
   std::uint64_t without_hard_stop = 0, stop_limit_refusals = 0, other_algo_orders = 0;
+  ShadowFigures shadow;
 };
 
 LivePipeline::LivePipeline(const Config& config, SymbolTable& symbols, EventLog& event_log,
@@ -231,6 +233,8 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   gs.hard_stops = p.live.run.hard_stop;
   gs.hard_stop_policy = p.live.run.hard_stop_policy;
   gs.max_conditional_orders = static_cast<std::size_t>(p.live.run.max_conditional_orders);
+  const bool shadow = p.live.run.mode == RunMode::kShadow;
+  gs.shadow = shadow;
   // The run's key, part of every client id: its start second, and always after the last
   // run the journal knows, so a restart within the same second never repeats an id.
   gs.run_key = std::max(static_cast<std::uint64_t>(wall_clock_ms() / 1000),
@@ -242,9 +246,10 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   if (p.config.redis) gateway.publish_closed_to(&p.q_closed);
   gateway.journal_to(&p.journal->orders_ring());
 
-  // [redis]: one owner per account across hosts, taken before anything is sent.
+  // [redis]: one owner per account across hosts, taken before anything is sent. A shadow
+  // run sends nothing and owns nothing: it takes no lease (it runs beside the owner).
   std::unique_ptr<OwnerLease> lease;
-  if (p.config.redis) {
+  if (p.config.redis && !shadow) {
     const RedisSettings& rs = *p.config.redis;
     RedisOptions lo;
     lo.url = parse_redis_url(rs.url).url;
@@ -290,6 +295,7 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
         std::to_string(r.stops_cancelled) + R"(,"stops_left":)" + std::to_string(r.stops_left) +
         R"(,"adopted_new":)" + std::to_string(r.adopted_new));
   }
+  p.hot.decide().publish_open();
   p.journal->start();
 
   // [intents]: created before any thread starts; connects (and reconnects) on its thread.
@@ -334,6 +340,7 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   os.md_heartbeat = &p.hot.heartbeat_cell(Stage::kMd);
   os.user_heartbeat = &p.hot.heartbeat_cell(Stage::kUser);
   os.hedge_mode = mode == PositionMode::kHedge;
+  os.shadow = shadow;
   Operations ops(os, p.event_log);
   if (std::string err = ops.start(); !err.empty()) return err;
 
@@ -348,11 +355,18 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
     run_io(user_io, p.live.threads.wait[static_cast<int>(Stage::kUser)], io_stop,
            &p.hot.heartbeat_cell(Stage::kUser));
   });
-  p.hot.start(feeds, gateway, stop);
+  // Shadow: the decisions go to the sink that says what would have been sent.
+  ShadowSink shadow_sink(p.symbols, p.event_log, p.live.run.hard_stop, p.live.run.hard_stop_policy,
+                         kMaxPositions);
+  if (shadow)
+    p.hot.start(feeds, shadow_sink, stop);
+  else
+    p.hot.start(feeds, gateway, stop);
   p.event_log.text(R"("event":"running","symbols":)" + std::to_string(p.live.symbols.size()) +
                    R"(,"positions":)" + std::to_string(p.hot.decide().engine().position_count()) +
                    R"(,"mode":")" + (mode == PositionMode::kHedge ? "hedge" : "one-way") +
-                   R"(","fused":)" + (p.live.threads.fused ? "true" : "false"));
+                   R"(","fused":)" + (p.live.threads.fused ? "true" : "false") +
+                   R"(,"run_mode":")" + to_string(p.live.run.mode) + R"(")");
 
   // systemd's READY once reconciled (above) and streaming: the market feed and the
   // user-data stream both connected.
@@ -376,6 +390,13 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   p.without_hard_stop = gateway.positions_without_hard_stop();
   p.stop_limit_refusals = gateway.stop_limit_refusals();
   p.other_algo_orders = gateway.other_algo_orders();
+  if (shadow)
+    p.shadow = ShadowFigures{true,
+                             shadow_sink.exits.load(),
+                             shadow_sink.stop_placements.load(),
+                             shadow_sink.stop_moves.load(),
+                             shadow_sink.stop_cancels.load(),
+                             shadow_sink.entries.load()};
   io_stop = true;
   user_thread.join();
   intents_stop = true;  // after the order sender: its last fills are published too
@@ -413,6 +434,7 @@ LiveSummary LivePipeline::summary() const {
   s.positions_without_hard_stop = p.without_hard_stop;
   s.stop_limit_refusals = p.stop_limit_refusals;
   s.other_algo_orders = p.other_algo_orders;
+  s.shadow = p.shadow;
   if (p.journal) {
     s.journal_records = p.journal->records();
     s.journal_bytes = p.journal->bytes();

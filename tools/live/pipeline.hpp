@@ -38,6 +38,12 @@ struct HopFigures {
   std::uint64_t count = 0, p50 = 0, p99 = 0, max = 0;
 };
 
+// Shadow mode: what would have been sent.
+struct ShadowFigures {
+  bool on = false;
+  std::uint64_t exits = 0, stop_placements = 0, stop_moves = 0, stop_cancels = 0, entries = 0;
+};
+
 struct LiveSummary {
   std::uint64_t market_frames = 0;
   std::uint64_t market_events = 0;
@@ -64,6 +70,7 @@ struct LiveSummary {
   // The state journal.
   std::uint64_t journal_records = 0, journal_bytes = 0, journal_snapshots = 0;
   std::uint64_t journal_errors = 0, journal_ring_full = 0;
+  ShadowFigures shadow;
 };
 
 class LivePipeline {

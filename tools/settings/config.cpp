@@ -215,6 +215,10 @@ Config from_table(const toml::table& root, const std::string& source) {
     if (!n->as_table()) top.fail("redis", "must be a table");
     read_redis_table(*n->as_table(), source, cfg.redis.emplace());
   }
+  if (root.get("default_profile")) cfg.keys_in_file.insert("default_profile");
+  for (const auto& [table, key] : {std::pair{"run", "mode"}, {"redis", "cross_exchange"}})
+    if (const toml::node* t = root.get(table); t && t->as_table() && t->as_table()->get(key))
+      cfg.keys_in_file.insert(std::string(table) + "." + key);
   return cfg;
 }
 

@@ -2,6 +2,7 @@
 // The exitbrain configuration file (TOML): profiles, regime parameters, symbol filters,
 // replay fill model. Read once at start-up; every error names the file, table and key.
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct Config {
   std::optional<std::string> exchange_info;  // path to a saved GET /fapi/v1/exchangeInfo body
   LiveConfig live;                           // [exchange], [symbols].list, [threads], [run]
   std::optional<RedisSettings> redis;        // [redis]: the intent thread and publishers
+  // The keys the seeds' environment variables may also set, as the file set them
+  // ("default_profile", "run.mode", "redis.cross_exchange"): a variable that disagrees with
+  // one of these is an error naming both (tools/settings/seed_environment.hpp).
+  std::set<std::string> keys_in_file;
 
   // Index of the profile with this name, or -1.
   int find_profile(std::string_view name) const;

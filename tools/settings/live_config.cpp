@@ -102,10 +102,19 @@ void read_threads(const toml::table& t, const Where& w, ThreadSettings& th) {
 void read_run(const toml::table& t, const Where& w, RunSettings& r) {
   reject_unknown_keys(
       t, w,
-      {"foreign_positions", "stale_after_ms", "hard_stop", "hard_stop_buffer", "hard_stop_min_move",
-       "hard_stop_min_interval_ms", "shutdown_grace_ms", "mark_stream", "kline_stream", "state_dir",
-       "journal_sync", "journal_sync_interval_ms", "snapshot_interval_s", "journal_retention_h",
-       "max_conditional_orders", "daily_loss_limit", "max_consecutive_errors", "flatten_on_limit"});
+      {"mode", "foreign_positions", "stale_after_ms", "hard_stop", "hard_stop_buffer",
+       "hard_stop_min_move", "hard_stop_min_interval_ms", "shutdown_grace_ms", "mark_stream",
+       "kline_stream", "state_dir", "journal_sync", "journal_sync_interval_ms",
+       "snapshot_interval_s", "journal_retention_h", "max_conditional_orders", "daily_loss_limit",
+       "max_consecutive_errors", "flatten_on_limit"});
+  if (auto s = get_string(t, w, "mode")) {
+    if (*s == "live")
+      r.mode = RunMode::kLive;
+    else if (*s == "shadow")
+      r.mode = RunMode::kShadow;
+    else
+      w.fail("mode", "must be \"live\" or \"shadow\"");
+  }
   if (auto s = get_string(t, w, "foreign_positions")) {
     if (*s == "adopt")
       r.foreign_positions = ForeignPolicy::kAdopt;
@@ -187,6 +196,10 @@ void read_ops(const toml::table& t, const Where& w, OpsSettings& o) {
 
 const char* to_string(Stage s) noexcept {
   return kStageNames[static_cast<int>(s)];
+}
+
+const char* to_string(RunMode m) noexcept {
+  return m == RunMode::kShadow ? "shadow" : "live";
 }
 
 const char* to_string(ForeignPolicy p) noexcept {

@@ -6,7 +6,7 @@
 //   [symbols]  list = ["BTCUSDT", ...]          (per-symbol tables as for replay)
 //   [threads]  md_cpu, state_cpu, decide_cpu, orders_cpu, user_cpu, wait,
 //              <stage>_wait, fused
-//   [run]      foreign_positions, stale_after_ms, hard_stop, hard_stop_buffer,
+//   [run]      mode, foreign_positions, stale_after_ms, hard_stop, hard_stop_buffer,
 //              hard_stop_min_move, hard_stop_min_interval_ms, shutdown_grace_ms,
 //              mark_stream, kline_stream, state_dir, journal_*, max_conditional_orders,
 //              daily_loss_limit, max_consecutive_errors, flatten_on_limit
@@ -53,7 +53,14 @@ struct ThreadSettings {
 enum class ForeignPolicy : std::uint8_t { kAdopt, kIgnore, kAlert };
 const char* to_string(ForeignPolicy p) noexcept;
 
+// live: exitbrain trades. shadow: it reads the real account and market, decides and
+// journals everything, and sends no order at all (no exit, no hard stop, no entry): it
+// says what it would have done (README "Shadow mode").
+enum class RunMode : std::uint8_t { kLive, kShadow };
+const char* to_string(RunMode m) noexcept;
+
 struct RunSettings {
+  RunMode mode = RunMode::kLive;
   ForeignPolicy foreign_positions = ForeignPolicy::kAdopt;
   std::int64_t stale_after_ms = 10'000;
   bool hard_stop = true;

@@ -59,6 +59,7 @@ void read_redis_table(const toml::table& t, const std::string& source, RedisSett
                        "block_ms",
                        "batch",
                        "applied_ttl_s",
+                       "cross_exchange",
                        "cross_exchange_poll_ms",
                        "cross_exchange_stale_ms",
                        "cross_exchange_max_failures",
@@ -128,6 +129,7 @@ void read_redis_table(const toml::table& t, const std::string& source, RedisSett
   // A re-delivered intent must still find its "applied" mark, or be too old to execute.
   if (r.applied_ttl_s * 1000 <= p.max_age_ms)
     w.fail("applied_ttl_s", "must be longer than intent_max_age_ms");
+  r.cross_exchange = get_bool(t, w, "cross_exchange", r.cross_exchange);
   r.cross_exchange_poll_ms =
       int_in(t, w, "cross_exchange_poll_ms", r.cross_exchange_poll_ms, 50, 600'000);
   r.cross_exchange_stale_ms =

@@ -5,7 +5,7 @@
 //   metadata_prefix, applied_prefix, normalized_stream, status_stream, alerts_stream,
 //   closed_stream, *_maxlen, entries, size_basis, intent_max_age_ms,
 //   max_order_notional_usd, max_total_notional_usd, claim_idle_ms, block_ms, batch,
-//   applied_ttl_s, cross_exchange_poll_ms, cross_exchange_stale_ms,
+//   applied_ttl_s, cross_exchange, cross_exchange_poll_ms, cross_exchange_stale_ms,
 //   cross_exchange_max_failures, status_interval_ms, closed_buffer
 // The password comes from the variable named by password_env (or the URL, for a local
 // test Redis); it is never printed.
@@ -49,6 +49,8 @@ struct RedisSettings {
   std::int64_t block_ms = 500;          // XREADGROUP BLOCK
   std::int64_t batch = 256;             // XREADGROUP COUNT
   std::int64_t applied_ttl_s = 7 * 24 * 3600;
+  // false: no cross-exchange adjustments are read (local mode, the levels as computed).
+  bool cross_exchange = true;
   std::int64_t cross_exchange_poll_ms = 1'000;
   std::int64_t cross_exchange_stale_ms = 60'000;
   std::int64_t cross_exchange_max_failures = 3;
