@@ -213,6 +213,20 @@ RestResult read_algo_order(od::object o, const char* where, AlgoOrderAnswer& a) 
     if (key == "quantity") return read_decimal_or_empty(v, "quantity", a.quantity);
     if (key == "updateTime") return read_time(v, "updateTime", a.update_time);
     if (key == "actualOrderId") return read_actual_order_id(v, a.actual_order_id);
+    if (key == "side") {
+      std::string_view s;
+      if (FieldResult rs = read_string(v, "side", s); !rs.ok()) return rs;
+      if (s != "BUY" && s != "SELL") return field_fault("side", "not BUY or SELL");
+      a.side = s == "BUY" ? AlgoOrderAnswer::OrderSide::kBuy : AlgoOrderAnswer::OrderSide::kSell;
+      return kFieldOk;
+    }
+    if (key == "positionSide") {
+      std::string_view s;
+      if (FieldResult rs = read_string(v, "positionSide", s); !rs.ok()) return rs;
+      bool known = false;
+      a.position_side = position_side(s, known);
+      return known ? kFieldOk : field_fault("positionSide", "not BOTH, LONG or SHORT");
+    }
     return kFieldOk;
   });
   return r.ok() ? req.check(kNames) : rest_result(r);

@@ -119,6 +119,9 @@ struct AlgoOrderAnswer {
   Qty quantity{};                    // zero when "" or absent (closePosition orders)
   std::int64_t actual_order_id = 0;  // GET only, once triggered; 0 otherwise
   TimeMs update_time = 0;
+  // The order's side (SELL closes a LONG) and position side, when the answer has them.
+  enum class OrderSide : std::uint8_t { kUnknown, kBuy, kSell } side = OrderSide::kUnknown;
+  PositionSideField position_side = PositionSideField::kBoth;
 };
 
 // DELETE /fapi/v1/algoOrder: {"algoId":..,"clientAlgoId":"..","code":"200","msg":"success"}.

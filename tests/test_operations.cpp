@@ -366,5 +366,60 @@ TEST_F(Operations, ShadowModeDecidesAndSaysSoAndTheExchangeReceivesNothing) {
       << read_file(dir_ + "/env_conflict.log");
 }
 
+// `exitbrain validate` against a healthy deployment passes every check; with the hard stop
+// cancelled by hand (its replacement refused) and Redis stopped, it names exactly those.
+TEST_F(Operations, ValidatePassesAHealthyDeploymentAndNamesWhatIsBroken) {
+  Scenario sc;
+  sc.open_position = false;
+  sc.redis_toml =
+      "entries = \"execute\"\nmax_order_notional_usd = 5000\nmax_total_notional_usd = 5000\n"
+      "block_ms = 50\nstatus_interval_ms = 500\n";
+  sc.extra_run_toml = "max_consecutive_errors = 0\n";
+  start("ops_validate", sc);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"redis\"", "connected"}, kWaitMs).empty());
+  RedisConnection redis(redis_options());
+  ASSERT_EQ(redis.connect(), "");
+  add_intent(redis, "BUY", "99.5", "101");
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"position_opened\""}, kWaitMs).empty())
+      << read_file(events_);
+  wait_until_protected();
+  wait_for_health(ops_port(), {R"("status":"ok")"});
+  // A heartbeat of the consumer after the intent, so it reads as alive.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+
+  const std::string validate = (testing::bin_dir() / "exitbrain").string() +
+                               " validate --lag-wait-ms 200 --config " + dir_ + "/exitbrain.toml";
+  auto healthy = testing::run_command(validate);
+  EXPECT_EQ(healthy.exit_code, 0) << healthy.output;
+  EXPECT_EQ(healthy.output.find("FAIL"), std::string::npos) << healthy.output;
+  for (const char* check : {"config", "secrets", "exchange", "clock", "api_key", "position_mode",
+                            "hard_stop TESTUSDT LONG", "daemon", "health", "redis", "intent_stream",
+                            "intent_lag", "intent_consumer", "adaptive_levels", "ilf_metadata"})
+    EXPECT_NE(healthy.output.find(std::string("PASS  ") + check), std::string::npos)
+        << check << "\n"
+        << healthy.output;
+  EXPECT_NE(healthy.output.find("one stop of ours, xbs-"), std::string::npos) << healthy.output;
+  EXPECT_EQ(healthy.output.find("loopback-test-secret-never-printed"), std::string::npos);
+
+  // Broken: the stop cancelled on the exchange's page (its replacement refused), Redis gone.
+  sim_post("/sim/faults", "unavailable_503=100000");
+  sim_post("/sim/cancel_algo", "symbol=TESTUSDT");
+  ASSERT_TRUE(wait_for_open_algo_orders(0));
+  redis_.stop();
+  auto broken = testing::run_command(validate);
+  EXPECT_EQ(broken.exit_code, 1) << broken.output;
+  for (const char* check :
+       {"FAIL  hard_stop TESTUSDT LONG", "FAIL  redis", "FAIL  intent_stream", "FAIL  health"})
+    EXPECT_NE(broken.output.find(check), std::string::npos) << check << "\n" << broken.output;
+  EXPECT_NE(broken.output.find("no hard stop of ours protects this position of 20"),
+            std::string::npos)
+      << broken.output;
+  for (const char* still : {"PASS  exchange", "PASS  daemon", "PASS  position_mode"})
+    EXPECT_NE(broken.output.find(still), std::string::npos) << still << "\n" << broken.output;
+  sim_post("/sim/faults", "unavailable_503=0");
+  EXPECT_TRUE(wait_for_open_algo_orders(1)) << "the stop is back once the exchange takes it";
+  expect_clean_stop();
+}
+
 }  // namespace
 }  // namespace exitbrain

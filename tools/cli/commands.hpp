@@ -21,5 +21,6 @@ void add_sign_command(CLI::App& root, int& exit_code);
 void add_run_command(CLI::App& root, int& exit_code);
 void add_intents_command(CLI::App& root, int& exit_code);
 void add_ctl_command(CLI::App& root, int& exit_code);
+void add_validate_command(CLI::App& root, int& exit_code);
 
 }  // namespace exitbrain::cli

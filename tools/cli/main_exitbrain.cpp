@@ -14,5 +14,6 @@ int main(int argc, char** argv) {
   exitbrain::cli::add_run_command(app, exit_code);
   exitbrain::cli::add_intents_command(app, exit_code);
   exitbrain::cli::add_ctl_command(app, exit_code);
+  exitbrain::cli::add_validate_command(app, exit_code);
   return exitbrain::cli::run_app(app, argc, argv, exit_code);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <thread>
 
 #include "net/loopback_address.hpp"
@@ -521,6 +522,7 @@ struct Operations::Impl {
   std::int64_t loss_fired_day = -1;
   bool errors_fired = false;
   bool stalled_alerted = false;
+  std::string address_file;  // <state_dir>/ops.address while the endpoint listens
 };
 
 Operations::Operations(OpsSources sources, EventLog& event_log)
@@ -555,9 +557,17 @@ std::string Operations::start() {
                                         });
         !err.empty())
       return "[ops] listen: " + err;
-    p.event_log.text(R"("event":"ops","listen":)" +
-                     JsonLine::quote(a.host + ":" + std::to_string(p.http.port())) +
+    const std::string bound = a.host + ":" + std::to_string(p.http.port());
+    p.event_log.text(R"("event":"ops","listen":)" + JsonLine::quote(bound) +
                      R"(,"endpoints":["/metrics","/health"])");
+    // Where the endpoint really is (port 0 picks one): `exitbrain validate` reads it.
+    p.address_file = ops_address_path(p.live.run.state_dir);
+    const std::string tmp = p.address_file + ".tmp";
+    if (std::FILE* f = std::fopen(tmp.c_str(), "w")) {
+      std::fprintf(f, "%s\n", bound.c_str());
+      std::fclose(f);
+      std::rename(tmp.c_str(), p.address_file.c_str());
+    }
   }
   const std::string sock = control_socket_path(p.live.run.state_dir);
   if (std::string err = p.control.listen(sock, [&p](std::string_view l) { return p.command(l); });
@@ -585,6 +595,7 @@ void Operations::stop() {
     p.http.close();
     p.control.close();
   });
+  if (!p.address_file.empty()) std::remove(p.address_file.c_str());
 }
 
 std::uint16_t Operations::http_port() const noexcept {

@@ -66,6 +66,11 @@ struct OpsSources {
   bool shadow = false;  // [run] mode = "shadow": nothing is sent, no hard stop is held
 };
 
+// The file in the state directory that holds the endpoint's bound address while it runs.
+inline std::string ops_address_path(const std::string& state_dir) {
+  return state_dir + "/ops.address";
+}
+
 class Operations {
  public:
   Operations(OpsSources sources, EventLog& event_log);

@@ -98,9 +98,11 @@ StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, Serve
       (symbols.find(p.symbol) ? st.positions : st.unmanaged_positions).push_back(std::move(p));
   }
 
-  // 5. Klines.
+  // 5. Klines, when a backfill is wanted (none without the kline stream, or for
+  // `exitbrain validate`: a limit of 0 is refused with -1130).
   st.klines.resize(symbols.size());
   for (const std::string& name : config.symbols) {
+    if (kline_minutes <= 0) break;
     const std::string q = "symbol=" + name + "&interval=1m&limit=" + std::to_string(kline_minutes);
     const RestReply& r = must_answer(rest, HttpMethod::kGet, "/fapi/v1/klines", q, false, "klines");
     KlineCandles k;
