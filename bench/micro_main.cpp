@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/micro_cpus.hpp"
+#include "tools/common/build_version.hpp"
 
 namespace exitbrain {
 
@@ -19,6 +20,12 @@ std::pair<int, int>& bench_cpus() {
 }  // namespace exitbrain
 
 int main(int argc, char** argv) {
+  // Before Google Benchmark reads the flags (it has no --version of its own).
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::printf("%s\n", exitbrain::version_line("exitbrain-micro-bench").c_str());
+      return 0;
+    }
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--cpus=", 7) == 0) {

@@ -3,9 +3,14 @@
 // kill switch (exitbrain ctl) halts and flattens; the automatic loss limit halts by
 // itself; SIGHUP reopens the events file. What the exchange did is read from the sim's
 // own record of every order, not from exitbrain's word.
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 
 #include "tests/support/live_loopback.hpp"
@@ -419,6 +424,66 @@ TEST_F(Operations, ValidatePassesAHealthyDeploymentAndNamesWhatIsBroken) {
   sim_post("/sim/faults", "unavailable_503=0");
   EXPECT_TRUE(wait_for_open_algo_orders(1)) << "the stop is back once the exchange takes it";
   expect_clean_stop();
+}
+
+// systemd's notify protocol, with a notify socket of the test's own in place of systemd's:
+// READY=1 once reconciled and streaming, WATCHDOG=1 at a quarter of WATCHDOG_USEC while the
+// pipeline threads go round, STOPPING=1 on SIGTERM.
+TEST_F(Operations, UnderSystemdItSaysReadyFeedsTheWatchdogAndSaysStopping) {
+  const std::string sock_dir = testing::make_test_dir("live_loopback/ops_notify_socket");
+  const std::string path = sock_dir + "/notify";
+  std::filesystem::remove(path);
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);
+  start("ops_notify", Scenario{});
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+
+  // systemd reads every message at once; so does this reader (a full socket would block
+  // the sender, as it would with systemd stuck).
+  std::mutex mu;
+  std::vector<std::string> messages;
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      char buf[512];
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      std::lock_guard<std::mutex> l(mu);
+      if (n > 0) messages.emplace_back(buf, static_cast<std::size_t>(n));
+    }
+  });
+  auto count = [&](const std::string& what) {
+    std::lock_guard<std::mutex> l(mu);
+    int n = 0;
+    for (const std::string& m : messages) n += m.find(what) != std::string::npos;
+    return n;
+  };
+  auto wait_for = [&](const std::string& what) {
+    for (int i = 0; i < kWaitMs / 20 && count(what) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return count(what) > 0;
+  };
+  EXPECT_TRUE(wait_for("READY=1")) << read_file(events_);
+  wait_until_protected();
+  const int before = count("WATCHDOG=1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_GE(count("WATCHDOG=1") - before, 3) << "a ping every 100 ms while the pipeline is alive";
+  EXPECT_FALSE(
+      wait_for_line(events_, {"\"event\":\"ready\"", "\"systemd\":true"}, kWaitMs).empty());
+  EXPECT_FALSE(wait_for_line(events_, {"\"systemd_watchdog_ms\":400"}, kWaitMs).empty());
+  expect_clean_stop();
+  EXPECT_TRUE(wait_for("STOPPING=1"));
+  done = true;
+  reader.join();
+  ::close(fd);
 }
 
 }  // namespace

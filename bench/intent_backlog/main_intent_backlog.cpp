@@ -29,6 +29,7 @@
 #include "core/symbol_table.hpp"
 #include "core/thread_affinity.hpp"
 #include "net/redis_client.hpp"
+#include "tools/common/build_version.hpp"
 #include "tools/common/event_log.hpp"
 #include "tools/intents/intent_consumer.hpp"
 #include "tools/live/hot_pipeline.hpp"
@@ -289,6 +290,7 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   exitbrain::Options o;
   CLI::App app{"The seeds' intent backlog drained beside the decision stage"};
+  app.set_version_flag("--version", exitbrain::version_line("exitbrain-intent-bench"));
   app.add_option("--redis", o.redis, "redis://host:port of a throw-away Redis (it is written to)")
       ->required();
   app.add_option("--intents", o.intents, "Backlog size (the seeds': 10014)")

@@ -35,6 +35,7 @@ constexpr int kMinLeverage = 5, kMaxLeverage = 80;
 struct ValidateOptions {
   std::string config;
   int lag_wait_ms = 1000;
+  bool config_only = false;
 };
 
 class Checklist {
@@ -203,6 +204,7 @@ int run_validate(const ValidateOptions& o) {
       o.config + ": " + std::to_string(live.symbols.size()) + " symbols, profile " +
           config.default_profile + ", mode " + to_string(live.run.mode) +
           (notes.empty() ? "" : ", " + std::to_string(notes.size()) + " seed variables applied"));
+  if (o.config_only) return 0;
   const ExchangeSettings& ex = live.exchange;
   SecretResult key = load_secret(ex.api_key_env, ex.api_key_file);
   SecretResult secret = load_secret(ex.api_secret_env, ex.api_secret_file);
@@ -279,6 +281,8 @@ void add_validate_command(CLI::App& root, int& exit_code) {
                   "between the two reads of the intent group's lag")
       ->capture_default_str()
       ->check(CLI::Range(0, 60'000));
+  cmd->add_flag("--config-only", o->config_only,
+                "only load and check the config (and the seeds' variables): before a restart");
   cmd->callback([o, &exit_code] { exit_code = run_validate(*o); });
 }
 

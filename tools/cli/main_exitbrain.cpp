@@ -1,8 +1,10 @@
 // exitbrain: the command-line entry point. Subcommands live in tools/cli/cmd_*.cpp.
 #include "tools/cli/commands.hpp"
+#include "tools/common/build_version.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"exitbrain: exit engine for Binance USD-M perpetual futures positions"};
+  app.set_version_flag("--version", exitbrain::version_line("exitbrain"));
   app.require_subcommand(1);
   int exit_code = 0;
   exitbrain::cli::add_replay_command(app, exit_code);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "net/loopback_address.hpp"
+#include "tools/common/build_version.hpp"
 #include "tools/common/json_line.hpp"
 #include "tools/common/number_text.hpp"
 #include "tools/live/hot_pipeline.hpp"
@@ -18,10 +19,6 @@
 #include "tools/ops/ops_thread.hpp"
 #include "tools/ops/prometheus_text.hpp"
 #include "tools/ops/service_notify.hpp"
-
-#ifndef EXITBRAIN_VERSION
-#define EXITBRAIN_VERSION "unknown"
-#endif
 
 namespace exitbrain {
 
@@ -197,7 +194,10 @@ struct Operations::Impl {
     using T = MetricType;
 
     m.family("exitbrain_build_info", T::kGauge, "The running exitbrain: version and mode.");
-    m.sample({{"version", EXITBRAIN_VERSION}, {"mode", src.shadow ? "shadow" : "live"}}, 1);
+    m.sample({{"version", build_version()},
+              {"commit", build_commit()},
+              {"mode", src.shadow ? "shadow" : "live"}},
+             1);
     m.family("exitbrain_shadow_mode", T::kGauge,
              "1 in shadow mode: decisions are made and journalled, no order is sent.");
     m.sample(src.shadow ? 1 : 0);

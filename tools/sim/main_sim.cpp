@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/symbol_table.hpp"
 #include "net/exchange_info.hpp"
+#include "tools/common/build_version.hpp"
 #include "tools/sim/kline_feed.hpp"
 #include "tools/sim/market_feed.hpp"
 #include "tools/sim/sim_exchange.hpp"
@@ -93,6 +94,7 @@ SimSymbol guess_filters(const std::string& name, Decimal price) {
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{"exitbrain-sim: a local Binance USD-M compatible exchange (REST + WebSocket)"};
+  app.set_version_flag("--version", exitbrain::version_line("exitbrain-sim"));
   app.add_option("--bind", o.bind, "address to listen on")->capture_default_str();
   app.add_option("--port", o.port, "port (0: any free port)")->capture_default_str();
   app.add_option("--port-file", o.port_file, "write the port here once listening");
