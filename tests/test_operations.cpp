@@ -293,13 +293,21 @@ TEST_F(Operations, TheDailyLossLimitHaltsEntriesByItselfAndARestartKeepsIt) {
       wait_for_line(events_, {"\"event\":\"control\"", "\"source\":\"daily_loss_limit\""}, kWaitMs)
           .empty());
   wait_for_health(port, {R"("code":"entries_halted")", "daily_loss_limit"});
+  const std::string before = field(ctl("status").output, "realised_pnl_today");
+  ASSERT_FALSE(before.empty());
+  EXPECT_LT(std::stod(before), -0.5);
   expect_clean_stop();
 
+  // The restart restores both the halt and the day's realised PnL from the journal, and
+  // does not fire the limit again.
   restart_run("after_restart");
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty())
       << read_file(dir_ + "/after_restart.log");
   const auto r = ctl("status");
   EXPECT_NE(r.output.find(R"("halted_by":"daily_loss_limit")"), std::string::npos) << r.output;
+  EXPECT_EQ(field(r.output, "realised_pnl_today"), before) << r.output;
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // limit ticks every 250 ms
+  EXPECT_EQ(count_events("\"alert\":\"daily_loss_limit\""), 0) << "the restart's own log";
   expect_clean_stop();
 }
 

@@ -543,3 +543,40 @@ TEST(StateJournal, TheKillSwitchIsJournalledAndARestoreKeepsTheHalt) {
 
 }  // namespace
 }  // namespace exitbrain
+
+namespace exitbrain {
+namespace {
+
+// The day's realised PnL rides in the trail's snapshot (the daily loss limit after a
+// restart): per UTC day, a late record of a past day ignored, an older snapshot without it
+// read as nothing realised.
+TEST(OrderTrail, TheDaysRealisedPnlIsKeptPerUtcDayAndSurvivesASnapshot) {
+  constexpr TimeMs kDay = 86'400'000;
+  OrderTrail t;
+  t.add_realised(20'000 * kDay + 5, -3.5);
+  t.add_realised(20'000 * kDay + 9, 1.25);
+  EXPECT_DOUBLE_EQ(t.realised_on(20'000), -2.25);
+  EXPECT_DOUBLE_EQ(t.realised_on(20'001), 0.0);
+  std::vector<std::uint8_t> bytes;
+  ByteWriter w(bytes);
+  t.save(w);
+  OrderTrail back;
+  ByteReader r(bytes);
+  ASSERT_EQ(back.load(r), std::nullopt);
+  EXPECT_TRUE(r.at_end());
+  EXPECT_DOUBLE_EQ(back.realised_on(20'000), -2.25);
+  back.add_realised(20'001 * kDay, -1.0);  // a new day starts from 0
+  EXPECT_DOUBLE_EQ(back.realised_on(20'001), -1.0);
+  back.add_realised(20'000 * kDay + 10, -100.0);  // late, of the day before: not today's
+  EXPECT_DOUBLE_EQ(back.realised_on(20'001), -1.0);
+
+  std::vector<std::uint8_t> old = bytes;
+  old.resize(old.size() - 4 - 8 - 8);  // magic, day, pnl
+  OrderTrail from_old;
+  ByteReader ro(old);
+  ASSERT_EQ(from_old.load(ro), std::nullopt);
+  EXPECT_DOUBLE_EQ(from_old.realised_on(20'000), 0.0);
+}
+
+}  // namespace
+}  // namespace exitbrain

@@ -343,6 +343,9 @@ struct Operations::Impl {
       m.family("exitbrain_journal_written_bytes_total", T::kCounter,
                "State journal bytes written.");
       m.sample(static_cast<double>(src.journal->bytes()));
+      m.family("exitbrain_journal_queued_records", T::kGauge,
+               "State journal records in its rings, not yet written (how far it is behind).");
+      m.sample(static_cast<double>(src.journal->queued()));
       m.family("exitbrain_journal_write_errors_total", T::kCounter,
                "State journal writes that failed.");
       m.sample(static_cast<double>(src.journal->write_errors()));
@@ -466,6 +469,11 @@ struct Operations::Impl {
     if (run.daily_loss_limit > 0) {
       const double pnl = g.realised_pnl_today.load(kRelaxed);
       const std::int64_t day = g.pnl_day.load(kRelaxed);
+      // Already halted (a restart after the limit fired: the halt is journalled): nothing
+      // to add unless the limit also flattens.
+      if (pnl <= -run.daily_loss_limit && loss_fired_day != day && act == ControlKind::kHalt &&
+          src.hot->decide().entries_halted())
+        loss_fired_day = day;
       if (pnl <= -run.daily_loss_limit && loss_fired_day != day) {
         loss_fired_day = day;
         std::uint32_t seq = 0;

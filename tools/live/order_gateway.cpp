@@ -386,7 +386,8 @@ void OrderGateway::on_user_event(const UserEvent& e) {
       return;  // an order of an earlier run
     if (is_final(e.order.status)) {
       // For the journal's trail (the event log has the REST answer's line).
-      journal_exit_done(position, parts->seq, e.order.cumulative_filled, e.event_time, 0);
+      journal_exit_done(position, parts->seq, e.order.cumulative_filled, e.order.average_price,
+                        e.event_time, 0);
       // Late duplicates of a REST answer are ignored by the tracker.
       run_exit(tracker_.on_final(position, parts->seq, e.order.cumulative_filled));
     }
@@ -678,7 +679,7 @@ void OrderGateway::log_order(const OrderRecord& r) noexcept {
 }
 
 void OrderGateway::journal_exit_done(std::uint32_t position, std::uint32_t seq, Qty executed,
-                                     TimeMs time, std::uint64_t run_key) noexcept {
+                                     Price price, TimeMs time, std::uint64_t run_key) noexcept {
   if (!journal_) return;
   StateRecord rec;
   rec.kind = StateRecordKind::kOrder;
@@ -689,6 +690,7 @@ void OrderGateway::journal_exit_done(std::uint32_t position, std::uint32_t seq, 
   rec.order.symbol = positions_[position].symbol;
   rec.order.side = positions_[position].side;
   rec.order.qty = executed;
+  rec.order.price = price;
   rec.order.run_key = run_key;
   journal_->push(rec);
 }
@@ -725,7 +727,8 @@ OrderGateway::StartupLookup OrderGateway::lookup_earlier_exit(std::uint32_t posi
                     to_string(answer.executed_qty));
     // The trail learns it too: the journal says what the exchange did.
     if (out.status == LookupStatus::kFinal)
-      journal_exit_done(position, seq, answer.executed_qty, wall_clock_ms(), run_key);
+      journal_exit_done(position, seq, answer.executed_qty, answer.avg_price, wall_clock_ms(),
+                        run_key);
   } else if (code == kOrderDoesNotExist) {
     out.answered = true;
     out.status = LookupStatus::kNotFound;
@@ -786,6 +789,11 @@ void OrderGateway::alert(std::uint32_t position, const char* what, ErrorAction a
 }
 
 // ---- gauges for the operations thread -----------------------------------------------------
+
+void OrderGateway::set_realised_today(std::int64_t day, double pnl) noexcept {
+  gauges_.pnl_day.store(day, std::memory_order_relaxed);
+  gauges_.realised_pnl_today.store(pnl, std::memory_order_relaxed);
+}
 
 void OrderGateway::count_answer(bool error) noexcept {
   auto& c = gauges_.consecutive_errors;

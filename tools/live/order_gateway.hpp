@@ -130,6 +130,9 @@ class OrderGateway final : public OrderSink {
   const RateLimitTracker& rate_limits() const noexcept { return limits_; }
   // For the operations thread; stored by this (the orders) thread.
   const GatewayGauges& gauges() const noexcept { return gauges_; }
+  // The realised PnL of UTC day `day` before this run (the state journal's count), so the
+  // daily loss limit goes on from there after a restart. Before the threads start.
+  void set_realised_today(std::int64_t day, double pnl) noexcept;
 
   std::uint64_t position_key(std::uint32_t position) const noexcept {
     return (settings_.run_key << 20) | position;
@@ -196,8 +199,8 @@ class OrderGateway final : public OrderSink {
   void log_order(const OrderRecord& r) noexcept;
   // A final answer the event log does not carry (user stream, start-up lookup), for the
   // journal's trail. `run_key` 0: this run's order.
-  void journal_exit_done(std::uint32_t position, std::uint32_t seq, Qty executed, TimeMs time,
-                         std::uint64_t run_key) noexcept;
+  void journal_exit_done(std::uint32_t position, std::uint32_t seq, Qty executed, Price price,
+                         TimeMs time, std::uint64_t run_key) noexcept;
   void record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
               const RestReply* r, bool ok, int code);
   void alert(std::uint32_t position, const char* what, ErrorAction action, int code);

@@ -1,9 +1,12 @@
 #include "tools/live/order_trail.hpp"
 
+#include <cmath>
+
 namespace exitbrain {
 
 namespace {
 constexpr std::uint32_t kTrailMagic = 0x4542544F;  // "OTBE"
+constexpr std::uint32_t kPnlMagic = 0x4C4E5050;    // "PPNL": the day's realised PnL
 constexpr std::uint32_t kMaxTrails = 1u << 20;     // the position bits of a client id
 const PositionTrail kEmpty{};
 }  // namespace
@@ -22,9 +25,19 @@ void OrderTrail::on_decision(const Decision& d) {
   at(d.position).decided += d.qty;
 }
 
-void OrderTrail::on_order(const OrderRecord& r) {
-  if (r.position >= kMaxTrails) return;
-  if (r.kind != OrderRecordKind::kExitSent && r.kind != OrderRecordKind::kExitDone) return;
+void OrderTrail::add_realised(TimeMs t, double pnl) noexcept {
+  const std::int64_t day = t / 86'400'000;
+  if (day != realised_day_) {
+    if (day < realised_day_) return;  // a late record of a day already over
+    realised_day_ = day;
+    realised_pnl_ = 0;
+  }
+  realised_pnl_ += pnl;
+}
+
+bool OrderTrail::on_order(const OrderRecord& r) {
+  if (r.position >= kMaxTrails) return false;
+  if (r.kind != OrderRecordKind::kExitSent && r.kind != OrderRecordKind::kExitDone) return false;
   PositionTrail& t = at(r.position);
   const std::uint64_t key = r.run_key != 0 ? r.run_key : run_key_;
   auto find = [&]() -> int {
@@ -35,20 +48,21 @@ void OrderTrail::on_order(const OrderRecord& r) {
   const int i = find();
   if (r.kind == OrderRecordKind::kExitSent) {
     // A resend under the same id is the same order; a full list keeps the newest.
-    if (i >= 0) return;
+    if (i >= 0) return false;
     if (t.in_flight_count == t.in_flight.size()) {
       for (std::size_t k = 1; k < t.in_flight.size(); ++k) t.in_flight[k - 1] = t.in_flight[k];
       --t.in_flight_count;
     }
     t.in_flight[t.in_flight_count++] = InFlightExit{key, r.seq, r.qty};
-    return;
+    return false;
   }
   // Final: once per order (the REST answer and the user stream may both report it).
-  if (i < 0) return;
+  if (i < 0) return false;
   // An error answer carries the requested quantity, not an executed one.
   if (r.http_status == 200 || r.http_status == 0) t.executed += r.qty;
   for (int k = i + 1; k < t.in_flight_count; ++k) t.in_flight[k - 1] = t.in_flight[k];
   --t.in_flight_count;
+  return true;
 }
 
 void OrderTrail::save(ByteWriter& w) const {
@@ -58,6 +72,7 @@ void OrderTrail::save(ByteWriter& w) const {
     for (std::uint8_t i = 0; i < t.in_flight_count; ++i)
       w.put(t.in_flight[i].run_key).put(t.in_flight[i].seq).put(t.in_flight[i].qty.units());
   }
+  w.put(kPnlMagic).put(realised_day_).put(realised_pnl_);
 }
 
 std::optional<std::string> OrderTrail::load(ByteReader& r) {
@@ -81,8 +96,20 @@ std::optional<std::string> OrderTrail::load(ByteReader& r) {
       t.in_flight[i].qty = Qty::from_units(q);
     }
   }
+  // The day's realised PnL; absent in a snapshot written before it was kept.
+  std::int64_t day = -1;
+  double pnl = 0;
+  ByteReader probe = r;
+  std::uint32_t pm = 0;
+  if (probe.get(pm) && pm == kPnlMagic) {
+    if (!probe.get(day) || !probe.get(pnl) || !std::isfinite(pnl))
+      return std::string("order trail: realised PnL");
+    r = probe;
+  }
   run_key_ = key;
   trails_ = std::move(trails);
+  realised_day_ = day;
+  realised_pnl_ = pnl;
   return std::nullopt;
 }
 

@@ -33,7 +33,14 @@ class OrderTrail {
  public:
   void on_run_started(std::uint64_t run_key) noexcept { run_key_ = run_key; }
   void on_decision(const Decision& d);
-  void on_order(const OrderRecord& r);
+  // True when `r` is an exit's final answer seen for the first time.
+  bool on_order(const OrderRecord& r);
+  // Realised PnL of a fill at `t` (exits and hard stops), counted per UTC day: the daily
+  // loss limit goes on from it after a restart.
+  void add_realised(TimeMs t, double pnl) noexcept;
+  double realised_on(std::int64_t day) const noexcept {
+    return day == realised_day_ ? realised_pnl_ : 0.0;
+  }
 
   // The position's trail (an empty one if nothing is known).
   const PositionTrail& of(std::uint32_t position) const noexcept;
@@ -48,6 +55,8 @@ class OrderTrail {
 
   std::uint64_t run_key_ = 0;
   std::vector<PositionTrail> trails_;
+  std::int64_t realised_day_ = -1;  // days since the epoch, UTC
+  double realised_pnl_ = 0;
 };
 
 }  // namespace exitbrain

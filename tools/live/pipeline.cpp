@@ -296,6 +296,10 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
         R"(,"adopted_new":)" + std::to_string(r.adopted_new));
   }
   p.hot.decide().publish_open();
+  {
+    const std::int64_t today = wall_clock_ms() / 86'400'000;
+    gateway.set_realised_today(today, p.journal->trail().realised_on(today));
+  }
   p.journal->start();
 
   // [intents]: created before any thread starts; connects (and reconnects) on its thread.

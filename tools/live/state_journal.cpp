@@ -80,9 +80,21 @@ bool StateJournal::apply(const StateRecord& r) {
     case StateRecordKind::kRunStarted:
       trail_.on_run_started(r.run.run_key);
       return true;
-    case StateRecordKind::kOrder:
-      trail_.on_order(r.order);
+    case StateRecordKind::kOrder: {
+      const OrderRecord& o = r.order;
+      const bool done = trail_.on_order(o);
+      // A fill, once: an exit's final answer (first seen), or a hard stop the exchange
+      // triggered. Its PnL from the position's entry, for the daily loss limit.
+      const bool fill = (done && o.kind == OrderRecordKind::kExitDone) ||
+                        o.kind == OrderRecordKind::kHardStopTriggered;
+      if (fill && o.qty.is_positive() && o.price.is_positive() &&
+          o.position < replica_->engine().position_count()) {
+        const PositionState& pos = replica_->engine().position(o.position);
+        trail_.add_realised(
+            o.time, (o.price - pos.entry).to_double() * o.qty.to_double() * side_sign(pos.side));
+      }
       return true;
+    }
     default:
       return replica_->apply(r);
   }

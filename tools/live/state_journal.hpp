@@ -81,6 +81,10 @@ class StateJournal {
   std::uint64_t bytes() const noexcept { return bytes_.load(std::memory_order_relaxed); }
   std::uint64_t snapshots() const noexcept { return snapshots_.load(std::memory_order_relaxed); }
   std::uint64_t write_errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
+  // Records in the rings, not yet written: how far the journal is behind (any thread).
+  std::size_t queued() const noexcept {
+    return decide_ring_.size_approx() + orders_ring_.size_approx();
+  }
 
   // One record through the replica and the trail (restore, the thread, replay).
   bool apply(const StateRecord& r);
