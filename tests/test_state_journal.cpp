@@ -580,3 +580,24 @@ TEST(OrderTrail, TheDaysRealisedPnlIsKeptPerUtcDayAndSurvivesASnapshot) {
 
 }  // namespace
 }  // namespace exitbrain
+
+namespace exitbrain {
+namespace {
+
+// A stage that lost its owner lease decides nothing, a flatten included: another process
+// may own the account.
+TEST(StateJournal, AFlattenAfterTheLeaseIsLostExitsNothing) {
+  Bench s;
+  Stage live(s);
+  live.stage.adopt(0, Side::kLong, dec("0.5"), dec("60000"), kT0, AdoptSource::kStartup, true);
+  (void)live.take_decisions();
+  live.stage.halt();
+  live.stage.on_control(ControlCommand{ControlKind::kFlatten, ControlSource::kOperator, 1}, kT0);
+  EXPECT_TRUE(live.take_decisions().empty());
+  EXPECT_EQ(live.stage.last_flatten_exits(), 0u);
+  EXPECT_TRUE(live.stage.entries_halted());
+  EXPECT_EQ(live.stage.open_positions(), 1u);
+}
+
+}  // namespace
+}  // namespace exitbrain

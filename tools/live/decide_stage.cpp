@@ -300,8 +300,10 @@ void DecideStage::on_control(const ControlCommand& c, TimeMs now) {
     entries_halted_.store(true, std::memory_order_relaxed);
     halt_source_.store(static_cast<std::uint8_t>(c.source), std::memory_order_relaxed);
   }
+  // A stage whose owner lease is lost decides nothing more, a flatten included: another
+  // process may own the account now.
   if (c.kind == ControlKind::kFlatten) {
-    for (std::uint32_t i = 0; i < engine_->position_count(); ++i) {
+    for (std::uint32_t i = 0; i < engine_->position_count() && !halted(); ++i) {
       const PositionState& pos = engine_->position(i);
       if (pos.closed || !pos.remaining.is_positive()) continue;
       const Price ref = last_price_[pos.symbol].is_positive() ? last_price_[pos.symbol] : pos.entry;
