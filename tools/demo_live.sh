@@ -88,6 +88,9 @@ list = [$symbols]
 [run]
 foreign_positions = "adopt"
 
+[ops]
+listen = "127.0.0.1:0"           # /metrics and /health on a free port (state/ops.address)
+
 [redis]
 url = "redis://127.0.0.1:$redis_port"
 entries = "execute"              # fresh intents open positions (observe: levels only)
@@ -126,6 +129,14 @@ rcli XADD quantum:stream:trade.intent '*' symbol "$intent_symbol" side BUY confi
   atr_value 0.02 volatility_factor 0.5513439007580968 exchange_divergence 0.0 funding_rate 0.0 \
   regime unknown timestamp "$(date +%s%3N)" model ensemble reason "demo signal" > /dev/null
 sleep "$((run_seconds > 5 ? run_seconds - 5 : 1))"
+
+echo
+echo "== operations: /health, /metrics, exitbrain ctl, exitbrain validate =="
+ops=$(cat "$out/state/ops.address")
+echo "  /health on $ops: $(curl -s "http://$ops/health" | cut -c1-160)..."
+curl -s "http://$ops/metrics" | grep -E '^exitbrain_(positions_managed|positions_without_hard_stop|market_frames_total|decisions_total|intents_total\{outcome="(read|executed|dead_lettered)"\}) ' | sed 's/^/  /'
+echo "  exitbrain ctl status: $($bin/exitbrain ctl status --config "$out/exitbrain.toml" | cut -c1-200)..."
+$bin/exitbrain validate --config "$out/exitbrain.toml" --lag-wait-ms 200 | sed 's/^/  /' || true
 
 # Every position still open: a mark one tick through its latest engine stop.
 for sym in $(echo "$symbols" | tr -d '",'); do
