@@ -41,21 +41,21 @@ void EventLog::reopen() {
   if (path_.empty()) return;
   std::fflush(out_);
   // The new file first: if it cannot be opened the lines go on to the old one, and say so.
+  // Written here, on the writer thread, as every text record is.
+  Record r;
+  r.kind = Record::Kind::kText;
   std::FILE* next = std::fopen(path_.c_str(), "a");
   if (!next) {
-    const std::string line = "{\"t\":" + std::to_string(wall_clock_ms()) +
-                             R"(,"event":"alert","alert":"event_log_reopen_failed","path":)" +
-                             JsonLine::quote(path_) + "}\n";
-    std::fwrite(line.data(), 1, line.size(), out_);
-    return;
+    r.text =
+        R"("event":"alert","alert":"event_log_reopen_failed","path":)" + JsonLine::quote(path_);
+  } else {
+    std::fclose(out_);
+    out_ = next;
+    reopens_.fetch_add(1, std::memory_order_relaxed);
+    r.text = R"("event":"event_log_reopened","path":)" + JsonLine::quote(path_);
   }
-  std::fclose(out_);
-  out_ = next;
-  reopens_.fetch_add(1, std::memory_order_relaxed);
-  const std::string line = "{\"t\":" + std::to_string(wall_clock_ms()) +
-                           R"(,"event":"event_log_reopened","path":)" + JsonLine::quote(path_) +
-                           "}\n";
-  std::fwrite(line.data(), 1, line.size(), out_);
+  write(r);
+  count(r);
   std::fflush(out_);
 }
 

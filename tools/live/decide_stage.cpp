@@ -316,13 +316,10 @@ void DecideStage::on_control(const ControlCommand& c, TimeMs now) {
   rec.kind = StateRecordKind::kControl;
   rec.control = ControlInput{c, now};
   journal(rec);
-  std::uint32_t open = 0;
-  for (std::uint32_t i = 0; i < engine_->position_count(); ++i)
-    open += !engine_->position(i).closed;
   log_text(std::string(R"("event":"control","command":")") + to_string(c.kind) + R"(","source":")" +
            to_string(c.source) + R"(","entries":")" + (entries_halted() ? "halted" : "allowed") +
            R"(","exits":)" + std::to_string(exits) + R"(,"open_positions":)" +
-           std::to_string(open));
+           std::to_string(engine_->open_positions()));
   publish_open();
   control_applied_.store(c.seq, std::memory_order_release);
 }

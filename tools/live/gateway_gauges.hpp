@@ -26,8 +26,6 @@ struct GatewayGauges {
   std::atomic<std::int64_t> pnl_day{0};
   // The server clock's offset (server - local, ms) as last sampled.
   std::atomic<std::int64_t> clock_offset_ms{0};
-  // The last time the orders thread went round its loop (monotonic ns): the watchdog.
-  std::atomic<std::int64_t> heartbeat_ns{0};
 };
 
 }  // namespace exitbrain

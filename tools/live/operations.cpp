@@ -76,11 +76,11 @@ struct Operations::Impl {
     };
     const HotPipeline& hot = *src.hot;
     const MonoNs orders_limit = kStallNs + 2 * live.exchange.timeout_ms * 1'000'000;
-    if (src.md_heartbeat) check("md", src.md_heartbeat->load(kRelaxed), kStallNs);
+    check("md", hot.heartbeat(Stage::kMd), kStallNs);
     check("state", hot.heartbeat(Stage::kState), kStallNs);
     check("decide", hot.heartbeat(Stage::kDecide), kStallNs);
     check("orders", hot.heartbeat(Stage::kOrders), orders_limit);
-    if (src.user_heartbeat) check("user", src.user_heartbeat->load(kRelaxed), orders_limit);
+    check("user", hot.heartbeat(Stage::kUser), orders_limit);
     return out;
   }
 
@@ -330,11 +330,8 @@ struct Operations::Impl {
     auto age = [&](const char* name, MonoNs beat) {
       m.sample({{"thread", name}}, seconds(now - (beat ? beat : started_ns)));
     };
-    if (src.md_heartbeat) age("md", src.md_heartbeat->load(kRelaxed));
-    age("state", h.heartbeat(Stage::kState));
-    age("decide", h.heartbeat(Stage::kDecide));
-    age("orders", h.heartbeat(Stage::kOrders));
-    if (src.user_heartbeat) age("user", src.user_heartbeat->load(kRelaxed));
+    for (const Stage s : {Stage::kMd, Stage::kState, Stage::kDecide, Stage::kOrders, Stage::kUser})
+      age(to_string(s), h.heartbeat(s));
 
     // The state journal.
     if (src.journal) {

@@ -34,7 +34,6 @@ struct IntentFigures {
   IntentStats stats{};
   bool group_read = false;  // the group's status below was read
   IntentGroupStatus group{};
-  TimeMs at = 0;
 };
 class IntentBoard {
  public:
@@ -60,9 +59,6 @@ struct OpsSources {
   const IntentBoard* intents = nullptr;  // null: no [redis]
   const StateJournal* journal = nullptr;
   const std::atomic<bool>* lease_lost = nullptr;  // null: no lease
-  std::atomic<std::int64_t>* md_heartbeat = nullptr;
-  std::atomic<std::int64_t>* user_heartbeat = nullptr;
-  bool hedge_mode = false;
   bool shadow = false;  // [run] mode = "shadow": nothing is sent, no hard stop is held
 };
 

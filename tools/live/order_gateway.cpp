@@ -823,7 +823,6 @@ void OrderGateway::publish_gauges() noexcept {
   gauges_.order_count_10s.store(used(RateLimitKind::kOrders, 10'000), kRelaxed);
   gauges_.order_count_1m.store(used(RateLimitKind::kOrders, 60'000), kRelaxed);
   gauges_.clock_offset_ms.store(clock_.offset_ms(), kRelaxed);
-  gauges_.heartbeat_ns.store(mono_now_ns(), kRelaxed);
 }
 
 }  // namespace exitbrain

@@ -78,7 +78,6 @@ struct LivePipeline::Impl {
       const TimeMs now = wall_clock_ms();
       figures.connected = intents->connected();
       figures.stats = intents->stats();
-      figures.at = now;
       if (figures.connected && now >= next_group_read) {
         next_group_read = now + kGroupStatusMs;
         figures.group = intents->group_status();
@@ -341,9 +340,6 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   os.intents = p.intents ? &p.intent_board : nullptr;
   os.journal = p.journal.get();
   os.lease_lost = lease ? &p.lease_lost : nullptr;
-  os.md_heartbeat = &p.hot.heartbeat_cell(Stage::kMd);
-  os.user_heartbeat = &p.hot.heartbeat_cell(Stage::kUser);
-  os.hedge_mode = mode == PositionMode::kHedge;
   os.shadow = shadow;
   Operations ops(os, p.event_log);
   if (std::string err = ops.start(); !err.empty()) return err;
