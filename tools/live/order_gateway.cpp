@@ -90,6 +90,8 @@ void OrderGateway::on_decision(const Decision& d) {
     case DecisionKind::kLevels:
     case DecisionKind::kStopMoved:
       p.engine_stop = d.sl;
+      // Read after the decision came off its ring: at least the records pushed before it.
+      if (decided_records_) p.move_after_record = decided_records_->load(std::memory_order_relaxed);
       offer_engine_stop(d.position);
       break;
     case DecisionKind::kExit:
@@ -110,6 +112,9 @@ void OrderGateway::on_closed_outside(std::uint32_t position) {
 void OrderGateway::offer_engine_stop(std::uint32_t position, bool use_spare) {
   const PositionInfo& p = positions_[position];
   if (!settings_.hard_stops || !p.known || p.engine_flat || !p.engine_stop.is_positive()) return;
+  if (written_records_ && hard_.protected_now(position) &&
+      written_records_->load(std::memory_order_acquire) < p.move_after_record)
+    return;  // a move, and the journal is behind it: on_timer offers it again
   run_stops(hard_.on_engine_stop(position, p.side, p.engine_stop,
                                  symbols_.filters(p.symbol).tick_size, wall_clock_ms(), use_spare));
 }

@@ -8,6 +8,7 @@
 // Blocking: each request waits for its answer (or the timeout), so this runs on its own
 // thread. Deferred work (a retry after a back-off, a second lookup, a throttled stop move)
 // is kept in a list that on_timer() serves.
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -112,6 +113,18 @@ class OrderGateway final : public OrderSink {
   void hold(std::uint32_t position) noexcept;
   // Every order record also goes here (the state journal). Waits for room.
   void journal_to(SpscQueue<StateRecord>* q) noexcept { journal_ = q; }
+  // Write-ahead for stop moves: a moved hard stop is placed only once the journal has
+  // written the decide stage's records up to the one that moved it (`decided`: records the
+  // decide stage has pushed, read when its decision arrives; `written`: records the journal
+  // has written). A kill at any moment then never leaves a stop on the exchange tighter than
+  // the plan the restart restores, which would make the restart keep the looser one. Until
+  // then the older stop stands (the position is never naked) and the timer offers the move
+  // again. A first stop is never held back.
+  void journal_ahead_of_stop_moves(const std::atomic<std::uint64_t>* decided,
+                                   const std::atomic<std::uint64_t>* written) noexcept {
+    decided_records_ = decided;
+    written_records_ = written;
+  }
 
   // ---- the account's conditional-order limit -------------------------------------------
   // Open algo orders on the account that are not this run's hard stops (start-up count).
@@ -152,7 +165,8 @@ class OrderGateway final : public OrderSink {
     bool withheld_alerted = false;  // "hard_stop_withheld" said for the current withholding
     std::uint64_t adopted_key = 0;  // position key of an adopted earlier run's stop (0: none)
     std::uint32_t adopted_seq = 0;
-    LatencyStamps stamps{};  // of the latest exit decision
+    std::uint64_t move_after_record = 0;  // the journal must hold this many decide records
+    LatencyStamps stamps{};               // of the latest exit decision
   };
   struct Deferred {
     MonoNs due = 0;
@@ -231,6 +245,8 @@ class OrderGateway final : public OrderSink {
   SpscQueue<ClosedTrade>* closed_out_ = nullptr;
   ExitLatency* exit_latency_ = nullptr;
   SpscQueue<StateRecord>* journal_ = nullptr;
+  const std::atomic<std::uint64_t>* decided_records_ = nullptr;
+  const std::atomic<std::uint64_t>* written_records_ = nullptr;
   std::uint64_t closed_not_queued_ = 0;
   // The conditional-order limit.
   std::size_t others_ = 0;

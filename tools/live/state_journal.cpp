@@ -219,6 +219,7 @@ std::size_t StateJournal::drain_once() {
     writer_.append(static_cast<std::uint16_t>(r.kind), r.payload());
     apply(r);
     ++n;
+    ++decide_appended_;
   }
   while (n < 8192 && orders_ring_.try_pop(r)) {
     writer_.append(static_cast<std::uint16_t>(r.kind), r.payload());
@@ -236,6 +237,7 @@ std::size_t StateJournal::drain_once() {
     last_error_ = err;
   } else {
     last_error_.clear();
+    decide_written_.store(decide_appended_, std::memory_order_release);
   }
   records_.fetch_add(n, std::memory_order_relaxed);
   bytes_.store(writer_.bytes_written(), std::memory_order_relaxed);

@@ -81,6 +81,11 @@ class StateJournal {
   std::uint64_t bytes() const noexcept { return bytes_.load(std::memory_order_relaxed); }
   std::uint64_t snapshots() const noexcept { return snapshots_.load(std::memory_order_relaxed); }
   std::uint64_t write_errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
+  // Records from the decide ring written to the segment (write(2) done: a kill -9 of
+  // exitbrain does not lose them). Compared with DecideStage::journalled().
+  const std::atomic<std::uint64_t>& decide_records_written() const noexcept {
+    return decide_written_;
+  }
   // Records in the rings, not yet written: how far the journal is behind (any thread).
   std::size_t queued() const noexcept {
     return decide_ring_.size_approx() + orders_ring_.size_approx();
@@ -115,6 +120,8 @@ class StateJournal {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> records_{0}, bytes_{0}, snapshots_{0}, errors_{0};
+  std::uint64_t decide_appended_ = 0;  // the journal thread's own count
+  std::atomic<std::uint64_t> decide_written_{0};
   std::string last_error_;
   bool replay_ = false;
 };
