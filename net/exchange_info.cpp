@@ -35,7 +35,7 @@ class ExchangeInfoReader {
   bool read(std::string_view body, std::vector<ListedSymbol>& out) {
     dom::element root;
     if (auto err = parser_.parse(body.data(), body.size()).get(root)) {
-      return fail("", simdjson::error_message(err));
+      return fail("json", simdjson::error_message(err));
     }
     dom::array list;
     if (root["symbols"].get_array().get(list)) return fail("symbols", "missing or not an array");

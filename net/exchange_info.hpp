@@ -26,9 +26,10 @@ struct ExchangeInfoResult {
   std::size_t symbols_listed = 0;   // entries in "symbols"
   std::size_t symbols_updated = 0;  // entries whose filters were written into the table
   std::size_t symbols_skipped = 0;  // not in the table (intern_all off) or not a valid name
-  const char* error_field = "";     // "symbols", "symbols[].symbol", "PRICE_FILTER.tickSize", ...
-  std::string error_symbol;         // the entry at fault, when there is one
-  std::string error_reason;         // "missing", "not a decimal number", "not positive", ...
+  const char* error_field =
+      "";                    // "json", "symbols", "symbols[].symbol", "PRICE_FILTER.tickSize", ...
+  std::string error_symbol;  // the entry at fault, when there is one
+  std::string error_reason;  // "missing", "not a decimal number", "not positive", ...
 
   bool ok() const noexcept { return status == ExchangeInfoStatus::kOk; }
   // "symbol BTCUSDT: field 'PRICE_FILTER.tickSize': not positive" (empty when ok).

@@ -475,6 +475,12 @@ RestResult RestResponseParser::parse_klines(std::string_view body, TimeMs server
     }
     if (column < 7) return bad(fail(kNames[column], "missing"));
     if (close_time < c.open_time) return bad(fail("closeTime", "before openTime"));
+    // A candle that is not one would seed the ATR with nonsense (found by
+    // fuzz/fuzz_rest_answers): positive prices, the low below and the high above the rest.
+    if (!c.low.is_positive()) return bad(fail("low", "not positive"));
+    if (c.high < c.open || c.high < c.close || c.high < c.low)
+      return bad(fail("high", "below the open, close or low"));
+    if (c.low > c.open || c.low > c.close) return bad(fail("low", "above the open or close"));
     if (!out.candles.empty() && c.open_time <= out.candles.back().open_time)
       return bad(fail("openTime", "not after the previous kline's"));
     c.interval_ms = close_time - c.open_time + 1;

@@ -158,6 +158,11 @@ ParseStatus UserDataParser::parse_order(od::object o, UserEvent& ev) noexcept {
   if (!have_symbol) return fail("o.s", "missing");
   if (!have_id) return fail("o.c", "missing");
   if (!have_status) return fail("o.X", "missing");
+  // The fills feed the order tracker's arithmetic: an event that contradicts itself is
+  // refused, not half believed (found by fuzz/fuzz_user_data).
+  if (u.last_filled.is_negative()) return fail("o.l", "negative");
+  if (u.cumulative_filled.is_negative()) return fail("o.z", "negative");
+  if (u.cumulative_filled < u.last_filled) return fail("o.z", "less than the last fill o.l");
   return ParseStatus::kOk;
 }
 
@@ -187,8 +192,10 @@ ParseStatus UserDataParser::parse_algo(od::object o, UserEvent& ev) noexcept {
       r = read_event_decimal(v, "o.ap", u.average_price);
     } else if (key == "rm") {
       r = read_string(v, "o.rm", s);
-      const std::size_t n = std::min(s.size(), u.reason.size() - 1);
-      std::memcpy(u.reason.data(), s.data(), n);
+      // Only a string is copied: a refused one is an empty view whose data() may be null,
+      // and memcpy from null is undefined even for 0 bytes (found by fuzz/fuzz_user_data).
+      const std::size_t n = r.ok() ? std::min(s.size(), u.reason.size() - 1) : 0;
+      if (n > 0) std::memcpy(u.reason.data(), s.data(), n);
       u.reason[n] = '\0';
     }
     return r;
@@ -260,8 +267,12 @@ ParseStatus UserDataParser::parse(const char* data, std::size_t len, std::size_t
   // Combined streams wrap the event: {"stream":"<listenKey>","data":{...}}.
   od::object payload = root;
   od::value wrapped;
-  if (root.find_field_unordered("data").get(wrapped) == simdjson::SUCCESS) {
+  if (const auto err = root.find_field_unordered("data").get(wrapped); err == simdjson::SUCCESS) {
     if (wrapped.get_object().get(payload)) return fail("data", "not an object");
+  } else if (err != simdjson::NO_SUCH_FIELD) {
+    // Not "no such field" but a fault on the way (bytes between the fields): the document
+    // is spent, and looking further into it is undefined (found by fuzz/fuzz_user_data).
+    return fail("json", "not valid JSON");
   }
   std::string_view type;
   if (payload.find_field_unordered("e").get_string().get(type)) return fail("e", "missing");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 
 namespace exitbrain::cross_exchange {
@@ -19,10 +20,14 @@ bool valid(const NormalizedInput& in) noexcept {
 
 // snprintf that reports the length actually written (so truncation is visible and
 // the return value is used).
-template <typename... Args>
-std::size_t write(char* out, std::size_t cap, const char* fmt, Args... args) noexcept {
+// A C variadic, not a template: so the compiler checks each format against its arguments.
+__attribute__((format(printf, 3, 4))) std::size_t write(char* out, std::size_t cap, const char* fmt,
+                                                        ...) noexcept {
   if (cap == 0) return 0;
-  const int n = std::snprintf(out, cap, fmt, args...);
+  std::va_list args;
+  va_start(args, fmt);
+  const int n = std::vsnprintf(out, cap, fmt, args);
+  va_end(args);
   if (n < 0) {
     out[0] = '\0';
     return 0;
@@ -135,7 +140,7 @@ Adjustments Adapter::adjustments(TimeMs now_ms) noexcept {
 
   a.volatility_factor = std::min(latest_->volatility_factor, kMaxVolatilityFactor);
   a.exchange_divergence = std::min(std::fabs(latest_->exchange_divergence), kMaxDivergence);
-  a.funding_delta = latest_->funding_delta;
+  a.funding_delta = std::clamp(latest_->funding_delta, -kMaxFundingDelta, kMaxFundingDelta);
   a.atr_multiplier = 1.0 + a.volatility_factor * kAtrWeight;
   a.tp_multiplier = 1.0 + a.funding_delta * kFundingWeight;
   a.sl_multiplier = 1.0 + a.exchange_divergence * kDivergenceWeight;

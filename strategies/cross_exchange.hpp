@@ -34,6 +34,10 @@ namespace exitbrain::cross_exchange {
 
 inline constexpr double kMaxVolatilityFactor = 5.0;
 inline constexpr double kMaxDivergence = 1.0;
+// DESIGN.md caps volatility and divergence only. A funding delta is capped to +-1 (100 %,
+// beyond anything a funding rate does) as well: past -1.25 the TP multiplier turned
+// negative, and 1e300 made it astronomic (found by fuzz/fuzz_cross_exchange).
+inline constexpr double kMaxFundingDelta = 1.0;
 inline constexpr double kTrailingVolatilityLimit = 3.0;
 inline constexpr double kMinTpFraction = 0.003;   // 0.3 % of entry
 inline constexpr double kMinSlFraction = 0.0015;  // 0.15 % of entry

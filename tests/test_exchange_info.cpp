@@ -89,7 +89,7 @@ TEST(ExchangeInfo, MalformedBodiesNameTheFieldAndChangeNothing) {
   const std::string min_qty = ", \"minQty\": \"0.001\"}";
   no_min_qty.replace(no_min_qty.find(min_qty), min_qty.size(), "}");
   const Case cases[] = {
-      {"{", "", "", ""},
+      {"{", "json", "", ""},
       {R"({"timezone":"UTC"})", "symbols", "", "missing or not an array"},
       {R"({"symbols":[{"filters":[]}]})", "symbols[].symbol", "", "missing or not a string"},
       {zero_tick, "PRICE_FILTER.tickSize", "BTCUSDT", "not positive"},

@@ -93,7 +93,7 @@ std::vector<Include> quoted_includes(const std::string& path) {
 // include only ...)".
 std::vector<std::string> violations(const RoomTable& t) {
   std::vector<std::string> out;
-  for (const char* top : {"core", "strategies", "net", "tools", "bench", "tests"}) {
+  for (const char* top : {"core", "strategies", "net", "tools", "bench", "tests", "fuzz"}) {
     for (const std::string& file : sources_under(top)) {
       const std::string from = room_of(t, file);
       for (const Include& inc : quoted_includes(file)) {
@@ -121,7 +121,7 @@ TEST(Layering, TheRoomsTableWasWrittenByCMake) {
   for (const char* room :
        {"core", "strategies", "net", "tools/common", "tools/settings", "tools/market_data",
         "tools/intents", "tools/replay", "tools/sim", "tools/ops", "tools/live", "tools/process",
-        "tools/cli", "bench", "tests"})
+        "tools/cli", "bench", "tests", "fuzz"})
     EXPECT_TRUE(t.count(room)) << "no room " << room << " in " << EXITBRAIN_ROOMS_FILE;
 }
 
@@ -162,6 +162,10 @@ TEST(Layering, TheTableForbidsWhatTheDesignForbids) {
   EXPECT_FALSE(may("tools/ops", "tools/settings")) << "the ops servers take values, not config";
   EXPECT_FALSE(may("bench", "tests"));
   EXPECT_FALSE(may("tests", "bench"));
+  // The fuzz targets reach the parsers, never the daemon, the simulator or the test kit.
+  for (const char* to : {"tools/live", "tools/sim", "tools/cli", "tools/ops", "tests", "bench"})
+    EXPECT_FALSE(may("fuzz", to)) << to;
+  for (const std::string& from : tools_rooms) EXPECT_FALSE(may(from, "fuzz")) << from;
 }
 
 TEST(Layering, EveryIncludeStaysOnAnAllowedEdge) {

@@ -243,6 +243,17 @@ TEST(RestResponses, KlinesMalformed) {
   r = p.parse_klines(R"([[1,1.5,"1","1","1","5",2]])", 0, k);
   EXPECT_EQ(field_of(r), "open");
   EXPECT_STREQ(r.reason, "not a string");
+  // Found by fuzz/fuzz_rest_answers: a candle that is not one (they seed the ATR).
+  r = p.parse_klines(R"([[0,"1","1","0","1","5",59999]])", 0, k);
+  EXPECT_EQ(field_of(r), "low");
+  EXPECT_STREQ(r.reason, "not positive");
+  r = p.parse_klines(R"([[0,"1","0.9","0.8","0.85","5",59999]])", 0, k);
+  EXPECT_EQ(field_of(r), "high");
+  EXPECT_STREQ(r.reason, "below the open, close or low");
+  r = p.parse_klines(R"([[0,"1","1.2","1.1","1.15","5",59999]])", 0, k);
+  EXPECT_EQ(field_of(r), "low");
+  EXPECT_STREQ(r.reason, "above the open or close");
+  EXPECT_TRUE(k.candles.empty());
 }
 
 // ---- premiumIndex ---------------------------------------------------------------------

@@ -1254,6 +1254,34 @@ TEST(SimExchangeSockets, LeverageBracketsFetchedOverRealSockets) {
   io.join();
 }
 
+// --open works with every market source: a synthetic feed has no marks in its history, so
+// the position used to be refused at start ("no mark price for BTCUSDT yet"); now it opens
+// at its symbol's first mark.
+TEST(SimExchangeSockets, OpenAtStartWorksWithASyntheticFeed) {
+  SimAccountConfig account = config(false);
+  SimExchange exchange(account);
+  SyntheticFeedOptions feed;
+  feed.symbols = {{"BTCUSDT", 60000.0}};
+  feed.start_ms = wall_clock_ms() - 3'600'000;
+  SimServerOptions o;
+  o.history_ms = 3'600'000;
+  o.shift_times = false;
+  o.open_at_start = {"BTCUSDT:LONG:0.01"};
+  SimServer server(o, make_synthetic_feed(feed), {}, exchange);
+  const std::uint16_t port = server.listen();
+  std::thread io([&] { server.run(); });
+  RestClient rest(HttpTarget{false, "127.0.0.1", std::to_string(port)}, nullptr, {});
+  std::string body;
+  for (int i = 0; i < 250 && body.find("\"positionAmt\":\"0.01\"") == std::string::npos; ++i) {
+    const RestReply& r = rest.request(HttpMethod::kGet, "/sim/positions", {}, false);
+    body = r.body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(body.find("\"positionAmt\":\"0.01\""), std::string::npos) << body;
+  server.stop();
+  io.join();
+}
+
 TEST(SimExchangeAccount, ListenKeyLifecycle) {
   Sim s;
   EXPECT_ERROR(s.raw("POST", "/fapi/v1/listenKey", "", "", ""), 401, -2015, "");

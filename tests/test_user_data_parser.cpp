@@ -189,6 +189,36 @@ TEST(UserDataParser, EveryTruncatedEventIsRefusedWithoutCrashing) {
   }
 }
 
+// Found by fuzz/fuzz_user_data. Bytes between two fields make simdjson's field search fail
+// with an error that is not "no such field": the document is spent, and the parser used to
+// go on looking into it (undefined behaviour; UBSan: "member call on null pointer").
+TEST(UserDataParser, BytesBetweenFieldsAreNotValidJsonNotUndefinedBehaviour) {
+  Harness h;
+  const std::string msg = R"({"e":"ACCOUNT_UPDATE")" + std::string(40, '\\') + R"(,"E":1,"a":{}})";
+  EXPECT_EQ(h.parse(msg), ParseStatus::kMalformed);
+  EXPECT_EQ(h.error(), "json: not valid JSON");
+  EXPECT_TRUE(h.events.empty());
+}
+
+// Also found by the fuzzer: a fill larger than the order's cumulative fill, or a negative
+// one, contradicts itself and is refused with the field named, not half believed.
+TEST(UserDataParser, FillsThatContradictThemselvesAreRefused) {
+  auto with = [](std::string l, std::string z) {
+    std::string m(kFill);
+    m.replace(m.find(R"("l":"0.5")"), 9, R"("l":")" + l + "\"");
+    m.replace(m.find(R"("z":"0.5")"), 9, R"("z":")" + z + "\"");
+    return m;
+  };
+  Harness h;
+  EXPECT_EQ(h.parse(with("0.5", "0.4")), ParseStatus::kMalformed);
+  EXPECT_EQ(h.error(), "o.z: less than the last fill o.l");
+  EXPECT_EQ(h.parse(with("-0.1", "0.4")), ParseStatus::kMalformed);
+  EXPECT_EQ(h.error(), "o.l: negative");
+  EXPECT_EQ(h.parse(with("0.2", "0.7")), ParseStatus::kOk) << h.error();
+  ASSERT_EQ(h.events.size(), 1u);
+  EXPECT_EQ(to_string(h.events[0].order.cumulative_filled), "0.7");
+}
+
 TEST(JsonBalance, BracketsInsideStringsAndEscapesDoNotCount) {
   auto ok = [](std::string_view s) { return json_brackets_balanced(s.data(), s.size()); };
   EXPECT_TRUE(ok(R"({"a":[1,{"b":"}]"}],"c":"\\","d":"\"{"})"));

@@ -12,6 +12,7 @@ packages=(
   rapidjson-dev nlohmann-json3-dev valgrind
   gnuplot-nox curl
   libsystemd-dev systemd prometheus
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

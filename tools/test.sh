@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test: the Release build, then the
-# ASan+UBSan build. Set EXITBRAIN_SKIP_SANITIZE=1 to run only the Release suite.
+# Installs what is missing, builds, and runs every test: the Release build, the
+# ASan+UBSan build, then every fuzz target for a short bounded time on its seed corpus
+# (tools/fuzz.sh; EXITBRAIN_FUZZ_SECONDS per target, default 15). Set
+# EXITBRAIN_SKIP_SANITIZE=1 to run only the Release suite (and no fuzzing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -11,4 +13,5 @@ ctest --preset release -j "$(nproc)"
 if [ "${EXITBRAIN_SKIP_SANITIZE:-0}" != "1" ]; then
   tools/build.sh sanitize
   ctest --preset sanitize -j "$(nproc)"
+  tools/fuzz.sh --seconds "${EXITBRAIN_FUZZ_SECONDS:-15}"
 fi

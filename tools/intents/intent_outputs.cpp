@@ -8,6 +8,7 @@
 #include "tools/common/json_line.hpp"
 #include "tools/common/number_text.hpp"
 #include "tools/intents/intent_consumer.hpp"
+#include "tools/intents/normalized_input.hpp"
 #include "tools/intents/redis_fields.hpp"
 
 namespace exitbrain {
@@ -32,24 +33,7 @@ void IntentConsumer::poll_cross_exchange(TimeMs now_ms) {
   } else {
     StreamEntry e;
     cross_exchange::NormalizedInput in;
-    bool ok = read_stream_entry(r.value()[0], e) && !e.deleted && e.id_ms > 0;
-    double n = 0;
-    ok = ok && parse_finite(e.field("exchange_divergence"), in.exchange_divergence);
-    ok = ok && parse_finite(e.field("funding_delta"), in.funding_delta);
-    ok = ok && parse_finite(e.field("volatility_factor"), in.volatility_factor);
-    ok = ok && parse_finite(e.field("num_exchanges"), n);
-    // Out of range is invalid (the adapter counts num_exchanges < 1 as a failed read), and
-    // keeps the conversion to int defined.
-    in.num_exchanges = n >= 1 && n <= 1000 ? static_cast<int>(n) : 0;
-    // The aggregator's own stamp when it gives one (ISO or epoch), else when Redis took it.
-    const std::string_view ts = e.field("timestamp");
-    in.timestamp_ms = e.id_ms;
-    if (!ts.empty()) {
-      if (auto t = parse_intent_timestamp(ts))
-        in.timestamp_ms = *t;
-      else
-        ok = false;
-    }
+    const bool ok = read_stream_entry(r.value()[0], e) && read_normalized_input(e, in);
     if (ok)
       adapter_.on_data(in, now_ms);
     else

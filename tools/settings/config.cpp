@@ -1,13 +1,17 @@
 #include "tools/settings/config.hpp"
 
-#include <toml++/toml.h>
-
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "core/interval.hpp"
 #include "tools/common/input_error.hpp"
 #include "tools/settings/live_config.hpp"
 #include "tools/settings/toml_fields.hpp"
+#include "tools/settings/toml_prescan.hpp"
 
 namespace exitbrain {
 namespace {
@@ -231,6 +235,13 @@ int Config::find_profile(std::string_view name) const {
 }
 
 Config load_config_text(const std::string& text, const std::string& source_name) {
+  // toml++ never sees what it would misread (tools/settings/toml_prescan.hpp).
+  if (const auto at = first_non_ascii_outside_strings(text))
+    throw InputError(source_name + ":" + std::to_string(at->line) + ": column " +
+                     std::to_string(at->column) +
+                     ": a non-ASCII character outside a string or comment, or after a backslash "
+                     "(TOML allows them only in strings and comments; write \\uXXXX after a "
+                     "backslash)");
   try {
     return from_table(toml::parse(text, source_name), source_name);
   } catch (const toml::parse_error& e) {
@@ -240,20 +251,22 @@ Config load_config_text(const std::string& text, const std::string& source_name)
 }
 
 Config load_config(const std::string& path) {
-  try {
-    Config c = from_table(toml::parse_file(path), path);
-    // The state directory sits beside its config unless it is named absolutely: each
-    // deployment (and each test) has its own, whatever the working directory.
-    std::string& dir = c.live.run.state_dir;
-    if (dir.front() != '/') {
-      const std::size_t slash = path.rfind('/');
-      dir = (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) + "/" + dir;
-    }
-    return c;
-  } catch (const toml::parse_error& e) {
-    throw InputError(path + ":" + std::to_string(e.source().begin.line) + ": " +
-                     std::string(e.description()));
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path + ": cannot read the config file: it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot read the config file: " + std::strerror(errno));
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) throw InputError(path + ": cannot read the config file");
+  Config c = load_config_text(text, path);
+  // The state directory sits beside its config unless it is named absolutely: each
+  // deployment (and each test) has its own, whatever the working directory.
+  std::string& dir = c.live.run.state_dir;
+  if (dir.front() != '/') {
+    const std::size_t slash = path.rfind('/');
+    dir = (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) + "/" + dir;
   }
+  return c;
 }
 
 }  // namespace exitbrain

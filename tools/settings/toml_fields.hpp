@@ -2,7 +2,7 @@
 // Typed reads of TOML keys for the config loaders: each failure names the file, the
 // table and the key (InputError), and unknown keys are refused. Private to the settings
 // room: only its .cpp files parse toml++ (a heavy header), not every user of Config.
-#include <toml++/toml.h>
+#include "tools/settings/toml_include.hpp"
 
 #include <cstdint>
 #include <optional>

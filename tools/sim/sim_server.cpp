@@ -133,6 +133,11 @@ struct SimServer::Impl {
   std::int64_t shift = 0;
   TimeMs live_from = 0;  // feed time (shifted) at which streaming starts
   bool live = false;
+  // --open specs whose symbol has had no mark yet (a synthetic feed has no marks in its
+  // history): tried again after each message, given up after kOpenWaitMessages.
+  std::vector<std::string> opens_waiting;
+  std::uint64_t open_wait_messages = 0;
+  static constexpr std::uint64_t kOpenWaitMessages = 100'000;
   TimeMs feed_base = 0;
   SteadyTime wall_base{};
   std::optional<FeedMessage> next_msg;
@@ -491,7 +496,7 @@ void SimServer::Impl::pump() {
       feed_base = m.time;
       wall_base = now;
       log("streaming");
-      open_start_positions(m.time);
+      opens_waiting = opt.open_at_start;
     }
     if (opt.speed > 0) {
       const auto due =
@@ -507,6 +512,7 @@ void SimServer::Impl::pump() {
     }
     apply_held_mark(m);  // when it goes out, not when it was read: a hold may end meanwhile
     feed_exchange(m);
+    if (!opens_waiting.empty()) open_start_positions(m.time);
     broadcast(m.stream, m.payload,
               m.stream.find("@bookTicker") != std::string::npos ||
                       m.stream.find("@depth") != std::string::npos
@@ -520,7 +526,9 @@ void SimServer::Impl::pump() {
 }
 
 void SimServer::Impl::open_start_positions(TimeMs now) {
-  for (const std::string& spec : opt.open_at_start) {
+  ++open_wait_messages;
+  std::vector<std::string> still_waiting;
+  for (const std::string& spec : opens_waiting) {
     const auto parts = split(spec, ':');
     std::string error = "not SYMBOL:LONG|SHORT:QTY";
     if (parts.size() == 3 && (parts[1] == "LONG" || parts[1] == "SHORT")) {
@@ -533,10 +541,16 @@ void SimServer::Impl::open_start_positions(TimeMs now) {
           continue;
         }
         error = *err;
+        // Its symbol's first mark may still be coming (every market source works).
+        if (error.starts_with("no mark price") && open_wait_messages < kOpenWaitMessages) {
+          still_waiting.push_back(spec);
+          continue;
+        }
       }
     }
     std::cerr << "sim: cannot open " << spec << ": " << error << "\n";
   }
+  opens_waiting = std::move(still_waiting);
   flush_user_events();
 }
 
