@@ -124,6 +124,10 @@ struct Decision {
   bool high_volatility = false;
   // kStopMoved
   StopMoveReason move_reason = StopMoveReason::kTrailing;
+  // kLevels / kStopMoved, live: how many state-journal records must be written before a
+  // hard stop may follow this level (those of the input that made it included), so a
+  // restart never finds a stop tighter than the plan it restores (0: no journal).
+  std::uint64_t journal_records = 0;
   // kExit
   ExitReason exit_reason = ExitReason::kStopLoss;
   std::int8_t leg = -1;  // TP leg index for take_profit, else -1

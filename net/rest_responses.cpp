@@ -528,6 +528,9 @@ RestResult RestResponseParser::parse_order(std::string_view body, OrderAnswer& o
   if (doc.get_object().get(root)) return fail("json", "not a JSON object");
   OrderAnswer a;
   if (RestResult r = read_order(root, a); !r.ok) return r;
+  // Found by fuzz/fuzz_rest_answers: a negative quantity is no quantity.
+  if (a.orig_qty.is_negative()) return fail("origQty", "negative");
+  if (a.executed_qty.is_negative()) return fail("executedQty", "negative");
   out = a;
   return kOk;
 }

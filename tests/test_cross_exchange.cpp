@@ -63,6 +63,11 @@ TEST(CrossExchange, InputsAreCapped) {
   EXPECT_NEAR(adj.sl_multiplier, 1.4, 1e-12);   // 1 + 1 × 0.4
   EXPECT_NEAR(adjust(reading(5.0)).atr_multiplier, 4.0, 1e-12);
   EXPECT_NEAR(adjust(reading(1.0, 0.0, -2.0)).sl_multiplier, 1.4, 1e-12);
+  // The funding delta too (found by fuzz/fuzz_cross_exchange: -4 made the multiplier
+  // negative): +-1, so the TP multiplier stays in [0.2, 1.8].
+  EXPECT_DOUBLE_EQ(adjust(reading(1.0, -4.0)).funding_delta, -1.0);
+  EXPECT_NEAR(adjust(reading(1.0, -4.0)).tp_multiplier, 0.2, 1e-12);
+  EXPECT_NEAR(adjust(reading(1.0, 1e300)).tp_multiplier, 1.8, 1e-12);
 }
 
 TEST(CrossExchange, TrailingOffFromVolatilityThree) {

@@ -342,6 +342,12 @@ TEST(RestResponses, OrderMalformed) {
   EXPECT_EQ(field_of(r), "status");
   r = p.parse_order(R"({"orderId":1,"clientOrderId":"x","status":"NEW"})", a);
   EXPECT_EQ(field_of(r), "updateTime");
+  // Found by fuzz/fuzz_rest_answers: a negative quantity is refused.
+  r = p.parse_order(
+      R"({"orderId":1,"clientOrderId":"x","status":"FILLED","updateTime":1,"executedQty":"-1"})",
+      a);
+  EXPECT_EQ(field_of(r), "executedQty");
+  EXPECT_STREQ(r.reason, "negative");
   r = p.parse_order(
       R"({"orderId":1,"clientOrderId":"x","status":"NEW","updateTime":1,"executedQty":"abc"})", a);
   EXPECT_EQ(field_of(r), "executedQty");

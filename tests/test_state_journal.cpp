@@ -189,6 +189,47 @@ std::vector<std::uint8_t> journalled_run(Bench& s, const std::string& dir, int s
   // The journal is dropped here without stop(): no last snapshot, as after a kill -9.
 }
 
+// Write-ahead for hard-stop moves (OrderGateway::journal_ahead_of_stop_moves): every level
+// a hard stop follows carries the number of journal records that must be written first,
+// and that number counts the record of the very input that made it (a price is journalled
+// after it is applied, an adoption or account change before) and nothing after it. One
+// too few, and a kill between the stop's placement and the journal's write would leave a
+// restart with a plan looser than the stop on the exchange (the CI failure this fixes).
+TEST(StateJournal, EveryLevelAHardStopFollowsCountsTheRecordOfItsOwnInput) {
+  Bench s;
+  Stage st(s);
+  SpscQueue<StateRecord> ring(64 * 1024);
+  st.stage.set_journal(&ring);
+  Walk walk(42);
+  std::uint64_t records = 0;
+  int levels = 0, moves = 0;
+  auto after_input = [&] {
+    StateRecord r;
+    while (ring.try_pop(r)) ++records;
+    for (const Decision& d : st.take_decisions()) {
+      if (d.kind != DecisionKind::kLevels && d.kind != DecisionKind::kStopMoved) continue;
+      EXPECT_EQ(d.journal_records, records) << static_cast<int>(d.kind);
+      ++(d.kind == DecisionKind::kLevels ? levels : moves);
+    }
+  };
+  for (int i = 0; i < 4000; ++i) {
+    st.stage.on_price(walk.next());
+    after_input();
+    for (const SymbolId sym : {SymbolId{0}, SymbolId{1}}) {
+      for (const Side side : {Side::kLong, Side::kShort}) {
+        if (st.stage.engine().find_open(sym, side) ||
+            st.stage.engine().position_count() + 1 >= st.stage.engine().position_capacity())
+          continue;
+        const Price entry = Decimal::from_double(walk.price(sym))->floor_to(dec("0.1"));
+        st.stage.adopt(sym, side, dec("0.500"), entry, walk.time(), AdoptSource::kUserStream);
+        after_input();
+      }
+    }
+  }
+  EXPECT_GT(levels, 10);
+  EXPECT_GT(moves, 10);
+}
+
 TEST(StateJournal, ARestoreGivesBackTheStageBitForBitAndItDecidesTheSameFromThere) {
   Bench s;
   const std::string dir = fresh_dir("state_journal_bit_exact");

@@ -200,6 +200,16 @@ TEST(UserDataParser, BytesBetweenFieldsAreNotValidJsonNotUndefinedBehaviour) {
   EXPECT_TRUE(h.events.empty());
 }
 
+// Found by fuzz/fuzz_user_data: an algo update whose "rm" is not a string used to copy
+// from the null data of the empty view it left (undefined, UBSan in the sanitize build).
+TEST(UserDataParser, AReasonThatIsNotAStringIsRefusedCleanly) {
+  std::string m(kAlgoDoc);
+  m.replace(m.find(R"("rm":"Reduce Only reject")"), 25, R"("rm":17)");
+  Harness h;
+  EXPECT_EQ(h.parse(m), ParseStatus::kMalformed);
+  EXPECT_EQ(h.error(), "o.rm: not a string");
+}
+
 // Also found by the fuzzer: a fill larger than the order's cumulative fill, or a negative
 // one, contradicts itself and is refused with the field named, not half believed.
 TEST(UserDataParser, FillsThatContradictThemselvesAreRefused) {

@@ -39,7 +39,12 @@ void DecideStage::on_price(const PriceState& st) noexcept {
   }
   const std::uint64_t quiet_before = engine_->quiet_updates();
   const std::size_t open = engine_->open_positions(st.symbol);
+  // This input's record is journalled after it is applied (whether it is needed is known
+  // only then), and it always is when a position decided anything (it was not quiet): the
+  // levels decided meanwhile wait for one record more.
+  record_follows_ = true;
   engine_->on_price(st, [this](const Decision& d) { emit(d); });
+  record_follows_ = false;
   publish_open();
   // An update that every open position answered from its quiet band changed nothing
   // (but the count of such updates): the journal does not need it.
@@ -48,7 +53,7 @@ void DecideStage::on_price(const PriceState& st) noexcept {
     r.kind = StateRecordKind::kPrice;
     r.price = st;
     r.price.stamps = {};
-    journal_->push(r);
+    journal(r);
   }
   if (st.stamps.frame_in) {  // 0: not timed (the benchmark's warm-up)
     const MonoNs now = mono_now_ns();
@@ -65,6 +70,8 @@ void DecideStage::emit(const Decision& decided) noexcept {
     exits_decided.fetch_add(1, std::memory_order_relaxed);
     if (!d.remaining.is_positive()) awaiting_flat_[d.symbol][static_cast<int>(d.side)] = true;
   }
+  if (journal_ && (d.kind == DecisionKind::kLevels || d.kind == DecisionKind::kStopMoved))
+    d.journal_records = journalled_ + (record_follows_ ? 1 : 0);
   decisions.fetch_add(1, std::memory_order_relaxed);
   if (orders_on_) to_orders_(OrderWork{OrderWorkKind::kDecision, d});
   if (log_on_) event_log_.decision(d);
@@ -303,6 +310,7 @@ void DecideStage::on_control(const ControlCommand& c, TimeMs now) {
   // A stage whose owner lease is lost decides nothing more, a flatten included: another
   // process may own the account now.
   if (c.kind == ControlKind::kFlatten) {
+    record_follows_ = true;  // this command's record is journalled below, after it
     for (std::uint32_t i = 0; i < engine_->position_count() && !halted(); ++i) {
       const PositionState& pos = engine_->position(i);
       if (pos.closed || !pos.remaining.is_positive()) continue;
@@ -310,6 +318,7 @@ void DecideStage::on_control(const ControlCommand& c, TimeMs now) {
       engine_->flatten(i, ref, now, [this](const Decision& d) { emit(d); });
       ++exits;
     }
+    record_follows_ = false;
     last_flatten_exits_.store(exits, std::memory_order_relaxed);
   }
   StateRecord rec;

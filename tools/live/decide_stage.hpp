@@ -62,8 +62,6 @@ class DecideStage {
   // journal, tools/live/state_journal.hpp), after it was applied. Waits for room: a full
   // ring holds the stage rather than lose a record (counted by the ring).
   void set_journal(SpscQueue<StateRecord>* journal) noexcept { journal_ = journal; }
-  // Records pushed to the journal so far (this thread writes, others read).
-  const std::atomic<std::uint64_t>& journalled() const noexcept { return journalled_; }
   // Restore and replay feed recorded inputs without sending orders again (`orders` false)
   // and, for a restore, without writing the lines the first run wrote (`log` false).
   // A replay of a journal writes the decision lines only (`text` false).
@@ -149,7 +147,7 @@ class DecideStage {
   void journal(const StateRecord& r) noexcept {
     if (!journal_) return;
     journal_->push(r);
-    journalled_.store(journalled_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    ++journalled_;
   }
   void log_text(std::string json_fields) {
     if (text_on_) event_log_.text(std::move(json_fields));
@@ -168,7 +166,8 @@ class DecideStage {
   PositionMode mode_ = PositionMode::kOneWay;
   PositionSupply* supply_ = nullptr;
   SpscQueue<StateRecord>* journal_ = nullptr;
-  std::atomic<std::uint64_t> journalled_{0};
+  std::uint64_t journalled_ = 0;  // records pushed to the journal (Decision::journal_records)
+  bool record_follows_ = false;   // applying an input whose record is pushed afterwards
   bool orders_on_ = true, log_on_ = true, text_on_ = true;
   std::atomic<bool> halted_{false};
   std::atomic<bool> entries_halted_{false};

@@ -90,8 +90,7 @@ void OrderGateway::on_decision(const Decision& d) {
     case DecisionKind::kLevels:
     case DecisionKind::kStopMoved:
       p.engine_stop = d.sl;
-      // Read after the decision came off its ring: at least the records pushed before it.
-      if (decided_records_) p.move_after_record = decided_records_->load(std::memory_order_relaxed);
+      p.move_after_record = std::max(p.move_after_record, d.journal_records);
       offer_engine_stop(d.position);
       break;
     case DecisionKind::kExit:

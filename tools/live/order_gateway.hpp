@@ -113,16 +113,13 @@ class OrderGateway final : public OrderSink {
   void hold(std::uint32_t position) noexcept;
   // Every order record also goes here (the state journal). Waits for room.
   void journal_to(SpscQueue<StateRecord>* q) noexcept { journal_ = q; }
-  // Write-ahead for stop moves: a moved hard stop is placed only once the journal has
-  // written the decide stage's records up to the one that moved it (`decided`: records the
-  // decide stage has pushed, read when its decision arrives; `written`: records the journal
-  // has written). A kill at any moment then never leaves a stop on the exchange tighter than
-  // the plan the restart restores, which would make the restart keep the looser one. Until
-  // then the older stop stands (the position is never naked) and the timer offers the move
-  // again. A first stop is never held back.
-  void journal_ahead_of_stop_moves(const std::atomic<std::uint64_t>* decided,
-                                   const std::atomic<std::uint64_t>* written) noexcept {
-    decided_records_ = decided;
+  // Write-ahead for stop moves: a moved hard stop is placed only once the state journal has
+  // written `written` >= the decision's journal_records (the decide stage's records up to
+  // the input that moved it). A kill at any moment then never leaves a stop on the exchange
+  // tighter than the plan the restart restores, which would make the restart keep the
+  // looser one. Until then the older stop stands (the position is never naked) and the
+  // timer offers the move again. A first stop is never held back.
+  void journal_ahead_of_stop_moves(const std::atomic<std::uint64_t>* written) noexcept {
     written_records_ = written;
   }
 
@@ -245,7 +242,6 @@ class OrderGateway final : public OrderSink {
   SpscQueue<ClosedTrade>* closed_out_ = nullptr;
   ExitLatency* exit_latency_ = nullptr;
   SpscQueue<StateRecord>* journal_ = nullptr;
-  const std::atomic<std::uint64_t>* decided_records_ = nullptr;
   const std::atomic<std::uint64_t>* written_records_ = nullptr;
   std::uint64_t closed_not_queued_ = 0;
   // The conditional-order limit.

@@ -244,8 +244,7 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   gateway.record_exit_latency_to(&p.hot.exit_latency());
   if (p.config.redis) gateway.publish_closed_to(&p.q_closed);
   gateway.journal_to(&p.journal->orders_ring());
-  gateway.journal_ahead_of_stop_moves(&p.hot.decide().journalled(),
-                                      &p.journal->decide_records_written());
+  gateway.journal_ahead_of_stop_moves(&p.journal->decide_records_written());
 
   // [redis]: one owner per account across hosts, taken before anything is sent. A shadow
   // run sends nothing and owns nothing: it takes no lease (it runs beside the owner).

@@ -82,7 +82,7 @@ class StateJournal {
   std::uint64_t snapshots() const noexcept { return snapshots_.load(std::memory_order_relaxed); }
   std::uint64_t write_errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
   // Records from the decide ring written to the segment (write(2) done: a kill -9 of
-  // exitbrain does not lose them). Compared with DecideStage::journalled().
+  // exitbrain does not lose them). Compared with Decision::journal_records.
   const std::atomic<std::uint64_t>& decide_records_written() const noexcept {
     return decide_written_;
   }
