@@ -517,6 +517,8 @@ RestResult RestResponseParser::parse_premium_index(std::string_view body, Premiu
       });
   if (!r.ok()) return rest_result(r);
   if (RestResult rq = req.check(kNames); !rq.ok) return rq;
+  // Found by fuzz/fuzz_rest_answers: a mark at or below zero is no price to set a stop by.
+  if (!p.mark_price.is_positive()) return fail("markPrice", "not positive");
   out = std::move(p);
   return kOk;
 }

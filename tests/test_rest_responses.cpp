@@ -280,6 +280,12 @@ TEST(RestResponses, PremiumIndexMalformed) {
   EXPECT_EQ(field_of(r), "markPrice");
   r = p.parse_premium_index(std::string("[") + std::string(kPremiumIndexDoc) + "]", pi);
   EXPECT_EQ(field_of(r), "json");
+  // Found by fuzzing: a negative or zero mark was taken.
+  r = p.parse_premium_index(R"({"symbol":"BTCUSDT","markPrice":"-1793.6","time":1})", pi);
+  EXPECT_EQ(field_of(r), "markPrice");
+  EXPECT_STREQ(r.reason, "not positive");
+  r = p.parse_premium_index(R"({"symbol":"BTCUSDT","markPrice":"0","time":1})", pi);
+  EXPECT_EQ(field_of(r), "markPrice");
 }
 
 // ---- order answers -------------------------------------------------------------------

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <cctype>
 #include <map>
 #include <string>
@@ -1196,19 +1199,41 @@ TEST(SimExchangeAccount, AltcoinBracketsHaveLessLeverageAndMoreMargin) {
 
 // Over real loopback sockets: exitbrain's start-up fetch (signed with exitbrain's signer,
 // its REST client, its parser) against the simulator's server.
+// exitbrain-sim on a free loopback port with a synthetic BTCUSDT market, served on its own
+// thread for the tests over real sockets; stopped and joined when the test ends.
+struct ServedSim {
+  explicit ServedSim(SimAccountConfig account, SimServerOptions o = {}, TimeMs history_ms = 0)
+      : exchange(std::move(account)),
+        server(unshifted(o), make_synthetic_feed(btc_from(wall_clock_ms() - history_ms)), {},
+               exchange),
+        port(server.listen()),
+        io([this] { server.run(); }) {}
+  ~ServedSim() {
+    server.stop();
+    io.join();
+  }
+  static SimServerOptions unshifted(SimServerOptions o) {
+    o.shift_times = false;
+    return o;
+  }
+  static SyntheticFeedOptions btc_from(TimeMs start_ms) {
+    SyntheticFeedOptions feed;
+    feed.symbols = {{"BTCUSDT", 60000.0}};
+    feed.start_ms = start_ms;
+    return feed;
+  }
+  SimExchange exchange;
+  SimServer server;
+  std::uint16_t port;
+  std::thread io;
+};
+
 TEST(SimExchangeSockets, LeverageBracketsFetchedOverRealSockets) {
   SimAccountConfig account = config(false);
   account.api_key = "socket-key";
   account.api_secret = "socket-secret";
-  SimExchange exchange(account);
-  SyntheticFeedOptions feed;
-  feed.symbols = {{"BTCUSDT", 60000.0}};
-  feed.start_ms = wall_clock_ms();
-  SimServerOptions o;
-  o.shift_times = false;
-  SimServer server(o, make_synthetic_feed(feed), {}, exchange);
-  const std::uint16_t port = server.listen();
-  std::thread io([&] { server.run(); });
+  ServedSim sim(account);
+  const std::uint16_t port = sim.port;
 
   RestClientOptions ro;
   ro.api_key = "socket-key";
@@ -1250,8 +1275,6 @@ TEST(SimExchangeSockets, LeverageBracketsFetchedOverRealSockets) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("-1022"), std::string::npos) << e.what();
   }
-  server.stop();
-  io.join();
 }
 
 // --open works with every market source: a synthetic feed has no marks in its history, so
@@ -1259,17 +1282,11 @@ TEST(SimExchangeSockets, LeverageBracketsFetchedOverRealSockets) {
 // at its symbol's first mark.
 TEST(SimExchangeSockets, OpenAtStartWorksWithASyntheticFeed) {
   SimAccountConfig account = config(false);
-  SimExchange exchange(account);
-  SyntheticFeedOptions feed;
-  feed.symbols = {{"BTCUSDT", 60000.0}};
-  feed.start_ms = wall_clock_ms() - 3'600'000;
   SimServerOptions o;
   o.history_ms = 3'600'000;
-  o.shift_times = false;
   o.open_at_start = {"BTCUSDT:LONG:0.01"};
-  SimServer server(o, make_synthetic_feed(feed), {}, exchange);
-  const std::uint16_t port = server.listen();
-  std::thread io([&] { server.run(); });
+  ServedSim sim(account, o, 3'600'000);
+  const std::uint16_t port = sim.port;
   RestClient rest(HttpTarget{false, "127.0.0.1", std::to_string(port)}, nullptr, {});
   std::string body;
   for (int i = 0; i < 250 && body.find("\"positionAmt\":\"0.01\"") == std::string::npos; ++i) {
@@ -1278,8 +1295,146 @@ TEST(SimExchangeSockets, OpenAtStartWorksWithASyntheticFeed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_NE(body.find("\"positionAmt\":\"0.01\""), std::string::npos) << body;
-  server.stop();
-  io.join();
+}
+
+// The account endpoints a client reads its money from (GET /fapi/v2|v3/account,
+// /fapi/v2|v3/balance) and the trade list (GET /fapi/v1/userTrades) follow the fills: the
+// wallet less every commission plus the realised PnL, the margin at the mark, one trade per
+// fill with its order id.
+TEST(SimExchangeAccount, AccountBalanceAndTradesFollowTheFills) {
+  Sim s;
+  s.mark("100");
+  const auto order = [&](std::string params) {
+    return s.send("POST", "/fapi/v1/order", params + "&newOrderRespType=RESULT");
+  };
+  const HttpAnswer buy = order("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=2");  // fee 0.08
+  ASSERT_EQ(buy.status, 200) << buy.body;
+  s.mark("110");
+  HttpAnswer acct = s.send("GET", "/fapi/v3/account", "");
+  ASSERT_EQ(acct.status, 200) << acct.body;
+  EXPECT_EQ(jget(acct.body, "/totalWalletBalance"), "9999.92");
+  EXPECT_EQ(jget(acct.body, "/totalUnrealizedProfit"), "20");
+  EXPECT_EQ(jget(acct.body, "/totalMarginBalance"), "10019.92");
+  EXPECT_EQ(jget(acct.body, "/totalInitialMargin"), "11");  // 220 / 20
+  EXPECT_EQ(jget(acct.body, "/availableBalance"), "10008.92");
+  EXPECT_EQ(jget(acct.body, "/maxWithdrawAmount"), "9999.92") << "unrealised profit stays";
+  EXPECT_EQ(jget(acct.body, "/assets/0/asset"), "USDT");
+  EXPECT_EQ(jget(acct.body, "/assets/0/walletBalance"), "9999.92");
+  ASSERT_EQ(jsize(acct.body, "/positions"), 1u) << "v3 lists open positions only";
+  EXPECT_EQ(jget(acct.body, "/positions/0/positionAmt"), "2");
+  EXPECT_EQ(jget(acct.body, "/positions/0/notional"), "220");
+  const HttpAnswer v2 = s.send("GET", "/fapi/v2/account", "");
+  EXPECT_EQ(jsize(v2.body, "/positions"), 2u) << "v2 lists every symbol";
+  EXPECT_EQ(jget(v2.body, "/canTrade"), "true");
+  for (const char* path : {"/fapi/v2/balance", "/fapi/v3/balance"}) {
+    const HttpAnswer bal = s.send("GET", path, "");
+    ASSERT_EQ(bal.status, 200) << path << bal.body;
+    EXPECT_EQ(jget(bal.body, "/0/asset"), "USDT") << path;
+    EXPECT_EQ(jget(bal.body, "/0/balance"), "9999.92") << path;
+    EXPECT_EQ(jget(bal.body, "/0/crossUnPnl"), "20") << path;
+  }
+  // Sell 2 at 110: +20 realised, fee 0.088.
+  const HttpAnswer sell = order("symbol=BTCUSDT&side=SELL&type=MARKET&quantity=2&reduceOnly=true");
+  ASSERT_EQ(sell.status, 200) << sell.body;
+  acct = s.send("GET", "/fapi/v3/account", "");
+  EXPECT_EQ(jget(acct.body, "/totalWalletBalance"), "10019.832");
+  EXPECT_EQ(jsize(acct.body, "/positions"), 0u);
+
+  const HttpAnswer trades = s.send("GET", "/fapi/v1/userTrades", "symbol=BTCUSDT");
+  ASSERT_EQ(trades.status, 200) << trades.body;
+  ASSERT_EQ(jsize(trades.body), 2u) << trades.body;
+  EXPECT_EQ(jget(trades.body, "/0/side"), "BUY");
+  EXPECT_EQ(jget(trades.body, "/0/buyer"), "true");
+  EXPECT_EQ(jget(trades.body, "/0/price"), "100");
+  EXPECT_EQ(jget(trades.body, "/0/qty"), "2");
+  EXPECT_EQ(jget(trades.body, "/0/commission"), "0.08");
+  EXPECT_EQ(jget(trades.body, "/0/orderId"), jget(buy.body, "/orderId"));
+  EXPECT_EQ(jget(trades.body, "/1/side"), "SELL");
+  EXPECT_EQ(jget(trades.body, "/1/realizedPnl"), "20");
+  EXPECT_EQ(jget(trades.body, "/1/quoteQty"), "220");
+  // By order id; paging from an id; the most recent `limit`.
+  const std::string sell_id = jget(sell.body, "/orderId");
+  const HttpAnswer one = s.send("GET", "/fapi/v1/userTrades", "symbol=BTCUSDT&orderId=" + sell_id);
+  ASSERT_EQ(jsize(one.body), 1u) << one.body;
+  EXPECT_EQ(jget(one.body, "/0/side"), "SELL");
+  const std::string first_id = jget(trades.body, "/0/id");
+  EXPECT_EQ(
+      jget(s.send("GET", "/fapi/v1/userTrades", "symbol=BTCUSDT&fromId=" + first_id + "&limit=1")
+               .body,
+           "/0/side"),
+      "BUY");
+  EXPECT_EQ(jget(s.send("GET", "/fapi/v1/userTrades", "symbol=BTCUSDT&limit=1").body, "/0/side"),
+            "SELL");
+  EXPECT_EQ(jsize(s.send("GET", "/fapi/v1/userTrades", "symbol=ETHUSDT").body), 0u);
+  // Refusals, named as the exchange names them.
+  EXPECT_ERROR(s.send("GET", "/fapi/v1/userTrades", ""), 400, -1102, "");
+  EXPECT_ERROR(s.send("GET", "/fapi/v1/userTrades", "symbol=NOPEUSDT"), 400, -1121, "");
+  EXPECT_ERROR(s.send("GET", "/fapi/v1/userTrades", "symbol=BTCUSDT&limit=1001"), 400, -1130, "");
+  EXPECT_ERROR(s.send("GET", "/fapi/v1/userTrades",
+                      "symbol=BTCUSDT&fromId=1&startTime=" + std::to_string(s.now)),
+               400, -4000, "");
+  EXPECT_ERROR(s.raw("GET", "/fapi/v3/account", ""), 400, -1102, "");  // unsigned
+}
+
+// Stream mode on /private as Binance's own connector uses it: connect to
+// /private/stream?streams= with no key, SUBSCRIBE the listen key with a string id (the
+// connector sends 32 hex digits), and the user-data events arrive named by the key, as
+// market streams are named: {"stream":"<listenKey>","data":{...}}.
+TEST(SimExchangeSockets, PrivateStreamModeSubscribesTheListenKey) {
+  namespace beast = boost::beast;
+  namespace websocket = beast::websocket;
+  using tcp = boost::asio::ip::tcp;
+  SimAccountConfig account = config(false);
+  ServedSim sim(account);
+  const std::uint16_t port = sim.port;
+
+  RestClientOptions ro;
+  ro.api_key = std::string(kKey);
+  RestClient rest(HttpTarget{false, "127.0.0.1", std::to_string(port)}, nullptr, ro);
+  const std::string key =
+      jget(rest.request(HttpMethod::kPost, "/fapi/v1/listenKey", {}, true).body, "/listenKey");
+  ASSERT_EQ(key.size(), 64u);
+
+  boost::asio::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws(ioc);
+  beast::get_lowest_layer(ws).connect(
+      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(10));
+  ws.handshake("127.0.0.1", "/private/stream?streams=");
+  const auto read_text = [&] {
+    beast::flat_buffer b;
+    ws.read(b);
+    return beast::buffers_to_string(b.data());
+  };
+  ws.write(boost::asio::buffer(std::string(R"({"method":"SUBSCRIBE","params":[")") + key +
+                               R"("],"id":"0123456789abcdef0123456789abcdef"})"));
+  EXPECT_EQ(read_text(), R"({"result":null,"id":"0123456789abcdef0123456789abcdef"})");
+  // An object as an id is still refused.
+  ws.write(boost::asio::buffer(std::string(R"({"method":"LIST_SUBSCRIPTIONS","id":{}})")));
+  EXPECT_NE(read_text().find("\"code\":2"), std::string::npos);
+
+  // A position opened on the exchange: its events come named by the key.
+  std::string body;
+  for (int i = 0; i < 250; ++i) {
+    body = rest.request(HttpMethod::kPost, "/sim/open", "symbol=BTCUSDT&side=LONG&qty=0.01", false)
+               .body;
+    if (body.find("\"positionAmt\":\"0.01\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // until the first mark
+  }
+  ASSERT_NE(body.find("\"positionAmt\":\"0.01\""), std::string::npos) << body;
+  const std::string event = read_text();
+  EXPECT_EQ(event.rfind(std::string(R"({"stream":")") + key + R"(","data":{"e":")", 0), 0u)
+      << event;
+  ws.close(websocket::close_code::normal);
+
+  // /private/ws still needs its key up front, and an unknown key is refused at the upgrade.
+  websocket::stream<beast::tcp_stream> bad(ioc);
+  beast::get_lowest_layer(bad).connect(
+      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  beast::get_lowest_layer(bad).expires_after(std::chrono::seconds(10));
+  beast::error_code ec;
+  bad.handshake("127.0.0.1", "/private/ws/not-a-key", ec);
+  EXPECT_TRUE(ec) << "an unknown listen key was accepted";
 }
 
 TEST(SimExchangeAccount, ListenKeyLifecycle) {

@@ -37,8 +37,16 @@ TEST(TomlPrescan, StringsAndCommentsMayHoldAnything) {
   // A quote inside a bare token opens no string: toml++ reads on through it (the fuzzer's
   // second find: `a = 1a"volatility_thre\xc3\xa9`).
   EXPECT_EQ(where("a = 1a\"\xc3\xa9"), "1:8");
-  EXPECT_EQ(where("a = 0na=\"\xc3\xa9"), "1:10");            // the third: '=' inside a value token
-  EXPECT_EQ(where("\"\"\"k = 1\n\xc3\xa9\n\"\"\""), "2:1");  // the fourth: no multi-line key
+  EXPECT_EQ(where("a = 0na=\"\xc3\xa9"), "1:10");  // the third: '=' inside a value token
+  // Three quotes in a key open a multi-line string, as toml++ reads them (it refuses the key
+  // only once the string is read): the content is a string's, the backslash rule holds there
+  // (the fourth find, `"""0ick_=k\` then U+FD7F on the next line; and the long run's, a
+  // `"""` after comment lines, then `\` and U+FEBF lines below).
+  EXPECT_EQ(where("\"\"\"k = 1\n\xc3\xa9\n\"\"\""), "none");
+  EXPECT_EQ(where("\"\"\"0ick_=k\\\n\xef\xb5\xbf"
+                  "1k\\\n"),
+            "2:1");
+  EXPECT_EQ(where("# c\n\"\"\"#k\":\n#p=R\tV\\\xef\xba\xbfs\n"), "3:8");
   // The fifth: toml++ asks whether what follows a backslash is whitespace.
   EXPECT_EQ(where("a = \"\"\"x\\  \xc3\xa9\"\"\""), "1:12");
   EXPECT_EQ(where("a = \"x\\u00e9 \xc3\xa9\""), "none");

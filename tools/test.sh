@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the Release build, the
-# ASan+UBSan build, then every fuzz target for a short bounded time on its seed corpus
-# (tools/fuzz.sh; EXITBRAIN_FUZZ_SECONDS per target, default 15). Set
-# EXITBRAIN_SKIP_SANITIZE=1 to run only the Release suite (and no fuzzing).
+# simulator's conformance run with Binance's own Node connector (tools/sim_conformance.sh;
+# skipped, saying why, when npm cannot install it), the ASan+UBSan build, then every fuzz
+# target for a short bounded time on its seed corpus (tools/fuzz.sh; EXITBRAIN_FUZZ_SECONDS
+# per target, default 15). Set EXITBRAIN_SKIP_SANITIZE=1 to run only the Release suite and
+# the conformance run (no sanitizers, no fuzzing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -10,6 +12,7 @@ tools/install-deps.sh
 if [ "${CI:-}" = "true" ] && [ "$(id -u)" -eq 0 ]; then export EXITBRAIN_PACKAGE_SYSTEM_INSTALL=1; fi
 tools/build.sh release
 ctest --preset release -j "$(nproc)"
+tools/sim_conformance.sh --no-build
 if [ "${EXITBRAIN_SKIP_SANITIZE:-0}" != "1" ]; then
   tools/build.sh sanitize
   ctest --preset sanitize -j "$(nproc)"

@@ -49,8 +49,9 @@ std::optional<TextPosition> first_non_ascii_outside_strings(std::string_view tex
           in = In::kComment;
           bare = false;
         } else if ((c == '"' || c == '\'') && !bare) {
-          // A key is never a multi-line string: there `"""` is "" and then another quote.
-          if (ctx == Ctx::kValue && starts(i, c == '"' ? "\"\"\"" : "'''")) {
+          // Three quotes open a multi-line string in a key as well: toml++ reads the whole
+          // string before it refuses it as a key, and looks at its content on the way.
+          if (starts(i, c == '"' ? "\"\"\"" : "'''")) {
             in = c == '"' ? In::kMultiBasic : In::kMultiLiteral;
             i += 2;
             at.column += 2;

@@ -37,6 +37,7 @@ struct Options {
   std::vector<std::string> kline_files;
   std::string synthetic;  // "BTCUSDT:60000,ETHUSDT:3000"
   std::uint64_t seed = 1;
+  bool synthetic_book = false, synthetic_trades = false;
   double speed = 1.0;
   double history_minutes = 0;
   double duration_s = 0;
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
   app.add_option("--synthetic", o.synthetic,
                  "synthetic market: SYMBOL:START_PRICE[,SYMBOL:START_PRICE...]");
   app.add_option("--seed", o.seed, "seed of the synthetic market")->capture_default_str();
+  app.add_flag("--synthetic-book-ticker", o.synthetic_book,
+               "the synthetic market also streams <symbol>@bookTicker (bid = mark - tick, ask = "
+               "mark + tick)");
+  app.add_flag("--synthetic-agg-trades", o.synthetic_trades,
+               "the synthetic market also streams <symbol>@aggTrade at the bid or the ask");
   app.add_option("--speed", o.speed, "feed seconds per wall second (0: as fast as possible)")
       ->capture_default_str();
   app.add_option("--history-minutes", o.history_minutes,
@@ -134,6 +140,8 @@ int main(int argc, char** argv) {
 
   if (int{!o.feed_files.empty()} + int{!o.kline_files.empty()} + int{!o.synthetic.empty()} != 1)
     fail("give exactly one of --feed FILE..., --klines FILE... or --synthetic SYMBOL:PRICE,...");
+  if ((o.synthetic_book || o.synthetic_trades) && o.synthetic.empty())
+    fail("--synthetic-book-ticker and --synthetic-agg-trades shape the --synthetic market only");
 
   // The market.
   std::unique_ptr<MarketFeed> feed;
@@ -156,6 +164,8 @@ int main(int argc, char** argv) {
       so.symbols.emplace_back(item.substr(0, colon), price);
     }
     so.seed = o.seed;
+    so.book_ticker = o.synthetic_book;
+    so.agg_trades = o.synthetic_trades;
     so.start_ms = wall_clock_ms() - static_cast<TimeMs>(o.history_minutes * 60'000);
     feed = make_synthetic_feed(so);
   }

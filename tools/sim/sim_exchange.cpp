@@ -262,6 +262,11 @@ HttpAnswer SimExchange::route(Ctx& c) {
       {"DELETE", "/fapi/v1/algoOrder", 1, false, true, &SimExchange::delete_algo_order},
       {"GET", "/fapi/v1/openAlgoOrders", 1, false, false, &SimExchange::get_open_algo_orders},
       {"DELETE", "/fapi/v1/algoOpenOrders", 1, false, true, &SimExchange::delete_algo_open_orders},
+      {"GET", "/fapi/v2/account", 5, false, false, &SimExchange::get_account_v2},
+      {"GET", "/fapi/v3/account", 5, false, false, &SimExchange::get_account_v3},
+      {"GET", "/fapi/v2/balance", 5, false, false, &SimExchange::get_balance},
+      {"GET", "/fapi/v3/balance", 5, false, false, &SimExchange::get_balance},
+      {"GET", "/fapi/v1/userTrades", 5, false, false, &SimExchange::get_user_trades},
   };
   const Route* r = nullptr;
   for (const Route& x : kRoutes)
@@ -391,7 +396,7 @@ std::string SimExchange::positions_json() const {
       const Position& p = s.pos[static_cast<std::size_t>(ps)];
       w.obj().s("symbol", s.cfg.name).s("positionSide", ps_name(ps)).d("positionAmt", p.amount);
       w.d("entryPrice", p.entry).d("markPrice", s.mark);
-      w.d("unRealizedProfit", s.has_mark ? mul_sat(s.mark - p.entry, p.amount) : Decimal{});
+      w.d("unRealizedProfit", position_margin(s, p).unrealized);
       w.d("realizedPnl", p.realized).d("fees", p.fees).end_obj();
     }
   }
@@ -454,15 +459,14 @@ HttpAnswer SimExchange::position_risk(Ctx& c, int version) {
       if ((ps == kBoth) == hedge_) continue;
       const Position& p = s.pos[static_cast<std::size_t>(ps)];
       if (version == 3 && p.amount.is_zero()) continue;
-      const Decimal notional = s.has_mark ? mul_sat(s.mark, p.amount) : Decimal{};
-      const Decimal unrealized = s.has_mark ? mul_sat(s.mark - p.entry, p.amount) : Decimal{};
+      const Margin m = position_margin(s, p);
+      const Decimal notional = m.notional, unrealized = m.unrealized;
       Decimal break_even{};
       if (!p.amount.is_zero()) {
         const Decimal one = Decimal::from_int(1);
         break_even = mul_sat(p.entry, p.amount.is_positive() ? one + fee_rate_ : one - fee_rate_);
       }
-      const Decimal initial = Decimal::from_units(abs(notional).units() / std::max(1, s.leverage));
-      const Decimal maint = mul_sat(abs(notional), Decimal::from_units(400'000));  // 0.4 %
+      const Decimal initial = m.initial, maint = m.maint;
       const std::int64_t max_notional = 100'000'000 / std::max(1, s.leverage);
       w.obj().s("symbol", s.cfg.name);
       if (version == 3) w.s("positionSide", ps_name(ps));

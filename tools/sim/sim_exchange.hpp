@@ -149,6 +149,14 @@ class SimExchange {
     std::string working_type = "CONTRACT_PRICE";
     TimeMs time = 0, update_time = 0;
   };
+  struct Trade {  // one fill, as GET /fapi/v1/userTrades lists it
+    std::int64_t id = 0, order_id = 0;
+    std::size_t symbol = 0;  // index into symbols_
+    bool buy = false;
+    int ps = kBoth;
+    Decimal price{}, qty{}, quote{}, commission{}, realized{};
+    TimeMs time = 0;
+  };
   struct AlgoOrder {
     std::int64_t algo_id = 0;
     std::string client_algo_id;
@@ -209,6 +217,20 @@ class SimExchange {
   HttpAnswer post_leverage(Ctx& c);
   HttpAnswer get_leverage_brackets(Ctx& c);  // sim_brackets.cpp
   HttpAnswer listen_key(Ctx& c);
+  // ---- account and balance, trades (sim_account.cpp)
+  HttpAnswer get_account_v2(Ctx& c) { return get_account(c, 2); }
+  HttpAnswer get_account_v3(Ctx& c) { return get_account(c, 3); }
+  HttpAnswer get_account(Ctx& c, int version);
+  HttpAnswer get_balance(Ctx& c);
+  HttpAnswer get_user_trades(Ctx& c);
+  // A position's figures at the current mark (cross margin: initial = notional / leverage,
+  // maintenance 0.4 % of notional), as positionRisk, account and balance report them.
+  struct Margin {
+    Decimal notional{}, unrealized{}, initial{}, maint{};
+    TimeMs updated = 0;  // account_margin(): the last change of any position
+  };
+  Margin position_margin(const SymbolState& s, const Position& p) const;
+  Margin account_margin() const;  // summed over every position
   HttpAnswer sim_control(Ctx& c);
   bool account_flat() const;
   std::size_t open_algo_count() const;
@@ -254,6 +276,7 @@ class SimExchange {
   std::vector<Order> orders_;
   std::map<std::string, std::size_t> order_by_client_;  // "SYMBOL|clientId" -> orders_ index
   std::vector<AlgoOrder> algos_;
+  std::vector<Trade> trades_;
   std::int64_t next_algo_id_ = 4'000'001;
   std::int64_t next_trade_id_ = 1'000'001;
   std::uint64_t id_counter_ = 0;

@@ -201,7 +201,20 @@ SimExchange::Order& SimExchange::execute_fill(SymbolState& s, bool buy, int ps, 
   o.cum_quote = notional;
   o.status = "FILLED";
   emit_account_update(s, ps, t);
-  emit_order_event(o, "TRADE", qty, price, fee, realized, t, next_trade_id_++);
+  Trade trade;
+  trade.id = next_trade_id_++;
+  trade.order_id = o.order_id;
+  trade.symbol = static_cast<std::size_t>(&s - symbols_.data());
+  trade.buy = buy;
+  trade.ps = ps;
+  trade.price = price;
+  trade.qty = qty;
+  trade.quote = notional;
+  trade.commission = fee;
+  trade.realized = realized;
+  trade.time = t;
+  trades_.push_back(trade);
+  emit_order_event(o, "TRADE", qty, price, fee, realized, t, trade.id);
 
   orders_.push_back(std::move(o));
   order_by_client_[orders_.back().symbol + "|" + orders_.back().client_id] = orders_.size() - 1;

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <cctype>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -288,7 +290,11 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
           const auto parts = split(path, '/');  // private, ws, <key>
           if (parts.size() == 3 && parts[1] == "ws") key = parts[2];
         }
-        if (!srv_.ex.listen_key_valid(key, wall_clock_ms()))
+        // Stream mode may connect first and SUBSCRIBE the listen key after (Binance's own
+        // connector does: /private/stream?streams= then {"method":"SUBSCRIBE",
+        // "params":["<listenKey>"]}); a key it names up front must be valid.
+        const bool subscribe_later = key.empty() && path == "/private/stream";
+        if (!subscribe_later && !srv_.ex.listen_key_valid(key, wall_clock_ms()))
           return respond(400, R"({"code":-1125,"msg":"This listenKey does not exist."})", false);
       }
       beast::get_lowest_layer(stream_).expires_never();
@@ -403,6 +409,7 @@ void SimServer::Impl::upgrade(Stream stream, http::request<http::string_body> re
   }
   session->route = route;
   if (route == Route::kPrivate) {
+    session->combined = path == "/stream";
     session->listen_key = std::string(query_value(query, "listenKey"));
     if (session->listen_key.empty() && path.substr(0, 4) == "/ws/")
       session->listen_key = std::string(path.substr(4));
@@ -424,12 +431,30 @@ void SimServer::Impl::on_client_message(WsPeer& peer, std::string_view text) {
     reply = R"({"code":3,"msg":"Invalid JSON: )" + std::string("not a JSON object") + "\"}";
   } else {
     std::string_view method;
-    std::uint64_t id = 0;
-    const bool has_id = !doc["id"].get(id);
+    // The request id comes back as it was sent: an unsigned integer, or a string (Binance's
+    // own connector sends 32 hex digits on the futures streams), or null.
+    std::string id;
+    simdjson::dom::element id_element;
+    std::uint64_t id_number = 0;
+    std::string_view id_text;
+    if (doc["id"].get(id_element)) {
+      // absent: refused below
+    } else if (!id_element.get(id_number)) {
+      id = std::to_string(id_number);
+    } else if (!id_element.get(id_text) && id_text.size() <= 64 &&
+               std::all_of(id_text.begin(), id_text.end(), [](char ch) {
+                 return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+               })) {
+      id = "\"" + std::string(id_text) + "\"";
+    } else if (id_element.is_null()) {
+      id = "null";
+    }
+    const bool has_id = !id.empty();
     if (doc["method"].get(method)) {
       reply = R"({"code":2,"msg":"Invalid request: missing method"})";
     } else if (!has_id) {
-      reply = R"({"code":2,"msg":"Invalid request: request ID must be an unsigned integer"})";
+      reply =
+          R"({"code":2,"msg":"Invalid request: request ID must be an unsigned integer or a string"})";
     } else if (method == "SUBSCRIBE" || method == "UNSUBSCRIBE") {
       simdjson::dom::array params;
       if (doc["params"].get(params)) {
@@ -442,8 +467,18 @@ void SimServer::Impl::on_client_message(WsPeer& peer, std::string_view text) {
             peer.streams.insert(std::string(s));
           else
             peer.streams.erase(std::string(s));
+          // On /private a listen key is the stream: its events flow from now on (an unknown
+          // or expired key is taken like an unknown market stream: nothing flows).
+          if (peer.route == Route::kPrivate) {
+            if (method == "SUBSCRIBE" && ex.listen_key_valid(s, wall_clock_ms())) {
+              peer.listen_key = std::string(s);
+              peer.expired_sent = false;
+            } else if (method == "UNSUBSCRIBE" && s == peer.listen_key) {
+              peer.listen_key.clear();
+            }
+          }
         }
-        reply = R"({"result":null,"id":)" + std::to_string(id) + "}";
+        reply = R"({"result":null,"id":)" + id + "}";
       }
     } else if (method == "LIST_SUBSCRIPTIONS") {
       reply = R"({"result":[)";
@@ -452,7 +487,7 @@ void SimServer::Impl::on_client_message(WsPeer& peer, std::string_view text) {
         reply += (first ? "\"" : ",\"") + s + "\"";
         first = false;
       }
-      reply += "],\"id\":" + std::to_string(id) + "}";
+      reply += "],\"id\":" + id + "}";
     } else {
       reply = R"({"code":2,"msg":"Invalid request: unknown method"})";
     }
@@ -667,7 +702,12 @@ void SimServer::Impl::flush_user_events() {
     auto msg = std::make_shared<const std::string>(e);
     for (auto& w : peers) {
       auto peer = w.lock();
-      if (peer && peer->route == Route::kPrivate && !peer->expired_sent) peer->send(msg);
+      if (!peer || peer->route != Route::kPrivate || peer->expired_sent) continue;
+      if (peer->listen_key.empty()) continue;  // stream mode, no key subscribed yet
+      // Stream mode names the listen key as the stream, as market streams are named.
+      peer->send(peer->combined
+                     ? std::make_shared<const std::string>(wrap_combined(peer->listen_key, e))
+                     : msg);
     }
   }
 }
@@ -707,11 +747,13 @@ void SimServer::Impl::housekeeping() {
   for (auto& w : peers) {
     auto peer = w.lock();
     if (!peer || peer->route != Route::kPrivate || peer->expired_sent) continue;
+    if (peer->listen_key.empty()) continue;
     if (!ex.listen_key_valid(peer->listen_key, now)) {
       peer->expired_sent = true;
-      peer->send(std::make_shared<const std::string>(R"({"e":"listenKeyExpired","E":)" +
-                                                     std::to_string(now) + R"(,"listenKey":")" +
-                                                     peer->listen_key + "\"}"));
+      const std::string event = R"({"e":"listenKeyExpired","E":)" + std::to_string(now) +
+                                R"(,"listenKey":")" + peer->listen_key + "\"}";
+      peer->send(std::make_shared<const std::string>(
+          peer->combined ? wrap_combined(peer->listen_key, event) : event));
     }
   }
   housekeeping_timer.expires_after(std::chrono::milliseconds(100));
