@@ -136,7 +136,7 @@ TEST(Layering, TheTableForbidsWhatTheDesignForbids) {
   const std::vector<std::string> tools_rooms = {
       "tools/common", "tools/settings", "tools/market_data", "tools/intents",
       "tools/replay", "tools/sim",      "tools/state",       "tools/ops",
-      "tools/live",   "tools/process",  "tools/cli"};
+      "tools/live",   "tools/process",  "tools/soak",      "tools/cli"};
   EXPECT_TRUE(t.count("core") && t.at("core").empty()) << "core/ includes only core/";
   for (const std::string& to : tools_rooms) {
     EXPECT_FALSE(may("core", to));

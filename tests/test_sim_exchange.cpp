@@ -1277,6 +1277,41 @@ TEST(SimExchangeSockets, LeverageBracketsFetchedOverRealSockets) {
   }
 }
 
+// Found by the fault soak: a restart that met a 429 ended the process, leaving the
+// positions unmanaged. Start-up now waits out 429 and 418 (after their Retry-After) and
+// answers again; a refusal (a wrong secret) still stops it at once.
+TEST(SimExchangeSockets, StartUpWaitsOutARateLimitAndABanButNotARefusal) {
+  SimAccountConfig account = config(false);
+  ServedSim sim(account);
+  RestClientOptions ro;
+  ro.api_key = std::string(kKey);
+  RestClient rest(HttpTarget{false, "127.0.0.1", std::to_string(sim.port)}, nullptr, ro);
+  ASSERT_EQ(
+      rest.request(HttpMethod::kPost, "/sim/faults", "rate_limit_429=2&ban_418=1", false).status,
+      200);
+  const HmacSha256Signer signer(kSecret);
+  ServerClock clock;
+  LiveConfig live;
+  live.symbols = {"BTCUSDT"};
+  std::string error;
+  LeverageBracketTable table;
+  try {
+    table = fetch_leverage_brackets(rest, signer, clock, live);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "");
+  EXPECT_FALSE(table.find("BTCUSDT").empty());
+  const std::string faults = rest.request(HttpMethod::kGet, "/sim/faults", {}, false).body;
+  EXPECT_NE(faults.find("\"rate_limit_429\":0"), std::string::npos) << faults;
+  EXPECT_NE(faults.find("\"ban_418\":0"), std::string::npos) << faults;
+  const HmacSha256Signer wrong("not-the-secret");
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW((void)fetch_leverage_brackets(rest, wrong, clock, live), std::runtime_error);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5))
+      << "a refusal is not waited out";
+}
+
 // --open works with every market source: a synthetic feed has no marks in its history, so
 // the position used to be refused at start ("no mark price for BTCUSDT yet"); now it opens
 // at its symbol's first mark.
@@ -1482,12 +1517,23 @@ TEST(SimExchangeControl, SimEndpoints) {
 
   const HttpAnswer f =
       s.raw("POST", "/sim/faults",
-            "unknown_503=2&unavailable_503=1&rate_limit_429=3&clock_skew_ms=-250&"
-            "delay_ms=40&drop_market_ws=1&silence_ms=5000&refuse_market_ws_ms=1500");
+            "unknown_503=2&unavailable_503=1&rate_limit_429=3&ban_418=4&clock_skew_ms=-250&"
+            "delay_ms=40&drop_market_ws=1&silence_ms=5000&refuse_market_ws_ms=1500&"
+            "drop_user_ws=1&expire_listen_key=1");
   ASSERT_EQ(f.status, 200) << f.body;
-  EXPECT_EQ(f.body,
-            R"({"unknown_503":2,"unavailable_503":1,"rate_limit_429":3,"clock_skew_ms":-250,)"
-            R"("delay_ms":40,"drop_market_ws":true,"silence_ms":5000,"refuse_market_ws_ms":1500})");
+  EXPECT_EQ(f.body, R"({"unknown_503":2,"unavailable_503":1,"rate_limit_429":3,"ban_418":4,)"
+                    R"("clock_skew_ms":-250,"delay_ms":40,"drop_market_ws":true,"silence_ms":5000,)"
+                    R"("refuse_market_ws_ms":1500,"drop_user_ws":true,"expire_listen_key":true})");
+  EXPECT_EQ(s.ex.faults().ban_418_next, 4);
+  EXPECT_TRUE(s.ex.faults().drop_user_ws);
+  EXPECT_TRUE(s.ex.faults().expire_listen_key);
+  // A 418 says so, with a Retry-After, and counts down.
+  s.ex.faults().rate_limit_429_next = 0;
+  const HttpAnswer banned = s.send("GET", "/fapi/v1/positionSide/dual", "");
+  EXPECT_ERROR(banned, 418, -1003, "");
+  EXPECT_EQ(header(banned, "Retry-After"), "1");
+  EXPECT_EQ(s.ex.faults().ban_418_next, 3);
+  s.ex.faults().ban_418_next = 0;
   EXPECT_EQ(s.ex.faults().refuse_market_ws_ms, 1500);
   EXPECT_EQ(s.ex.faults().unknown_503_next, 2);
   EXPECT_EQ(s.ex.faults().clock_skew_ms, -250);

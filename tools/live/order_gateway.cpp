@@ -549,7 +549,11 @@ void OrderGateway::record(OrderRecordKind kind, std::uint32_t position, std::uin
   if (kind == OrderRecordKind::kExitDone || kind == OrderRecordKind::kHardStopPlaced ||
       kind == OrderRecordKind::kHardStopCancelled)
     count_answer(!ok);
-  if (kind == OrderRecordKind::kExitDone && qty.is_positive())
+  // An error answer carries the requested quantity, not an executed one: only an answered
+  // fill is a closed trade (found by the fault soak: a 503, 418 or -2022 answer was
+  // published to trade.closed at price 0 and counted as a loss for the daily limit).
+  const bool answered = rec.http_status == 200 || rec.http_status == 0;
+  if (kind == OrderRecordKind::kExitDone && answered && qty.is_positive() && price.is_positive())
     closed(position, seq, qty, price, false, rec.time);
 }
 

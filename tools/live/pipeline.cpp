@@ -327,6 +327,8 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
   RestClient user_rest(http_target(rest_url), p.tls, ro);
   UserStreamSettings us;
   us.private_url = private_url;
+  us.signer = &p.signer;
+  us.recv_window_ms = ex.recv_window_ms;
   UserStream user(user_io, p.tls, user_rest, p.symbols, p.event_log, p.hot.account_in(),
                   p.hot.order_updates_in(), us);
 

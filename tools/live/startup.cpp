@@ -1,7 +1,12 @@
 #include "tools/live/startup.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <stdexcept>
+#include <thread>
 
 #include "net/exchange_info.hpp"
 #include "tools/common/event_log.hpp"
@@ -14,13 +19,70 @@ namespace {
   throw std::runtime_error(std::string("start-up, ") + step + ": " + why);
 }
 
+// How long start-up rides out an exchange that says "later" before it gives up (systemd
+// then starts it again).
+constexpr std::int64_t kStartupPatienceMs = 300'000;
+
+bool add_time_sample(RestClient& rest, ServerClock& clock) {
+  RestResponseParser parser(1024);
+  const TimeMs sent = wall_clock_ms();
+  const RestReply& r = rest.request(HttpMethod::kGet, "/fapi/v1/time", {}, false);
+  TimeMs server = 0;
+  if (r.outcome != RestReply::Outcome::kAnswered || r.status != 200 ||
+      !parser.parse_server_time(r.body, server))
+    return false;
+  return clock.add_sample(sent, server, wall_clock_ms());
+}
+
+// One start-up request, answered 200, or the start stops naming the step. What the exchange
+// says is passing is waited out: 429 and 418 (their Retry-After first), a 5xx, and -1021 (the clock
+// synced again when there is one, the query signed again: `query` builds it afresh each time).
+// Found by the fault soak: a restart that met a 429 used to end the process, and the positions went
+// unmanaged.
+const RestReply& must_answer_fresh(RestClient& rest, HttpMethod m, std::string_view path,
+                                   const std::function<std::string()>& query, bool with_key,
+                                   const char* step, ServerClock* clock = nullptr) {
+  RestResponseParser parser(1024);
+  const TimeMs give_up = wall_clock_ms() + kStartupPatienceMs;
+  std::int64_t backoff_ms = 500;
+  for (;;) {
+    const std::string q = query();
+    const RestReply& r = rest.request(m, path, q, with_key);
+    if (r.outcome == RestReply::Outcome::kAnswered && r.status == 200) return r;
+    std::string why = r.outcome == RestReply::Outcome::kAnswered
+                          ? "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 300)
+                          : r.error;
+    // No answer at all (nothing listening, TLS refused) ends the start at once, as before:
+    // that is a deployment to fix, not a moment to wait out.
+    if (r.outcome != RestReply::Outcome::kAnswered) fail_step(step, why);
+    const ErrorAction action = r.status >= 500
+                                   ? ErrorAction::kRetryBackoff
+                                   : parser.classify_response(r.status, r.body, nullptr);
+    const bool passing = action == ErrorAction::kRetryBackoff ||
+                         action == ErrorAction::kUnknownOutcome ||
+                         action == ErrorAction::kRateLimited || action == ErrorAction::kBanned ||
+                         action == ErrorAction::kResyncClock;
+    std::int64_t wait_ms = backoff_ms;
+    for (const HttpHeaderField& h : r.headers)
+      if (h.name == "retry-after")
+        wait_ms = std::max<std::int64_t>(wait_ms, std::atoll(h.value.c_str()) * 1000);
+    if (!passing || wall_clock_ms() + wait_ms > give_up) fail_step(step, why);
+    std::fprintf(stderr, "start-up, %s: %s; again in %lld ms\n", step, why.c_str(),
+                 static_cast<long long>(wait_ms));
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    if (action == ErrorAction::kResyncClock && clock) {
+      clock->on_timestamp_rejected();
+      (void)add_time_sample(rest, *clock);
+    }
+    backoff_ms = std::min<std::int64_t>(backoff_ms * 2, 10'000);
+  }
+}
+
 const RestReply& must_answer(RestClient& rest, HttpMethod m, std::string_view path,
                              std::string_view query, bool with_key, const char* step) {
-  const RestReply& r = rest.request(m, path, query, with_key);
-  if (r.outcome != RestReply::Outcome::kAnswered) fail_step(step, r.error);
-  if (r.status != 200)
-    fail_step(step, "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 300));
-  return r;
+  const std::string fixed(query);
+  return must_answer_fresh(
+      rest, m, path, [&] { return fixed; }, with_key, step);
 }
 
 std::string signed_query(const HmacSha256Signer& signer, const ServerClock& clock,
@@ -77,9 +139,9 @@ StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, Serve
 
   // 3. Position mode.
   {
-    const std::string q = signed_query(signer, clock, config);
-    const RestReply& r = must_answer(rest, HttpMethod::kGet, "/fapi/v1/positionSide/dual", q, true,
-                                     "positionSide/dual");
+    const RestReply& r = must_answer_fresh(
+        rest, HttpMethod::kGet, "/fapi/v1/positionSide/dual",
+        [&] { return signed_query(signer, clock, config); }, true, "positionSide/dual", &clock);
     bool dual = false;
     if (const auto res = parser.parse_position_mode(r.body, dual); !res)
       fail_step("positionSide/dual", res.message());
@@ -88,9 +150,9 @@ StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, Serve
 
   // 4. Positions.
   {
-    const std::string q = signed_query(signer, clock, config);
-    const RestReply& r =
-        must_answer(rest, HttpMethod::kGet, "/fapi/v3/positionRisk", q, true, "positionRisk");
+    const RestReply& r = must_answer_fresh(
+        rest, HttpMethod::kGet, "/fapi/v3/positionRisk",
+        [&] { return signed_query(signer, clock, config); }, true, "positionRisk", &clock);
     std::vector<PositionRisk> all;
     if (const auto res = parser.parse_positions(r.body, all, true); !res)
       fail_step("positionRisk", res.message());
@@ -114,9 +176,9 @@ StartupState run_startup(RestClient& rest, const HmacSha256Signer& signer, Serve
 
   // 6. Our hard stops that stand (the weight of 40 without a symbol is paid once).
   {
-    const std::string q = signed_query(signer, clock, config);
-    const RestReply& r =
-        must_answer(rest, HttpMethod::kGet, "/fapi/v1/openAlgoOrders", q, true, "openAlgoOrders");
+    const RestReply& r = must_answer_fresh(
+        rest, HttpMethod::kGet, "/fapi/v1/openAlgoOrders",
+        [&] { return signed_query(signer, clock, config); }, true, "openAlgoOrders", &clock);
     std::vector<AlgoOrderAnswer> all;
     if (const auto res = parser.parse_open_algo_orders(r.body, all); !res)
       fail_step("openAlgoOrders", res.message());
@@ -143,9 +205,9 @@ LeverageBracketTable fetch_leverage_brackets(RestClient& rest, const HmacSha256S
   LeverageBracketTable table;
   std::vector<SymbolBrackets> answer;
   for (const std::string& name : config.symbols) {
-    const std::string q = signed_query(signer, clock, config, name);
-    const RestReply& r =
-        must_answer(rest, HttpMethod::kGet, "/fapi/v1/leverageBracket", q, true, "leverageBracket");
+    const RestReply& r = must_answer_fresh(
+        rest, HttpMethod::kGet, "/fapi/v1/leverageBracket",
+        [&] { return signed_query(signer, clock, config, name); }, true, "leverageBracket");
     if (const auto res = parser.parse_leverage_brackets(r.body, answer); !res)
       fail_step("leverageBracket", name + ": " + res.message());
     if (answer.size() != 1 || answer[0].symbol != name)

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "net/order_format.hpp"
+#include "net/server_clock.hpp"
 #include "tools/common/json_line.hpp"
 
 namespace exitbrain {
@@ -114,7 +115,7 @@ void UserStream::on_frame(const char* data, std::size_t len, std::size_t capacit
             c.side = a.is_negative() ? Side::kShort : Side::kLong;
             break;
         }
-        to_decide_.push(c);
+        pass_on(c, static_cast<int>(e.position.position_side));
         break;
       }
       case UserEventKind::kOrder:
@@ -141,8 +142,78 @@ void UserStream::on_frame(const char* data, std::size_t len, std::size_t capacit
                     JsonLine::quote(parser_.last_error().reason));
 }
 
+void UserStream::pass_on(const AccountChange& c, int position_side) {
+  passed_on_[{c.symbol, position_side}] = c;
+  to_decide_.push(c);
+}
+
+void UserStream::catch_up_positions() {
+  if (!settings_.signer || stopping_) return;
+  RestResponseParser parser;
+  ServerClock clock;
+  const TimeMs sent = wall_clock_ms();
+  const RestReply& t = rest_.request(HttpMethod::kGet, "/fapi/v1/time", {}, false);
+  TimeMs server = 0;
+  if (t.outcome == RestReply::Outcome::kAnswered && t.status == 200 &&
+      parser.parse_server_time(t.body, server))
+    clock.add_sample(sent, server, wall_clock_ms());
+  QueryWriter q;
+  q.add("recvWindow", settings_.recv_window_ms);
+  q.add("timestamp", clock.server_now(wall_clock_ms()));
+  q.sign(*settings_.signer);
+  const RestReply& r = rest_.request(HttpMethod::kGet, "/fapi/v3/positionRisk", q.view(), true);
+  std::vector<PositionRisk> all;
+  if (r.outcome != RestReply::Outcome::kAnswered || r.status != 200 ||
+      !parser.parse_positions(r.body, all, true)) {
+    // The next reconnect tries again; meanwhile the stream's own events still flow.
+    event_log_.text(R"("event":"alert","alert":"user_stream_catch_up_failed","detail":)" +
+                    JsonLine::quote(r.outcome == RestReply::Outcome::kAnswered
+                                        ? "HTTP " + std::to_string(r.status)
+                                        : r.error));
+    return;
+  }
+  std::map<std::pair<SymbolId, int>, AccountChange> now;
+  for (const PositionRisk& pr : all) {
+    const std::optional<SymbolId> sym = symbols_.find(pr.symbol);
+    if (!sym) continue;
+    AccountChange c;
+    c.symbol = *sym;
+    c.time = pr.update_time;
+    c.entry = pr.entry_price;
+    c.amount = pr.amount.is_negative() ? -pr.amount : pr.amount;
+    c.side = pr.position_side == PositionSideField::kShort || pr.amount.is_negative() ? Side::kShort
+                                                                                      : Side::kLong;
+    c.side_known = pr.position_side != PositionSideField::kBoth || !pr.amount.is_zero();
+    now[{c.symbol, static_cast<int>(pr.position_side)}] = c;
+  }
+  // v3 lists open positions only: one passed on as open and now absent is flat.
+  for (const auto& [key, last] : passed_on_) {
+    if (now.count(key) || !last.amount.is_positive()) continue;
+    AccountChange flat = last;
+    flat.amount = Qty{};
+    flat.time = clock.server_now(wall_clock_ms());
+    flat.side_known = key.second != static_cast<int>(PositionSideField::kBoth);
+    now[key] = flat;
+  }
+  int changed = 0;
+  for (const auto& [key, c] : now) {
+    const auto it = passed_on_.find(key);
+    if (it != passed_on_.end() && it->second.amount == c.amount) continue;
+    if (it == passed_on_.end() && !c.amount.is_positive()) continue;
+    pass_on(c, key.second);
+    ++changed;
+  }
+  event_log_.text(R"("event":"user_stream","state":"caught_up","positions":)" +
+                  std::to_string(all.size()) + R"(,"changed":)" + std::to_string(changed));
+}
+
 void UserStream::on_status(const WsStatus& s) {
   last_status_.store(static_cast<std::uint8_t>(s.kind), std::memory_order_relaxed);
+  // Every connection after the first may have missed events: catch up once it is open.
+  if (s.kind == WsStatusKind::kConnected) {
+    if (connected_before_) asio::post(io_, [this] { catch_up_positions(); });
+    connected_before_ = true;
+  }
   if (s.kind == WsStatusKind::kConnected || s.kind == WsStatusKind::kFresh ||
       s.kind == WsStatusKind::kRotated)
     up_.store(true, std::memory_order_relaxed);

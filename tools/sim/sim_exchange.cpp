@@ -159,6 +159,15 @@ std::optional<SimExchange::Error> SimExchange::check_api_key(const Ctx& c) const
 }
 
 std::optional<SimExchange::Error> SimExchange::check_signed(Ctx& c) {
+  if (faults_.ban_418_next > 0) {
+    --faults_.ban_418_next;
+    c.retry_after = true;
+    return Error{-1003,
+                 "Way too many requests; IP(127.0.0.1) banned until " +
+                     std::to_string(c.server + 1000) +
+                     ". Please use the websocket for live updates to avoid bans.",
+                 418};
+  }
   if (faults_.rate_limit_429_next > 0) {
     --faults_.rate_limit_429_next;
     c.retry_after = true;
@@ -579,11 +588,14 @@ HttpAnswer SimExchange::sim_control(Ctx& c) {
           static_cast<int>(read("unavailable_503", 0, kIntMax, f.unavailable_503_next));
       f.rate_limit_429_next =
           static_cast<int>(read("rate_limit_429", 0, kIntMax, f.rate_limit_429_next));
+      f.ban_418_next = static_cast<int>(read("ban_418", 0, kIntMax, f.ban_418_next));
       f.clock_skew_ms = read("clock_skew_ms", -kDay, kDay, f.clock_skew_ms);
       f.delay_ms = static_cast<int>(read("delay_ms", 0, kDay, f.delay_ms));
       f.drop_market_ws = read("drop_market_ws", 0, 1, f.drop_market_ws ? 1 : 0) != 0;
       f.silence_ms = read("silence_ms", 0, kDay, f.silence_ms);
       f.refuse_market_ws_ms = read("refuse_market_ws_ms", 0, kDay, f.refuse_market_ws_ms);
+      f.drop_user_ws = read("drop_user_ws", 0, 1, f.drop_user_ws ? 1 : 0) != 0;
+      f.expire_listen_key = read("expire_listen_key", 0, 1, f.expire_listen_key ? 1 : 0) != 0;
       if (!ok) return fail("bad fault value");
       faults_ = f;
     }
@@ -592,11 +604,14 @@ HttpAnswer SimExchange::sim_control(Ctx& c) {
         .i("unknown_503", faults_.unknown_503_next)
         .i("unavailable_503", faults_.unavailable_503_next)
         .i("rate_limit_429", faults_.rate_limit_429_next)
+        .i("ban_418", faults_.ban_418_next)
         .i("clock_skew_ms", faults_.clock_skew_ms)
         .i("delay_ms", faults_.delay_ms)
         .b("drop_market_ws", faults_.drop_market_ws)
         .i("silence_ms", faults_.silence_ms)
         .i("refuse_market_ws_ms", faults_.refuse_market_ws_ms)
+        .b("drop_user_ws", faults_.drop_user_ws)
+        .b("expire_listen_key", faults_.expire_listen_key)
         .end_obj();
     return HttpAnswer{200, w.take(), {}};
   }

@@ -69,6 +69,8 @@ struct Faults {  // fault switches (set via POST /sim/faults or directly by test
   int unavailable_503_next = 0;
   // Next N signed requests: HTTP 429 {"code":-1003,...} with a Retry-After header.
   int rate_limit_429_next = 0;
+  // Next N signed requests: HTTP 418 {"code":-1003,...} (an IP ban) with a Retry-After.
+  int ban_418_next = 0;
   std::int64_t clock_skew_ms = 0;  // server clock = now + skew (/time and the recvWindow check)
   int delay_ms = 0;                // the server delays exchange answers (not /sim/ ones)
   bool drop_market_ws = false;     // server closes market WebSockets once, then clears it
@@ -76,6 +78,8 @@ struct Faults {  // fault switches (set via POST /sim/faults or directly by test
   // Server closes market WebSockets and refuses new ones (HTTP 503) for this long: a feed
   // outage that a reconnect does not end at once.
   std::int64_t refuse_market_ws_ms = 0;
+  bool drop_user_ws = false;       // server closes user-data WebSockets once, then clears it
+  bool expire_listen_key = false;  // the active listen key expires now (listenKeyExpired)
 };
 
 class SimExchange {
@@ -112,6 +116,10 @@ class SimExchange {
   // Signed position amount; ps "BOTH" in one-way mode, "LONG"/"SHORT" in hedge mode.
   Decimal position_amount(std::string_view symbol, std::string_view position_side = "BOTH") const;
   const std::string& active_listen_key() const noexcept { return listen_key_; }
+  // Ends the active listen key's validity now (the expiry fault).
+  void expire_listen_key(TimeMs now) noexcept {
+    listen_key_expiry_ = std::min(listen_key_expiry_, now);
+  }
 
  private:
   enum PosIdx : int { kBoth = 0, kLong = 1, kShort = 2 };

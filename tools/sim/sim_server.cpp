@@ -733,6 +733,23 @@ void SimServer::Impl::apply_faults() {
     }
     log("fault: dropped " + std::to_string(dropped) + " market connections");
   }
+  if (f.drop_user_ws) {
+    f.drop_user_ws = false;
+    int dropped = 0;
+    for (auto& w : peers) {
+      auto peer = w.lock();
+      if (peer && peer->route == Route::kPrivate) {
+        peer->drop();
+        ++dropped;
+      }
+    }
+    log("fault: dropped " + std::to_string(dropped) + " user-data connections");
+  }
+  if (f.expire_listen_key) {
+    f.expire_listen_key = false;
+    ex.expire_listen_key(wall_clock_ms());  // housekeeping below sends listenKeyExpired
+    log("fault: the listen key expired");
+  }
   if (f.silence_ms > 0) {
     silent_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(f.silence_ms);
     log("fault: silent for " + std::to_string(f.silence_ms) + " ms");
