@@ -397,6 +397,44 @@ TEST_F(LiveLoopback, WhenTheHardStopFiresFirstNothingIsSoldTwice) {
   expect_clean_stop();
 }
 
+// Found by the fault soak: a hard stop that fired while the user stream was down sent no
+// ALGO_UPDATE that reached exitbrain, and its fill never reached trade.closed (nor the day's
+// PnL). The cancel that follows the flat position finds the stop gone and now looks up
+// what it became: the fill is published once, as a hard stop.
+TEST_F(LiveLoopback, AHardStopThatFiresWhileTheUserStreamIsDownIsStillPublishedOnce) {
+  Scenario sc;
+  sc.redis_toml = "block_ms = 50\n";
+  start("stop_fired_unseen", sc);
+  wait_until_protected();
+  const std::string placed =
+      wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs);
+  const double trigger = std::stod(field(placed, "price"));
+  sim_post("/sim/faults", "drop_user_ws=1");
+  mark(trigger - 0.05);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"hard_stop_triggered\""}, kWaitMs).empty())
+      << read_file(events_);
+  const auto triggered = only(orders(), "TRIGGER algoOrder");
+  ASSERT_EQ(triggered.size(), 1u);
+  RedisConnection redis(redis_options());
+  ASSERT_EQ(redis.connect(), "");
+  std::size_t rows = 0;
+  for (int i = 0; i < 250 && rows == 0; ++i) {
+    rows = redis.command({"XRANGE", "quantum:stream:trade.closed", "-", "+"}).value().size();
+    if (rows == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a second one, if it comes
+  const RedisReply closed = redis.command({"XRANGE", "quantum:stream:trade.closed", "-", "+"});
+  ASSERT_EQ(closed.value().size(), 1u) << read_file(events_);
+  std::map<std::string, std::string> row;
+  const RedisValue f = closed.value()[0][1];
+  for (std::size_t k = 0; k + 1 < f.size(); k += 2)
+    row[std::string(f[k].text())] = std::string(f[k + 1].text());
+  EXPECT_EQ(row["client_order_id"], triggered[0].client_id);
+  EXPECT_EQ(row["reason"], "hard_stop");
+  EXPECT_EQ(row["qty"], "10");
+  expect_clean_stop();
+}
+
 // The pipeline DESIGN.md §1 asks to prove end to end: an intent in Redis -> adaptive
 // levels -> an entry at the exchange -> the position managed with the intent's levels ->
 // the stop hit -> one exit at the exchange -> trade.closed in Redis.

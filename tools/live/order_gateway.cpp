@@ -361,6 +361,7 @@ void OrderGateway::cancel_stop(const HardStopCommand& c) {
     if (action == ErrorAction::kNone || code == kUnknownOrderSent || code == kOrderDoesNotExist) {
       record(OrderRecordKind::kHardStopCancelled, c.position, c.stop_seq, Qty{}, c.trigger, &r,
              true, code);
+      if (code == kUnknownOrderSent) look_for_stop_fill(c);
       hard_.on_cancelled(c.position, c.stop_seq);
       // A stop freed: a position that had to go without may have it now.
       if (!sharing_out_ && share_out_due_ns_ == 0 && withheld_positions() > 0) request_share_out();
@@ -369,6 +370,56 @@ void OrderGateway::cancel_stop(const HardStopCommand& c) {
     if (action == ErrorAction::kResyncClock) resync_clock();
   }
   defer_stop(c, settings_.retry_delay_ms);
+}
+
+void OrderGateway::stop_filled(std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
+                               TimeMs time) {
+  PositionInfo& p = positions_[position];
+  if (p.stop_fill_seq == seq || !qty.is_positive()) return;  // said once already
+  p.stop_fill_seq = seq;
+  OrderRecord r;
+  r.kind = OrderRecordKind::kHardStopTriggered;
+  r.time = time;
+  r.position = position;
+  r.seq = seq;
+  r.symbol = p.symbol;
+  r.side = p.side;
+  r.qty = qty;
+  r.price = price;
+  log_order(r);
+  closed(position, seq, r.qty, r.price, true, time);
+}
+
+// Found by the fault soak: a hard stop that fired while the user stream was down has no
+// ALGO_UPDATE; its fill never reached trade.closed or the day's PnL. Our cancel, once the
+// position is flat, finds it gone (-2011): GET algoOrder says whether it fired and which
+// order it became, GET order what that order filled.
+void OrderGateway::look_for_stop_fill(const HardStopCommand& c) {
+  const PositionInfo& p = positions_[c.position];
+  if (p.stop_fill_seq == c.stop_seq) return;
+  RequestTiming t = timing();
+  query_.clear();
+  query_.add("clientAlgoId", stop_id(c.position, c.stop_seq).view());
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& r = send(HttpMethod::kGet, "/fapi/v1/algoOrder", kQueryCost);
+  int code = 0;
+  AlgoOrderAnswer algo;
+  if (r.outcome != RestReply::Outcome::kAnswered || classify(r, code) != ErrorAction::kNone ||
+      !parser_.parse_algo_order(r.body, algo) || algo.status != AlgoStatus::kFinished ||
+      algo.actual_order_id == 0)
+    return;
+  t = timing();
+  query_.clear();
+  query_.add("symbol", symbols_.name(p.symbol)).add("orderId", algo.actual_order_id);
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& o = send(HttpMethod::kGet, "/fapi/v1/order", kQueryCost);
+  OrderAnswer answer;
+  if (o.outcome != RestReply::Outcome::kAnswered || classify(o, code) != ErrorAction::kNone ||
+      !parser_.parse_order(o.body, answer))
+    return;
+  stop_filled(c.position, c.stop_seq, answer.executed_qty,
+              answer.avg_price.is_positive() ? answer.avg_price : algo.trigger_price,
+              algo.update_time != 0 ? algo.update_time : wall_clock_ms());
 }
 
 void OrderGateway::defer_stop(const HardStopCommand& c, std::int64_t delay_ms) {
@@ -408,18 +459,9 @@ void OrderGateway::on_user_event(const UserEvent& e) {
       return;
     // FINISHED: the order the stop became has filled (TRIGGERED before it has no fill yet).
     if (e.algo.status == AlgoStatus::kFinished) {
-      const PositionInfo& p = positions_[position];
-      OrderRecord r;
-      r.kind = OrderRecordKind::kHardStopTriggered;
-      r.time = e.event_time;
-      r.position = position;
-      r.seq = parts->seq;
-      r.symbol = p.symbol;
-      r.side = p.side;
-      r.qty = e.algo.executed;
-      r.price = e.algo.average_price.is_positive() ? e.algo.average_price : e.algo.trigger;
-      log_order(r);
-      closed(position, parts->seq, r.qty, r.price, true, e.event_time);
+      stop_filled(position, parts->seq, e.algo.executed,
+                  e.algo.average_price.is_positive() ? e.algo.average_price : e.algo.trigger,
+                  e.event_time);
       return;
     }
     // Gone without our cancel (someone cancelled it by hand, it expired or was rejected):

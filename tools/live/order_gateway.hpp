@@ -164,6 +164,7 @@ class OrderGateway final : public OrderSink {
     std::uint32_t adopted_seq = 0;
     std::uint64_t move_after_record = 0;  // the journal must hold this many decide records
     LatencyStamps stamps{};               // of the latest exit decision
+    std::uint32_t stop_fill_seq = 0;      // the hard stop whose fill is recorded (0: none)
   };
   struct Deferred {
     MonoNs due = 0;
@@ -182,6 +183,11 @@ class OrderGateway final : public OrderSink {
   HardStopCommands place_stop(const HardStopCommand& c);
   HardStopCommands lookup_stop(const HardStopCommand& c);
   void cancel_stop(const HardStopCommand& c);
+  // The fill of hard stop `seq`, recorded once (from its ALGO_UPDATE, or from the lookup
+  // after a cancel found it gone while the user stream was down).
+  void stop_filled(std::uint32_t position, std::uint32_t seq, Qty qty, Price price, TimeMs time);
+  // A stop our cancel found no longer open: if it fired, its fill is recorded.
+  void look_for_stop_fill(const HardStopCommand& c);
   void defer_exit(const TrackerCommand& c, std::int64_t delay_ms);
   void defer_stop(const HardStopCommand& c, std::int64_t delay_ms);
   void offer_engine_stop(std::uint32_t position, bool use_spare = false);

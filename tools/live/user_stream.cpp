@@ -209,11 +209,10 @@ void UserStream::catch_up_positions() {
 
 void UserStream::on_status(const WsStatus& s) {
   last_status_.store(static_cast<std::uint8_t>(s.kind), std::memory_order_relaxed);
-  // Every connection after the first may have missed events: catch up once it is open.
-  if (s.kind == WsStatusKind::kConnected) {
-    if (connected_before_) asio::post(io_, [this] { catch_up_positions(); });
-    connected_before_ = true;
-  }
+  // Every connection may have missed events: a reconnect those sent while it was down, the
+  // first one those between start-up's positions and its opening (the soak found an
+  // intent's entry filled in that gap, and no stop for it). Catch up once it is open.
+  if (s.kind == WsStatusKind::kConnected) asio::post(io_, [this] { catch_up_positions(); });
   if (s.kind == WsStatusKind::kConnected || s.kind == WsStatusKind::kFresh ||
       s.kind == WsStatusKind::kRotated)
     up_.store(true, std::memory_order_relaxed);

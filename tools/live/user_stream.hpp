@@ -7,7 +7,8 @@
 // foreign orders on managed symbols to the event_log.
 //
 // Events sent while the connection was down are gone (Binance does not replay them). So
-// after every reconnect the keeper asks for the positions (GET /fapi/v3/positionRisk) and
+// once every connection is open (the first too: start-up read the positions a moment
+// before) the keeper asks for the positions (GET /fapi/v3/positionRisk) and
 // passes on each one that differs from the last it passed on, as if its ACCOUNT_UPDATE had
 // come. Found by the fault soak: an intent's entry that filled while the stream was down
 // stayed unknown, and so without a hard stop, until the next restart (53 s in one run).
@@ -88,7 +89,6 @@ class UserStream final : public WsHandler {
   boost::asio::steady_timer keepalive_timer_;
   std::string listen_key_;
   bool stopping_ = false;
-  bool connected_before_ = false;
   // (symbol, positionSide as PositionSideField) -> the last change passed on to decide.
   std::map<std::pair<SymbolId, int>, AccountChange> passed_on_;
   std::uint64_t events_ = 0;
