@@ -9,9 +9,11 @@
 // method, binance-api.md §2.1), so the signed bytes are exactly the bytes sent. The request
 // is written from a buffer reused across requests. The answer is parsed after the order
 // bytes are out, off the tick-to-order path.
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +52,14 @@ struct RestReply {
   MonoNs answered = 0;
   std::string_view header(std::string_view lower_name) const noexcept;
 };
+
+// The wait an answer asks for (its Retry-After, on a 429 or 418), in ms; 0 without one.
+inline std::int64_t retry_after_ms(const RestReply& r) noexcept {
+  for (const HttpHeaderField& h : r.headers)
+    if (h.name == "retry-after")
+      return std::max<std::int64_t>(std::atoll(h.value.c_str()), 0) * 1000;
+  return 0;
+}
 
 struct RestClientOptions {
   std::int64_t timeout_ms = 5'000;

@@ -335,6 +335,46 @@ TEST_F(LiveLoopback, APositionOpenedWhileTheUserStreamIsDownIsCaughtUpAndProtect
   expect_clean_stop();
 }
 
+// Found by the fault soak: a trader added to the position (the engine exits its own size),
+// the full exit left the rest, and every later state of the symbol was taken for one from
+// before the exit filled: the rest went unmanaged and, once the old stop was cancelled,
+// naked. What is left is a position of its own now, and its stop stands before the old goes.
+TEST_F(LiveLoopback, WhatAFullExitLeavesIsManagedAndNeverWithoutAStop) {
+  start("left_after_exit", {});
+  const double sl = wait_until_protected();
+  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
+  ASSERT_DOUBLE_EQ(position_amount(), 14.0);
+  breach(sl);
+  const std::string left =
+      wait_for_line(events_, {"\"event\":\"position_left_after_exit\""}, kWaitMs);
+  ASSERT_FALSE(left.empty()) << read_file(events_);
+  EXPECT_EQ(field(left, "qty"), "4") << left;
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"hard_stop_cancelled\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  const auto all = orders();
+  const auto exits = only(all, "POST /fapi/v1/order");
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].quantity, "10");
+  EXPECT_EQ(exits[0].reduce_only, "true");
+  // The sim's record in order: some stop of ours stood at every moment.
+  std::set<std::string> standing;
+  bool released = false;
+  for (const auto& o : all) {
+    if (o.endpoint == "POST /fapi/v1/algoOrder" && o.code == 0) standing.insert(o.client_id);
+    if (o.endpoint == "DELETE /fapi/v1/algoOrder" && o.code == 0) {
+      standing.erase(o.client_id);
+      EXPECT_FALSE(standing.empty()) << "no stop left after cancelling " << o.client_id;
+      released = true;
+    }
+  }
+  EXPECT_TRUE(released);
+  EXPECT_EQ(standing.size(), 1u);
+  EXPECT_EQ(open_algo_orders(), 1);
+  EXPECT_DOUBLE_EQ(position_amount(), 4.0);
+  expect_clean_stop();
+}
+
 TEST_F(LiveLoopback, AClockSkewIsResyncedAndTheExitResentUnderTheSameId) {
   start("clock_skew", {});
   const double sl = wait_until_protected();
@@ -693,6 +733,44 @@ TEST_F(LiveLoopback, AfterKillNineTheRestartedRunKeepsThePlanAndRepeatsNoStep) {
   EXPECT_GT(live.size(), 3u);
   ASSERT_EQ(replayed.size(), live.size()) << read_file(dir_ + "/replay.jsonl");
   for (std::size_t i = 0; i < live.size(); ++i) EXPECT_EQ(replayed[i], live[i]) << i;
+}
+
+// Found by the fault soak: a trader added to the position while exitbrain was down, and
+// the restart held it (not traded on) though nothing of ours could explain the gap; the
+// next restart forgot it, and its stop. It is managed on; what its exits leave, after.
+TEST_F(LiveLoopback, APositionATraderAddedToWhileExitbrainWasDownIsManagedOn) {
+  start("grown_while_down", {});
+  wait_until_protected();
+  ASSERT_TRUE(wait_for_open_algo_orders(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
+  EXPECT_EQ(run_.kill(), -SIGKILL);
+  double stop_at_kill = 0;
+  {
+    const std::string all = read_file(events_);
+    for (auto at = all.find("\"sl\":"); at != std::string::npos; at = all.find("\"sl\":", at + 1))
+      stop_at_kill = std::stod(all.substr(at + 5));
+  }
+  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
+  restart_run("events2");
+  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
+  ASSERT_FALSE(rec.empty()) << read_file(events_);
+  EXPECT_EQ(field(rec, "held"), "0") << rec;
+  EXPECT_EQ(field(rec, "grown"), "1") << rec;
+  EXPECT_EQ(field(rec, "stops_adopted"), "1") << rec;
+  EXPECT_EQ(count_events("\"alert\":\"position_grown_outside\""), 1) << read_file(events_);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty());
+  ASSERT_GT(stop_at_kill, 0);
+  mark(stop_at_kill - 0.01);
+  const std::string left =
+      wait_for_line(events_, {"\"event\":\"position_left_after_exit\""}, kWaitMs);
+  ASSERT_FALSE(left.empty()) << read_file(events_);
+  EXPECT_EQ(field(left, "qty"), "4") << left;
+  const auto exits = only(orders(), "POST /fapi/v1/order");
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].quantity, "10");
+  EXPECT_DOUBLE_EQ(position_amount(), 4.0);
+  EXPECT_TRUE(wait_for_open_algo_orders(1)) << read_file(events_);
+  expect_clean_stop();
 }
 
 // A second `exitbrain run` on the same state directory refuses to start, naming the one

@@ -75,6 +75,16 @@ TEST(SoakCheck, AGoodRunPassesEveryInvariant) {
   EXPECT_EQ(named(r, "RSS").passed, 1);
 }
 
+TEST(SoakCheck, NothingToJudgeIsSaidSoNotPassed) {
+  // One sample only: no process lived past the warm-up.
+  const auto r = check({kOpen, stop(2, 2000, "xbs-a-1", 7)}, {}, "0 9 100 20 8\n");
+  EXPECT_EQ(named(r, "RSS").passed, 0);
+  EXPECT_EQ(named(r, "RSS").failed, 0);
+  const std::string text = format_results(r);
+  EXPECT_NE(text.find("n/a   RSS"), std::string::npos) << text;
+  EXPECT_NE(text.find("ok    every open"), std::string::npos) << text;
+}
+
 TEST(SoakCheck, AnExitSentAgainAfterItExecutedFails) {
   const auto r =
       check({kOpen, stop(2, 2000, "xbs-a-1", 7), exit_order(3, 3000, "xbx-a-1", "0.5", true, 503),

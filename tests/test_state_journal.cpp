@@ -640,5 +640,114 @@ TEST(StateJournal, AFlattenAfterTheLeaseIsLostExitsNothing) {
   EXPECT_EQ(live.stage.open_positions(), 1u);
 }
 
+// Found by the fault soak: after a full exit on a stale size (a trader had added), every
+// later state of that symbol and side was taken for one from before the exit filled, for
+// good: the rest stayed unmanaged and, once the old stop went, without one. Now the wait
+// ends with a flat state or after kAwaitFlatMs, and what the exchange showed meanwhile is
+// managed as a position of its own, whose levels go out before the old stop's release.
+TEST(StateJournal, WhatAFullExitLeavesIsManagedWhenTheWaitEndsAndTheOldStopGoesLast) {
+  Bench s;
+  Stage live(s);
+  SpscQueue<StateRecord> ring(64 * 1024);
+  live.stage.set_journal(&ring);
+  // A warm ATR, so an adopted position has its levels at once.
+  PriceState st;
+  st.symbol = 0;
+  st.event_time = kT0;
+  st.updated = trigger_bit(TriggerSource::kMark) | trigger_bit(TriggerSource::kLast);
+  st.mark = st.last = dec("60000");
+  st.atr_ready = 0xF;
+  for (double& a : st.atr) a = 240.0;
+  st.atr_close = 60000.0;
+  live.stage.adopt(0, Side::kLong, dec("0.5"), dec("60000"), kT0, AdoptSource::kStartup, true);
+  live.stage.on_price(st);
+  ASSERT_FALSE(live.take_decisions().empty()) << "levels";
+  const TimeMs exit_at = kT0 + 1000;
+  live.stage.on_control(ControlCommand{ControlKind::kFlatten, ControlSource::kOperator, 1},
+                        exit_at);
+  const auto exits = live.take_decisions();
+  ASSERT_EQ(exits.size(), 1u);
+  ASSERT_EQ(exits[0].kind, DecisionKind::kExit);
+  EXPECT_FALSE(exits[0].remaining.is_positive());
+  live.stage.on_control(ControlCommand{ControlKind::kResume, ControlSource::kOperator, 2}, exit_at);
+
+  // The exchange still shows some of it: from before the fill, or left after it? Not told yet.
+  AccountChange c;
+  c.symbol = 0;
+  c.side = Side::kLong;
+  c.amount = dec("0.2");
+  c.entry = dec("60000");
+  c.time = exit_at + 500;
+  live.stage.on_account(c, exit_at + 500);
+  EXPECT_EQ(live.stage.open_positions(), 0u);
+  live.stage.on_idle(exit_at + DecideStage::kAwaitFlatMs - 1);
+  EXPECT_EQ(live.stage.open_positions(), 0u);
+  EXPECT_EQ(live.orders.size_approx(), 0u);
+
+  // A restart in the middle of the wait gives it back whole.
+  Stage restored(s);
+  {
+    const std::vector<std::uint8_t> snap = state_of(live.stage);
+    ByteReader r(snap);
+    ASSERT_EQ(restored.stage.load(r), std::nullopt);
+  }
+
+  live.stage.on_idle(exit_at + DecideStage::kAwaitFlatMs);
+  ASSERT_EQ(live.stage.open_positions(), 1u);
+  EXPECT_EQ(live.orders.size_approx(), 0u) << "the old stop stays until the new levels";
+  st.event_time = exit_at + DecideStage::kAwaitFlatMs + 1;
+  live.stage.on_price(st);
+  const PositionState& rest = live.stage.engine().position(1);
+  EXPECT_EQ(rest.remaining, dec("0.2"));
+  EXPECT_EQ(rest.side, Side::kLong);
+  std::vector<OrderWork> work;
+  for (OrderWork w; live.orders.try_pop(w);) work.push_back(w);
+  ASSERT_GE(work.size(), 2u);
+  EXPECT_EQ(work.front().kind, OrderWorkKind::kDecision);
+  EXPECT_EQ(work.front().decision.kind, DecisionKind::kLevels);
+  EXPECT_EQ(work.front().decision.position, 1u);
+  EXPECT_EQ(work.back().kind, OrderWorkKind::kReleaseStop);
+  EXPECT_EQ(work.back().decision.position, 0u);
+  for (std::size_t i = 1; i + 1 < work.size(); ++i)
+    EXPECT_NE(work[i].kind, OrderWorkKind::kReleaseStop) << "released once, last";
+  live.stage.on_idle(exit_at + 10 * DecideStage::kAwaitFlatMs);
+  EXPECT_EQ(live.stage.open_positions(), 1u) << "adopted once";
+
+  // The restored stage ends its wait the same way; a replica of the journal too.
+  restored.stage.on_idle(exit_at + DecideStage::kAwaitFlatMs);
+  restored.stage.on_price(st);
+  EXPECT_EQ(state_of(restored.stage), state_of(live.stage));
+  Stage replica(s);
+  replica.stage.set_outputs(false, false);
+  for (StateRecord r; ring.try_pop(r);) ASSERT_TRUE(replica.stage.apply(r));
+  EXPECT_EQ(state_of(replica.stage), state_of(live.stage));
+}
+
+TEST(StateJournal, AFlatStateEndsTheWaitWithNothingAdoptedAndReleasesTheStop) {
+  Bench s;
+  Stage live(s);
+  live.stage.adopt(0, Side::kShort, dec("0.5"), dec("60000"), kT0, AdoptSource::kStartup, true);
+  (void)live.take_decisions();
+  live.stage.on_control(ControlCommand{ControlKind::kFlatten, ControlSource::kOperator, 1}, kT0);
+  ASSERT_EQ(live.take_decisions().size(), 1u);
+  AccountChange c;
+  c.symbol = 0;
+  c.side = Side::kShort;
+  c.amount = dec("0.5");  // from before the exit filled
+  c.time = kT0 + 10;
+  live.stage.on_account(c, kT0 + 10);
+  c.amount = Qty{};
+  c.side_known = false;  // one-way: a flat "BOTH" position names no side
+  live.stage.on_account(c, kT0 + 20);
+  std::vector<OrderWork> work;
+  for (OrderWork w; live.orders.try_pop(w);) work.push_back(w);
+  ASSERT_EQ(work.size(), 1u);
+  EXPECT_EQ(work[0].kind, OrderWorkKind::kReleaseStop);
+  EXPECT_EQ(work[0].decision.position, 0u);
+  live.stage.on_idle(kT0 + 10 * DecideStage::kAwaitFlatMs);
+  EXPECT_EQ(live.stage.open_positions(), 0u);
+  EXPECT_EQ(live.orders.size_approx(), 0u) << "nothing adopted, released once";
+}
+
 }  // namespace
 }  // namespace exitbrain

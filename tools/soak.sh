@@ -143,7 +143,9 @@ run_start
     for pid in $(cat "$out/run.pid" 2>/dev/null); do
       rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
       thr=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-      fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+      # (|| true: a run killed between two reads must not end the sampler under pipefail,
+      # as it did once, leaving one process's samples for a 45-minute soak)
+      fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l || true)
       [ -n "$rss" ] && [ -n "$thr" ] && echo "$(date +%s%3N) $pid $rss $fds $thr"
     done
     sleep 2

@@ -1,5 +1,6 @@
 #include "tools/live/decide_stage.hpp"
 
+#include "core/clock.hpp"
 #include "tools/common/json_line.hpp"
 
 namespace exitbrain {
@@ -26,7 +27,7 @@ DecideStage::DecideStage(const Config& config, const AtrPlan& plan, SymbolTable&
       engine_(std::make_unique<ExitEngine>(config.profiles, plan.spec_of_profile, symbols,
                                            max_positions)),
       default_profile_(static_cast<std::uint16_t>(config.find_profile(config.default_profile))) {
-  awaiting_flat_.assign(SymbolTable::kMaxSymbols, {false, false});
+  awaiting_flat_.assign(SymbolTable::kMaxSymbols, {});
   pending_entries_.resize(SymbolTable::kMaxSymbols);
   last_price_.resize(SymbolTable::kMaxSymbols);
 }
@@ -68,12 +69,20 @@ void DecideStage::emit(const Decision& decided) noexcept {
   if (d.kind == DecisionKind::kExit) {
     d.stamps.decided = mono_now_ns();
     exits_decided.fetch_add(1, std::memory_order_relaxed);
-    if (!d.remaining.is_positive()) awaiting_flat_[d.symbol][static_cast<int>(d.side)] = true;
+    if (!d.remaining.is_positive()) {
+      AwaitingFlat& a = awaiting_flat_[d.symbol][static_cast<int>(d.side)];
+      if (!a.active)
+        ++awaiting_count_;
+      else if (a.position != d.position)
+        release_stop(a.position, d.symbol, d.side);  // an earlier one's wait ends here
+      a = AwaitingFlat{true, d.position, d.time, false, {}};
+    }
   }
   if (journal_ && (d.kind == DecisionKind::kLevels || d.kind == DecisionKind::kStopMoved))
     d.journal_records = journalled_ + (record_follows_ ? 1 : 0);
   decisions.fetch_add(1, std::memory_order_relaxed);
   if (orders_on_) to_orders_(OrderWork{OrderWorkKind::kDecision, d});
+  if (!releases_after_levels_.empty() && d.kind == DecisionKind::kLevels) release_after(d);
   if (log_on_) event_log_.decision(d);
   if (supply_) supply_->on_decision(d);
 }
@@ -133,6 +142,11 @@ void DecideStage::on_entry(const EntryOrder& e, TimeMs now) {
   if (mode_ == PositionMode::kOneWay &&
       (pending(e.symbol, opposite, now) || engine_->find_open(e.symbol, opposite)))
     return refuse("one-way mode: a position on the other side of this symbol is open or opening");
+  // Its fill could not be told from what is left of a position just exited.
+  if (awaiting_flat_[e.symbol][static_cast<int>(e.side)].active ||
+      (mode_ == PositionMode::kOneWay &&
+       awaiting_flat_[e.symbol][static_cast<int>(opposite)].active))
+    return refuse("a full exit on this symbol and side is not yet confirmed flat by the exchange");
   double open_notional = e.notional;
   for (std::uint32_t i = 0; i < engine_->position_count(); ++i) {
     const PositionState& pos = engine_->position(i);
@@ -200,10 +214,11 @@ void DecideStage::on_account(const AccountChange& c, TimeMs now, bool at_startup
   journal(rec);
   auto& waiting = awaiting_flat_[c.symbol];
   if (!c.amount.is_positive()) {  // flat: our full exits have landed
-    if (c.side_known)
-      waiting[static_cast<int>(c.side)] = false;
-    else
-      waiting = {false, false};
+    for (const Side side : {Side::kLong, Side::kShort})
+      if (!c.side_known || side == c.side) {
+        waiting[static_cast<int>(side)].seen = false;  // nothing is left of it
+        end_wait(c.symbol, side);
+      }
   }
   std::optional<std::uint32_t> index;
   if (c.side_known) {
@@ -230,8 +245,13 @@ void DecideStage::on_account(const AccountChange& c, TimeMs now, bool at_startup
     return;
   }
   if (!c.amount.is_positive() || !c.side_known) return;
-  // A state from before our own full exit filled: not a new position.
-  if (waiting[static_cast<int>(c.side)]) return;
+  // A state from before our own full exit filled, or what is left after it: told apart
+  // once the wait ends (end_wait).
+  if (AwaitingFlat& a = waiting[static_cast<int>(c.side)]; a.active) {
+    a.seen = true;
+    a.latest = c;
+    return;
+  }
   if (pending(c.symbol, c.side, now)) {
     if (!open_for_intent(c))  // ours all the same: managed with the profile's levels
       do_adopt(c.symbol, c.side, c.amount, c.entry, c.time, AdoptSource::kIntent, true);
@@ -286,6 +306,82 @@ void DecideStage::do_adopt(SymbolId s, Side side, Qty amount, Price entry, TimeM
   log_text(R"("event":"position_adopted","position":)" +
            std::to_string(engine_->position_count() - 1) + "," + what + R"(,"profile":")" +
            config_.default_profile + "\"");
+}
+
+void DecideStage::on_idle() {
+  if (awaiting_count_ != 0) on_idle(wall_clock_ms());
+}
+
+void DecideStage::on_idle(TimeMs now) {
+  if (awaiting_count_ == 0) return;
+  for (SymbolId s = 0; s < symbols_.size(); ++s)
+    for (const Side side : {Side::kLong, Side::kShort})
+      if (const AwaitingFlat& a = awaiting_flat_[s][static_cast<int>(side)];
+          a.active && now - a.since >= kAwaitFlatMs)
+        lapse(s, side, now);
+  publish_open();
+}
+
+void DecideStage::lapse(SymbolId s, Side side, TimeMs now) {
+  StateRecord rec;
+  rec.kind = StateRecordKind::kAwaitLapsed;
+  rec.account.change.symbol = s;
+  rec.account.change.side = side;
+  rec.account.now = now;
+  journal(rec);
+  const AwaitingFlat& a = awaiting_flat_[s][static_cast<int>(side)];
+  if (!a.active) return;
+  log_text(R"("event":"await_flat_lapsed","position":)" + std::to_string(a.position) +
+           R"(,"symbol":")" + std::string(symbols_.name(s)) + R"(","side":")" +
+           std::string(to_string(side)) + R"(","left":)" +
+           (a.seen ? to_string(a.latest.amount) : std::string("null")));
+  end_wait(s, side);
+}
+
+// The wait is over: what the exchange showed meanwhile, if not flat, is what is left of
+// the position; it is ours (whatever [run] foreign_positions says) and its stop is placed
+// before the exited position's stop goes (the orders ring keeps that order).
+void DecideStage::end_wait(SymbolId s, Side side) {
+  AwaitingFlat a = awaiting_flat_[s][static_cast<int>(side)];
+  if (!a.active) return;
+  awaiting_flat_[s][static_cast<int>(side)] = AwaitingFlat{};
+  --awaiting_count_;
+  if (a.seen && a.latest.amount.is_positive() && !engine_->find_open(s, side)) {
+    log_text(R"("event":"position_left_after_exit","position":)" + std::to_string(a.position) +
+             R"(,"symbol":")" + std::string(symbols_.name(s)) + R"(","side":")" +
+             std::string(to_string(side)) + R"(","qty":)" + to_string(a.latest.amount) +
+             R"(,"note":"the exchange shows more than the engine exited: managed as ours")");
+    const std::size_t before = engine_->position_count();
+    do_adopt(s, side, a.latest.amount, a.latest.entry, a.latest.time, AdoptSource::kUserStream,
+             true);
+    if (engine_->position_count() > before) {
+      // Its levels come with the next price: the old stop goes once they have gone out.
+      releases_after_levels_.push_back({static_cast<std::uint32_t>(before), a.position});
+      return;
+    }
+  }
+  release_stop(a.position, s, side);
+}
+
+// The first levels of what a full exit left: the exited position's stop may go now (after
+// them in the orders ring, so the new stop stands first). Rare: off the common path.
+void DecideStage::release_after(const Decision& levels) noexcept {
+  for (std::size_t i = 0; i < releases_after_levels_.size(); ++i) {
+    if (releases_after_levels_[i].first != levels.position) continue;
+    release_stop(releases_after_levels_[i].second, levels.symbol, levels.side);
+    releases_after_levels_.erase(releases_after_levels_.begin() + static_cast<std::ptrdiff_t>(i));
+    return;
+  }
+}
+
+void DecideStage::release_stop(std::uint32_t position, SymbolId s, Side side) noexcept {
+  if (position == kNoPosition || !orders_on_) return;
+  OrderWork w;
+  w.kind = OrderWorkKind::kReleaseStop;
+  w.decision.position = position;
+  w.decision.symbol = s;
+  w.decision.side = side;
+  to_orders_(w);
 }
 
 bool DecideStage::open(const NewPosition& np) {
@@ -363,6 +459,11 @@ bool DecideStage::apply(const StateRecord& r) {
     case StateRecordKind::kControl:
       on_control(r.control.command, r.control.now);
       return true;
+    case StateRecordKind::kAwaitLapsed:
+      if (!known(r.account.change.symbol) || static_cast<unsigned>(r.account.change.side) > 1)
+        return false;
+      lapse(r.account.change.symbol, r.account.change.side, r.account.now);
+      return true;
     case StateRecordKind::kRunStarted:
     case StateRecordKind::kOrder:
     case StateRecordKind::kSymbol:
@@ -372,18 +473,22 @@ bool DecideStage::apply(const StateRecord& r) {
 }
 
 namespace {
-constexpr std::uint32_t kStageMagic = 0x45425344;    // "DSBE"
+constexpr std::uint32_t kStageMagic = 0x45425344;    // "DSBE": a wait for flat is one bit
+constexpr std::uint32_t kStageMagic2 = 0x32425344;   // "DSB2": a wait for flat in full
 constexpr std::uint32_t kControlMagic = 0x4C544345;  // "ECTL": the kill switch's state
 }  // namespace
 
 void DecideStage::save(ByteWriter& w) const {
-  w.put(kStageMagic);
+  w.put(kStageMagic2);
   engine_->save(w);
   w.put(static_cast<std::uint32_t>(symbols_.size()));
   for (SymbolId s = 0; s < symbols_.size(); ++s) {
     for (int side = 0; side < 2; ++side) {
       const PendingEntry& pe = pending_entries_[s][side];
-      w.put(static_cast<std::uint8_t>(awaiting_flat_[s][side]));
+      const AwaitingFlat& a = awaiting_flat_[s][side];
+      w.put(static_cast<std::uint8_t>(a.active)).put(a.position).put(a.since);
+      w.put(static_cast<std::uint8_t>(a.seen)).put(a.latest.amount.units());
+      w.put(a.latest.entry.units()).put(a.latest.time);
       w.put(static_cast<std::uint8_t>(pe.active)).put(pe.since);
       w.put(pe.order.intent_ms).put(pe.order.intent_seq).put(pe.order.symbol).put(pe.order.side);
       w.put(pe.order.qty.units()).put(pe.order.entry.units()).put(pe.order.sl.units());
@@ -396,7 +501,8 @@ void DecideStage::save(ByteWriter& w) const {
 
 std::optional<std::string> DecideStage::load(ByteReader& r) {
   std::uint32_t magic = 0, nsym = 0;
-  if (!r.get(magic) || magic != kStageMagic) return std::string("decide state: bad header");
+  if (!r.get(magic) || (magic != kStageMagic && magic != kStageMagic2))
+    return std::string("decide state: bad header");
   // Nothing is half-applied on error: the engine loads all or nothing, and is put back
   // from this copy of its state if the rest fails. (A copy of the engine itself would
   // lose the position table's reserved capacity.)
@@ -419,13 +525,28 @@ std::optional<std::string> DecideStage::load(ByteReader& r) {
       PendingEntry& pe = pending[s][side];
       std::uint8_t aw = 0, active = 0;
       std::int64_t qty = 0, entry = 0, sl = 0, tp = 0;
-      if (!r.get(aw) || !r.get(active) || !r.get(pe.since) || !r.get(pe.order.intent_ms) ||
+      AwaitingFlat& a = awaiting[s][side];
+      a = AwaitingFlat{};
+      if (!r.get(aw) || aw > 1)
+        return fail("decide state: awaiting flat of symbol " + std::to_string(s));
+      a.active = aw != 0;
+      if (magic == kStageMagic2) {
+        std::uint8_t seen = 0;
+        std::int64_t left = 0, left_entry = 0;
+        if (!r.get(a.position) || !r.get(a.since) || !r.get(seen) || seen > 1 || !r.get(left) ||
+            !r.get(left_entry) || !r.get(a.latest.time) || left < 0 || left_entry < 0)
+          return fail("decide state: awaiting flat of symbol " + std::to_string(s));
+        a.seen = seen != 0;
+        a.latest.symbol = s;
+        a.latest.side = static_cast<Side>(side);
+        a.latest.amount = Qty::from_units(left);
+        a.latest.entry = Price::from_units(left_entry);
+      }
+      if (!r.get(active) || !r.get(pe.since) || !r.get(pe.order.intent_ms) ||
           !r.get(pe.order.intent_seq) || !r.get(pe.order.symbol) || !r.get(pe.order.side) ||
           !r.get(qty) || !r.get(entry) || !r.get(sl) || !r.get(tp) || !r.get(pe.order.leverage) ||
-          !r.get(pe.order.notional) || aw > 1 || active > 1 ||
-          static_cast<unsigned>(pe.order.side) > 1)
+          !r.get(pe.order.notional) || active > 1 || static_cast<unsigned>(pe.order.side) > 1)
         return fail("decide state: entries of symbol " + std::to_string(s));
-      awaiting[s][side] = aw != 0;
       pe.active = active != 0;
       pe.order.qty = Qty::from_units(qty);
       pe.order.entry = Price::from_units(entry);
@@ -445,6 +566,9 @@ std::optional<std::string> DecideStage::load(ByteReader& r) {
     r = probe;
   }
   awaiting_flat_ = std::move(awaiting);
+  awaiting_count_ = 0;
+  for (const auto& sides : awaiting_flat_)
+    for (const AwaitingFlat& a : sides) awaiting_count_ += a.active ? 1 : 0;
   pending_entries_ = std::move(pending);
   entries_halted_.store(halted != 0, std::memory_order_relaxed);
   halt_source_.store(source, std::memory_order_relaxed);

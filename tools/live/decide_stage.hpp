@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/byte_codec.hpp"
@@ -81,6 +82,15 @@ class DecideStage {
   // `now`: the wall clock when the input was taken (journalled with it, so a replay
   // decides the same).
   void on_account(const AccountChange& c, TimeMs now, bool at_startup = false);
+  // How long a full exit's wait for its flat account state lasts (AwaitingFlat below): our
+  // exits fill in milliseconds; one held back by a ban or a rate limit that long and seen
+  // again in the meantime is managed twice (both exits are reduce-only), the lesser harm
+  // than a position left unmanaged.
+  static constexpr TimeMs kAwaitFlatMs = 10'000;
+  // Between inputs (the decide loop, after its rings): ends the waits for a full exit's flat
+  // account state that lasted kAwaitFlatMs. Reads the clock only while one is waiting.
+  void on_idle();
+  void on_idle(TimeMs now);
   void on_entry(const EntryOrder& e, TimeMs now);
   void on_adjustments(const cross_exchange::Adjustments& a) noexcept;
   void on_level_adjustments(const LevelAdjustments& a) noexcept;
@@ -142,6 +152,20 @@ class DecideStage {
     EntryOrder order{};
     TimeMs since = 0;
   };
+  // After the engine exits a position in full, until the exchange shows it flat: account
+  // states of that symbol and side may still show the position from before the exit
+  // filled, and must not be adopted as a new one. The wait ends with a flat state or after
+  // kAwaitFlatMs; then the latest state seen meanwhile, if not flat, is what is left of the
+  // position (the soak found the engine's size stale: a trader had added, or the flat state
+  // was missed across a restart, and the rest went unmanaged and without a stop for good).
+  struct AwaitingFlat {
+    bool active = false;
+    std::uint32_t position = kNoPosition;  // the engine's position that was exited
+    TimeMs since = 0;                      // the exit's decision time
+    bool seen = false;                     // a state not flat arrived meanwhile
+    AccountChange latest{};
+  };
+  static constexpr std::uint32_t kNoPosition = 0xFFFFFFFF;
 
   void emit(const Decision& decided) noexcept;
   void journal(const StateRecord& r) noexcept {
@@ -154,6 +178,10 @@ class DecideStage {
   }
   PendingEntry* pending(SymbolId s, Side side, TimeMs now);
   bool open_for_intent(const AccountChange& c);
+  void lapse(SymbolId s, Side side, TimeMs now);
+  void end_wait(SymbolId s, Side side);
+  void release_stop(std::uint32_t position, SymbolId s, Side side) noexcept;
+  void release_after(const Decision& levels) noexcept;
   void do_adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at,
                 AdoptSource source, bool ours);
 
@@ -176,7 +204,10 @@ class DecideStage {
   std::atomic<std::uint32_t> last_flatten_exits_{0};
   std::atomic<std::uint32_t> open_positions_{0};
   std::vector<Price> last_price_;  // per symbol: the reference price of a flatten's exit
-  std::vector<std::array<bool, 2>> awaiting_flat_;            // per symbol and side
+  std::vector<std::array<AwaitingFlat, 2>> awaiting_flat_;  // per symbol and side
+  std::uint32_t awaiting_count_ = 0;                        // active entries of awaiting_flat_
+  // (new position, exited position): the exited one's stop goes after the new one's levels.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> releases_after_levels_;
   std::vector<std::array<PendingEntry, 2>> pending_entries_;  // per symbol and side
   LatencyHistogram to_decision_, tick_to_decision_;
 };

@@ -87,6 +87,7 @@ void HotPipeline::drain_side_rings() {
   while (q_entries_.try_pop(e)) decide_.on_entry(e, wall_clock_ms());
   ControlCommand k;
   while (q_control_.try_pop(k)) decide_.on_control(k, wall_clock_ms());
+  decide_.on_idle();
   decide_.publish_open();
 }
 

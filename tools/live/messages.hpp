@@ -26,10 +26,13 @@ enum class OrderWorkKind : std::uint8_t {
   kDecision,       // the engine decided something (levels, stop move, exit)
   kClosedOutside,  // the exchange shows the position gone without exitbrain's exit
   kEntry,          // open a position for a trade intent (entries = execute)
+  // A position the engine exited in full is flat on the exchange too, or what is left of
+  // it is managed as a position of its own (whose stop stands first): its hard stop may go.
+  kReleaseStop,
 };
 struct OrderWork {
   OrderWorkKind kind = OrderWorkKind::kDecision;
-  Decision decision{};  // kClosedOutside: position, symbol and side only
+  Decision decision{};  // kClosedOutside, kReleaseStop: position, symbol and side only
   EntryOrder entry{};   // kEntry
 };
 static_assert(std::is_trivially_copyable_v<OrderWork>);

@@ -70,6 +70,9 @@ void OrderGateway::on_work(const OrderWork& w) {
     case OrderWorkKind::kClosedOutside:
       on_closed_outside(w.decision.position);
       break;
+    case OrderWorkKind::kReleaseStop:
+      on_release(w.decision.position);
+      break;
   }
 }
 
@@ -96,7 +99,7 @@ void OrderGateway::on_decision(const Decision& d) {
     case DecisionKind::kExit:
       p.stamps = d.stamps;
       p.last_exit_reason = d.exit_reason;
-      if (!d.remaining.is_positive()) p.engine_flat = true;
+      if (!d.remaining.is_positive()) p.engine_flat = p.awaiting_release = true;
       run_exit(tracker_.on_exit(d.position, d.qty));
       break;
   }
@@ -105,6 +108,13 @@ void OrderGateway::on_decision(const Decision& d) {
 void OrderGateway::on_closed_outside(std::uint32_t position) {
   if (position >= positions_.size() || !positions_[position].known) return;
   positions_[position].engine_flat = true;
+  positions_[position].awaiting_release = false;
+  maybe_release(position);
+}
+
+void OrderGateway::on_release(std::uint32_t position) {
+  if (position >= positions_.size() || !positions_[position].known) return;
+  positions_[position].awaiting_release = false;
   maybe_release(position);
 }
 
@@ -121,7 +131,7 @@ void OrderGateway::offer_engine_stop(std::uint32_t position, bool use_spare) {
 // The position is flat for the engine and no exit is pending: its hard stop can go.
 void OrderGateway::maybe_release(std::uint32_t position) {
   PositionInfo& p = positions_[position];
-  if (!p.engine_flat || p.stop_cancel_sent || tracker_.in_flight(position) ||
+  if (!p.engine_flat || p.awaiting_release || p.stop_cancel_sent || tracker_.in_flight(position) ||
       tracker_.waiting(position).is_positive())
     return;
   p.stop_cancel_sent = true;
@@ -755,6 +765,7 @@ void OrderGateway::restore_position(std::uint32_t position, SymbolId symbol, Sid
   p.entry = entry;
   p.engine_stop = engine_stop;
   p.engine_flat = engine_flat;
+  p.awaiting_release = false;  // the exchange's view was taken at start-up
 }
 
 OrderGateway::StartupLookup OrderGateway::lookup_earlier_exit(std::uint32_t position,

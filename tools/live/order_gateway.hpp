@@ -68,6 +68,7 @@ class OrderGateway final : public OrderSink {
   void on_decision(const Decision& d);
   // The exchange shows the position gone (a manual close, the hard stop, a liquidation).
   void on_closed_outside(std::uint32_t position);
+  void on_release(std::uint32_t position);
   // ORDER_TRADE_UPDATE / ALGO_UPDATE from the user-data stream.
   void on_user_event(const UserEvent& e) override;
   // Serves deferred work that is due.
@@ -157,6 +158,9 @@ class OrderGateway final : public OrderSink {
     Price entry{};
     ExitReason last_exit_reason = ExitReason::kStopLoss;
     bool engine_flat = false;  // the engine has decided exits for all of it
+    // A full exit's stop waits for the decide stage's word (OrderWorkKind::kReleaseStop):
+    // the exchange shows the position flat, or what is left is managed with a stop of its own.
+    bool awaiting_release = false;
     bool stop_cancel_sent = false;
     bool held = false;              // not traded on (start-up reconciliation)
     bool withheld_alerted = false;  // "hard_stop_withheld" said for the current withholding

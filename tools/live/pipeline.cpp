@@ -285,15 +285,16 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
     const ReconcileReport r =
         reconcile_at_start(*p.startup, p.symbols, p.hot.decide(), gateway, p.journal->trail(),
                            p.live.run.hard_stop_policy, p.event_log, wall_clock_ms());
-    p.event_log.text(
-        R"("event":"reconciled","restored_open":)" + std::to_string(r.restored_open) +
-        R"(,"lookups":)" + std::to_string(r.lookups) + R"(,"reduced":)" +
-        std::to_string(r.reduced) + R"(,"closed":)" + std::to_string(r.closed) +
-        R"(,"owed_exits":)" + std::to_string(r.owed_exits) + R"(,"held":)" +
-        std::to_string(r.held) + R"(,"stops_adopted":)" + std::to_string(r.stops_adopted) +
-        R"(,"stops_replaced":)" + std::to_string(r.stops_replaced) + R"(,"stops_cancelled":)" +
-        std::to_string(r.stops_cancelled) + R"(,"stops_left":)" + std::to_string(r.stops_left) +
-        R"(,"adopted_new":)" + std::to_string(r.adopted_new));
+    p.event_log.text(R"("event":"reconciled","restored_open":)" + std::to_string(r.restored_open) +
+                     R"(,"lookups":)" + std::to_string(r.lookups) + R"(,"reduced":)" +
+                     std::to_string(r.reduced) + R"(,"closed":)" + std::to_string(r.closed) +
+                     R"(,"owed_exits":)" + std::to_string(r.owed_exits) + R"(,"held":)" +
+                     std::to_string(r.held) + R"(,"grown":)" + std::to_string(r.grown) +
+                     R"(,"stops_adopted":)" + std::to_string(r.stops_adopted) +
+                     R"(,"stops_replaced":)" + std::to_string(r.stops_replaced) +
+                     R"(,"stops_cancelled":)" + std::to_string(r.stops_cancelled) +
+                     R"(,"stops_left":)" + std::to_string(r.stops_left) + R"(,"adopted_new":)" +
+                     std::to_string(r.adopted_new));
   }
   p.hot.decide().publish_open();
   {

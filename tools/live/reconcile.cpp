@@ -93,6 +93,17 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
                        to_string(gap) +
                        R"(,"note":"decided before the restart, never executed: sent now")");
         gateway.exit_owed(i, gap);
+      } else if (!unconfirmed.is_positive()) {
+        // Nothing of ours can explain it: a trader added while exitbrain was down. Managed
+        // on as when that happens while it runs: the plan exits its own size, the hard stop
+        // (closePosition) protects all, and what is left after a full exit is managed as a
+        // position of its own (the fault soak found these held, and their stops, still
+        // standing, forgotten by the next restart).
+        ++rep.grown;
+        alert(i, "position_grown_outside",
+              "the exchange shows " + to_string(ex.amount) + ", the journal's plan " +
+                  to_string(remaining) +
+                  ": managed on, what is left after its exits as a new position");
       } else {
         held[i] = true;
         ++rep.held;

@@ -6,8 +6,9 @@
 //    never resent blindly;
 //  - the exchange's quantity is applied: less than the plan holds (a fill, a manual close,
 //    the hard stop, a liquidation while down) lowers or closes the plan; more than it holds
-//    is an exit decided and never executed, sent now — unless the journal cannot explain
-//    it, and then the position is held (not traded on, alerted, its hard stop kept);
+//    is an exit decided and never executed, sent now; with no exit of ours unconfirmed it
+//    is a trader's addition, managed on (alerted); a gap that is neither is held (not
+//    traded on, alerted, its hard stop kept);
 //  - our hard stops on the exchange: the one that fits the restored stop is adopted, one
 //    that does not is replaced make-before-break, extras are cancelled.
 // Positions the journal does not know are adopted as at any start (or matched to an entry
@@ -29,6 +30,7 @@ struct ReconcileReport {
   std::uint32_t reduced = 0, closed = 0;
   std::uint32_t owed_exits = 0;  // decided before the crash, sent now
   std::uint32_t held = 0;        // not traded on
+  std::uint32_t grown = 0;       // larger on the exchange, nothing of ours unconfirmed
   std::uint32_t stops_adopted = 0, stops_replaced = 0, stops_cancelled = 0, stops_left = 0;
   std::uint32_t adopted_new = 0;  // positions the journal did not know
 };

@@ -28,7 +28,8 @@ void ShadowSink::on_work(const OrderWork& w) {
     write(j);
     return;
   }
-  if (d.position >= trigger_.size()) return;
+  // The stop's cancel was said with the full exit already.
+  if (w.kind == OrderWorkKind::kReleaseStop || d.position >= trigger_.size()) return;
   j.str("symbol", symbols_.name(d.symbol)).str("side", to_string(d.side));
   j.num("position", d.position);
   Price& held = trigger_[d.position];

@@ -62,10 +62,7 @@ const RestReply& must_answer_fresh(RestClient& rest, HttpMethod m, std::string_v
                          action == ErrorAction::kUnknownOutcome ||
                          action == ErrorAction::kRateLimited || action == ErrorAction::kBanned ||
                          action == ErrorAction::kResyncClock;
-    std::int64_t wait_ms = backoff_ms;
-    for (const HttpHeaderField& h : r.headers)
-      if (h.name == "retry-after")
-        wait_ms = std::max<std::int64_t>(wait_ms, std::atoll(h.value.c_str()) * 1000);
+    const std::int64_t wait_ms = std::max(backoff_ms, retry_after_ms(r));
     if (!passing || wall_clock_ms() + wait_ms > give_up) fail_step(step, why);
     std::fprintf(stderr, "start-up, %s: %s; again in %lld ms\n", step, why.c_str(),
                  static_cast<long long>(wait_ms));

@@ -47,6 +47,7 @@ std::size_t size_of(StateRecordKind k) noexcept {
     case StateRecordKind::kPrice:
       return sizeof(PriceState);
     case StateRecordKind::kAccount:
+    case StateRecordKind::kAwaitLapsed:
       return sizeof(AccountInput);
     case StateRecordKind::kEntry:
       return sizeof(EntryInput);

@@ -33,6 +33,9 @@ enum class StateRecordKind : std::uint16_t {
   kOrder = 8,     // OrderRecord from the order sender
   kSymbol = 9,    // SymbolRecord: a symbol's filters at the start of a run (replay needs them)
   kControl = 10,  // ControlInput: halt / flatten / resume
+  // AccountInput (symbol, side, now): the wait for a full exit's flat account state ended
+  // without it; what the exchange showed meanwhile is applied (DecideStage::on_idle).
+  kAwaitLapsed = 11,
 };
 
 struct RunStarted {

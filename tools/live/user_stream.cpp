@@ -23,7 +23,8 @@ UserStream::UserStream(asio::io_context& io, std::shared_ptr<asio::ssl::context>
       to_orders_(to_orders),
       settings_(std::move(settings)),
       parser_(symbols),
-      keepalive_timer_(io) {}
+      keepalive_timer_(io),
+      catch_up_timer_(io) {}
 
 UserStream::~UserStream() = default;
 
@@ -50,6 +51,7 @@ std::string UserStream::start() {
 void UserStream::stop() {
   stopping_ = true;
   keepalive_timer_.cancel();
+  catch_up_timer_.cancel();
   if (ws_) ws_->stop();
 }
 
@@ -165,11 +167,19 @@ void UserStream::catch_up_positions() {
   std::vector<PositionRisk> all;
   if (r.outcome != RestReply::Outcome::kAnswered || r.status != 200 ||
       !parser.parse_positions(r.body, all, true)) {
-    // The next reconnect tries again; meanwhile the stream's own events still flow.
+    // Tried again in 2 s (or the Retry-After): the soak saw catch-ups refused by 429s and 418s, and
+    // what they would have found waited for the next reconnect. The stream's events still flow.
     event_log_.text(R"("event":"alert","alert":"user_stream_catch_up_failed","detail":)" +
                     JsonLine::quote(r.outcome == RestReply::Outcome::kAnswered
                                         ? "HTTP " + std::to_string(r.status)
-                                        : r.error));
+                                        : r.error) +
+                    R"(,"retry_ms":)" +
+                    std::to_string(std::max<std::int64_t>(2000, retry_after_ms(r))));
+    catch_up_timer_.expires_after(
+        std::chrono::milliseconds(std::max<std::int64_t>(2000, retry_after_ms(r))));
+    catch_up_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && !stopping_) catch_up_positions();
+    });
     return;
   }
   std::map<std::pair<SymbolId, int>, AccountChange> now;

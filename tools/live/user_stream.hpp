@@ -87,6 +87,7 @@ class UserStream final : public WsHandler {
   RestResponseParser rest_parser_;
   std::unique_ptr<WsClient> ws_;
   boost::asio::steady_timer keepalive_timer_;
+  boost::asio::steady_timer catch_up_timer_;  // a failed catch-up is tried again
   std::string listen_key_;
   bool stopping_ = false;
   // (symbol, positionSide as PositionSideField) -> the last change passed on to decide.

@@ -314,8 +314,12 @@ std::vector<InvariantResult> check_soak(const SoakInputs& in) {
 std::string format_results(const std::vector<InvariantResult>& results) {
   std::string out;
   for (const InvariantResult& r : results) {
-    out += (r.failed ? "FAIL  " : "ok    ") + r.name + ": " + std::to_string(r.passed) +
-           " passed, " + std::to_string(r.failed) + " failed";
+    // Nothing to judge is said so, not passed (a soak too short for the resources' warm-up).
+    out += (r.failed   ? "FAIL  "
+            : r.passed ? "ok    "
+                       : "n/a   ") +
+           r.name + ": " + std::to_string(r.passed) + " passed, " + std::to_string(r.failed) +
+           " failed";
     if (!r.note.empty()) out += "  [" + r.note + "]";
     out += "\n";
     for (const std::string& f : r.failures) out += "        " + f + "\n";
