@@ -486,6 +486,52 @@ TEST(OrderTrail, InFlightExitsAreSettledByTheirAnswerOfTheirOwnRun) {
   EXPECT_TRUE(bad.load(rc).has_value());
 }
 
+TEST(OrderTrail, TheStopStandingPerPositionFollowsItsRecordsAndSurvivesASnapshot) {
+  OrderTrail t;
+  t.on_run_started(7);
+  OrderRecord r;
+  r.position = 2;
+  r.kind = OrderRecordKind::kHardStopPlaced;
+  r.seq = 1;
+  r.ok = true;
+  (void)t.on_order(r);
+  r.seq = 2;  // make before break: the new one stands, then the old one goes
+  (void)t.on_order(r);
+  r.kind = OrderRecordKind::kHardStopCancelled;
+  r.seq = 1;
+  (void)t.on_order(r);
+  EXPECT_EQ(t.of(2).stop_seq, 2u);
+  EXPECT_EQ(t.of(2).stop_run_key, 7u);
+  r.kind = OrderRecordKind::kHardStopPlaced;  // a refused placement changes nothing
+  r.seq = 3;
+  r.ok = false;
+  (void)t.on_order(r);
+  EXPECT_EQ(t.of(2).stop_seq, 2u);
+  r.kind = OrderRecordKind::kHardStopTriggered;
+  r.seq = 2;
+  r.ok = true;
+  (void)t.on_order(r);
+  EXPECT_TRUE(t.of(2).stop_fill_seen);
+  // An earlier run's stop taken over at start-up carries its own run key.
+  r.kind = OrderRecordKind::kHardStopPlaced;
+  r.position = 3;
+  r.seq = 5;
+  r.run_key = 4;
+  (void)t.on_order(r);
+  std::vector<std::uint8_t> bytes;
+  ByteWriter w(bytes);
+  t.save(w);
+  OrderTrail back;
+  ByteReader rd(bytes);
+  ASSERT_EQ(back.load(rd), std::nullopt);
+  EXPECT_TRUE(rd.at_end());
+  EXPECT_EQ(back.of(2).stop_seq, 2u);
+  EXPECT_TRUE(back.of(2).stop_fill_seen);
+  EXPECT_EQ(back.of(3).stop_seq, 5u);
+  EXPECT_EQ(back.of(3).stop_run_key, 4u);
+  EXPECT_FALSE(back.of(3).stop_fill_seen);
+}
+
 TEST(StateLock, ASecondOwnerOfTheStateDirectoryIsRefusedNamingThePid) {
   const std::string dir = fresh_dir("state_lock");
   StateLock first;
@@ -612,7 +658,7 @@ TEST(OrderTrail, TheDaysRealisedPnlIsKeptPerUtcDayAndSurvivesASnapshot) {
   EXPECT_DOUBLE_EQ(back.realised_on(20'001), -1.0);
 
   std::vector<std::uint8_t> old = bytes;
-  old.resize(old.size() - 4 - 8 - 8);  // magic, day, pnl
+  old.resize(old.size() - 4 - 4 - 8 - 8);  // the stops' magic (no trails); magic, day, pnl
   OrderTrail from_old;
   ByteReader ro(old);
   ASSERT_EQ(from_old.load(ro), std::nullopt);

@@ -9,11 +9,13 @@
 # trade.closed and the samples of the daemon's RSS, files and threads, and prints
 # "N passed, M failed" per invariant.
 #
-# Usage: tools/soak.sh [--minutes N] [--seed S] [--out DIR] [--no-build]
+# Usage: tools/soak.sh [--minutes N] [--seed S] [--out DIR] [--no-build | --bin DIR]
 #   --minutes N   how long the faults go on (default 3; fractions allowed)
 #   --seed S      the schedule's seed (default 1): the same seed, the same schedule
 #   --out DIR     where the logs, the record and the verdict go (default build/soak)
 #   --no-build    use build/bin as it is
+#   --bin DIR     use the binaries in DIR (a copy kept aside: a long run whose restarts must
+#                 not pick up binaries rebuilt meanwhile); implies --no-build
 # Talks to 127.0.0.1 only; stops by itself. Exit status 1 if an invariant failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,13 +23,15 @@ minutes=3
 seed=1
 out=build/soak
 build=1
+bin=build/bin
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --bin) bin="$2"; build=0; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "tools/soak.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,7 +43,6 @@ if [ "$build" = 1 ]; then
   tools/install-deps.sh
   tools/build.sh release
 fi
-bin=build/bin
 for b in exitbrain exitbrain-sim exitbrain-soak-check; do
   [ -x "$bin/$b" ] || { echo "tools/soak.sh: $bin/$b is missing (build first, or drop --no-build)" >&2; exit 2; }
 done

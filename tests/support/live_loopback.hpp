@@ -253,6 +253,40 @@ class LiveLoopback : public ::testing::Test {
     o.url.port = redis_.port();
     return o;
   }
+  // A TESTUSDT intent on trade.intent, stamped now (margin 100 at 100): true if added.
+  bool add_intent(const std::string& side, const std::string& stop) {
+    RedisConnection redis(redis_options());
+    if (!redis.connect().empty()) return false;
+    const std::string now = now_ms_text();
+    return redis
+        .command({"XADD", "quantum:stream:trade.intent", "*", "symbol", "TESTUSDT", "side", side,
+                  "confidence", "0.72", "entry_price", "100", "stop_loss", stop,
+                  "position_size_usd", "100", "volatility_factor", "0.5513", "timestamp", now})
+        .ok();
+  }
+  // The rows of trade.closed as field maps, once at least `at_least` are there (or kWaitMs
+  // passed), and after `settle_ms` more for one that should not come.
+  std::vector<std::map<std::string, std::string>> closed_trades(std::size_t at_least,
+                                                                int settle_ms = 300) {
+    RedisConnection redis(redis_options());
+    EXPECT_EQ(redis.connect(), "");
+    auto rows = [&] {
+      return redis.command({"XRANGE", "quantum:stream:trade.closed", "-", "+"}).value().size();
+    };
+    for (int i = 0; i < kWaitMs / 20 && rows() < at_least; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms));
+    std::vector<std::map<std::string, std::string>> out;
+    const RedisReply all = redis.command({"XRANGE", "quantum:stream:trade.closed", "-", "+"});
+    for (std::size_t r = 0; r < all.value().size(); ++r) {
+      std::map<std::string, std::string> row;
+      const RedisValue f = all.value()[r][1];
+      for (std::size_t k = 0; k + 1 < f.size(); k += 2)
+        row[std::string(f[k].text())] = std::string(f[k + 1].text());
+      out.push_back(std::move(row));
+    }
+    return out;
+  }
   // The wall clock in epoch ms, as a producer stamps an intent.
   static std::string now_ms_text() {
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(

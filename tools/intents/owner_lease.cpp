@@ -95,8 +95,19 @@ int OwnerLease::renew() {
   return r.value().integer() == 1 ? 1 : 0;
 }
 
-void OwnerLease::start(std::function<void(const std::string&)> on_lost) {
+bool OwnerLease::regain() {
+  const int r = renew();
+  if (r == 1) return true;
+  if (r == -1) return false;
+  const RedisReply set =
+      redis_.command({"SET", key_, holder_, "NX", "PX", std::to_string(ttl_ms_)});
+  return set.ok() && set.value().is_string();
+}
+
+void OwnerLease::start(std::function<void(const std::string&)> on_lost,
+                       std::function<void()> on_regained) {
   on_lost_ = std::move(on_lost);
+  on_regained_ = std::move(on_regained);
   stop_ = false;
   thread_ = std::thread([this] {
     name_current_thread("eb-lease");
@@ -109,6 +120,16 @@ void OwnerLease::run() {
   const std::int64_t every = std::max<std::int64_t>(ttl_ms_ / 3, 50);
   while (!stop_.load()) {
     const std::int64_t next = mono_ms() + every;
+    if (lost_.load()) {
+      if (regain()) {
+        lost_ = false;
+        renewed_at = mono_ms();
+        if (on_regained_) on_regained_();
+      }
+      while (!stop_.load() && mono_ms() < next)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     const int r = renew();
     const std::int64_t now = mono_ms();
     std::string why;
@@ -123,7 +144,6 @@ void OwnerLease::run() {
     if (!why.empty()) {
       lost_ = true;
       if (on_lost_) on_lost_(why);
-      return;
     }
     while (!stop_.load() && mono_ms() < next)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -308,6 +308,13 @@ void DecideStage::do_adopt(SymbolId s, Side side, Qty amount, Price entry, TimeM
            config_.default_profile + "\"");
 }
 
+bool DecideStage::awaiting_flat(std::uint32_t position) const noexcept {
+  for (SymbolId s = 0; s < symbols_.size(); ++s)
+    for (const AwaitingFlat& a : awaiting_flat_[s])
+      if (a.active && a.position == position) return true;
+  return false;
+}
+
 void DecideStage::on_idle() {
   if (awaiting_count_ != 0) on_idle(wall_clock_ms());
 }

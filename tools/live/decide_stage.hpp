@@ -78,6 +78,8 @@ class DecideStage {
   // Any thread; the stage reads it once per update.
   void halt() noexcept { halted_.store(true, std::memory_order_relaxed); }
   bool halted() const noexcept { return halted_.load(std::memory_order_relaxed); }
+  // The owner lease is ours again: decisions go on from the next input.
+  void resume() noexcept { halted_.store(false, std::memory_order_relaxed); }
 
   // `now`: the wall clock when the input was taken (journalled with it, so a replay
   // decides the same).
@@ -138,6 +140,9 @@ class DecideStage {
   std::optional<std::string> load(ByteReader& r);
 
   const ExitEngine& engine() const noexcept { return *engine_; }
+  // True while the engine's position `position`, exited in full, waits for its flat account
+  // state (its hard stop stays until then: start-up keeps it as ours).
+  bool awaiting_flat(std::uint32_t position) const noexcept;
   // state -> decided and frame in -> decided, per price state. Written by the decide
   // thread; read once it has stopped.
   const LatencyHistogram& to_decision_hop() const noexcept { return to_decision_; }

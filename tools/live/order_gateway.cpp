@@ -15,6 +15,7 @@ constexpr int kStopOrderLimit = -4045;     // the account's open conditional ord
 // Weights of binance-api.md §2: an order counts against the order limits too.
 constexpr RequestCost kOrderCost{1, 1};
 constexpr RequestCost kQueryCost{1, 0};
+constexpr RequestCost kSymbolPositionCost{5, 0};  // GET positionRisk with a symbol
 
 bool is_final(RestOrderStatus s) noexcept {
   return s == RestOrderStatus::kFilled || s == RestOrderStatus::kCanceled ||
@@ -347,8 +348,13 @@ HardStopCommands OrderGateway::lookup_stop(const HardStopCommand& c) {
     int code = 0;
     const ErrorAction action = classify(r, code);
     AlgoOrderAnswer answer;
-    if (action == ErrorAction::kNone && parser_.parse_algo_order(r.body, answer))
+    if (action == ErrorAction::kNone && parser_.parse_algo_order(r.body, answer)) {
+      // Placed after all (an unknown answer that executed): said and journalled as placed.
+      if (answer.status == AlgoStatus::kNew)
+        record(OrderRecordKind::kHardStopPlaced, c.position, c.stop_seq, Qty{}, c.trigger, &r, true,
+               0);
       return hard_.on_place_lookup(c.position, c.stop_seq, answer.status == AlgoStatus::kNew);
+    }
     if (code == kOrderDoesNotExist || code == kUnknownOrderSent)
       return hard_.on_place_lookup(c.position, c.stop_seq, false);
   }
@@ -651,6 +657,34 @@ void OrderGateway::entry_alert(const EntryOrder& e, const char* what, const Rest
                   JsonLine::quote(code != 0 ? std::string_view(last_error_msg_) : ""));
 }
 
+// Found by the fault soak (S6): the engine may not know a position yet (its account event
+// on the way, the user stream reconnecting), and in one-way mode an entry against one nets
+// or flips it (a SELL 20.7 on a trader's LONG 2 made a SHORT 18.7). What stands on the
+// symbol is asked right before the entry: weight 5, and entries wait for nobody.
+bool OrderGateway::symbol_free_for_entry(const EntryOrder& e, const std::string& what) {
+  const RequestTiming t = timing();
+  query_.clear();
+  query_.add("symbol", symbols_.name(e.symbol));
+  query_.add("recvWindow", t.recv_window).add("timestamp", t.timestamp).sign(signer_);
+  const RestReply& r = send(HttpMethod::kGet, "/fapi/v3/positionRisk", kSymbolPositionCost);
+  int code = 0;
+  if (r.outcome != RestReply::Outcome::kAnswered || classify(r, code) != ErrorAction::kNone ||
+      !parser_.parse_positions(r.body, risk_, true)) {
+    entry_alert(e, "entry_position_check_failed", r, code);
+    return false;
+  }
+  for (const PositionRisk& pr : risk_) {
+    if (symbols_.find(pr.symbol) != e.symbol || pr.amount.is_zero()) continue;
+    if (settings_.mode == PositionMode::kOneWay || side_of(pr) == e.side) {
+      event_log_.text(
+          R"("event":"alert","alert":"entry_refused","reason":"the exchange shows a position on this symbol: )" +
+          to_string(pr.amount) + R"(",)" + what);
+      return false;
+    }
+  }
+  return true;
+}
+
 void OrderGateway::on_entry(const EntryOrder& e) {
   const std::string_view symbol = symbols_.name(e.symbol);
   const ClientId id = ClientId::for_entry(e.intent_ms, e.intent_seq);
@@ -665,6 +699,7 @@ void OrderGateway::on_entry(const EntryOrder& e) {
     event_log_.text(R"("event":"alert","alert":"entry_rate_limited",)" + what);
     return;
   }
+  if (!symbol_free_for_entry(e, what)) return;
   RequestTiming t = timing();
   query_.clear();
   query_.add("symbol", symbol).add("leverage", static_cast<std::int64_t>(e.leverage));
@@ -756,7 +791,7 @@ void OrderGateway::journal_exit_done(std::uint32_t position, std::uint32_t seq, 
 }
 
 void OrderGateway::restore_position(std::uint32_t position, SymbolId symbol, Side side, Price entry,
-                                    Price engine_stop, bool engine_flat) {
+                                    Price engine_stop, bool engine_flat, bool awaiting_release) {
   if (position >= positions_.size()) return;
   PositionInfo& p = positions_[position];
   p.known = true;
@@ -765,7 +800,7 @@ void OrderGateway::restore_position(std::uint32_t position, SymbolId symbol, Sid
   p.entry = entry;
   p.engine_stop = engine_stop;
   p.engine_flat = engine_flat;
-  p.awaiting_release = false;  // the exchange's view was taken at start-up
+  p.awaiting_release = awaiting_release;
 }
 
 OrderGateway::StartupLookup OrderGateway::lookup_earlier_exit(std::uint32_t position,
@@ -812,6 +847,35 @@ void OrderGateway::adopt_hard_stop(std::uint32_t position, std::uint64_t run_key
   p.adopted_key = (run_key << 20) | position;  // the full key of its client id
   p.adopted_seq = seq;
   hard_.adopt(position, p.side, seq, trigger, wall_clock_ms());
+  // The journal's trail learns it stands (the next restart may have to look it up).
+  if (journal_) {
+    StateRecord rec;
+    rec.kind = StateRecordKind::kOrder;
+    rec.order.kind = OrderRecordKind::kHardStopPlaced;
+    rec.order.time = wall_clock_ms();
+    rec.order.position = position;
+    rec.order.seq = seq;
+    rec.order.symbol = p.symbol;
+    rec.order.side = p.side;
+    rec.order.price = trigger;
+    rec.order.ok = true;
+    rec.order.run_key = run_key;
+    journal_->push(rec);
+  }
+}
+
+// Found by the fault soak (S8): a position closed while exitbrain was down, its stop gone
+// with it. If the stop fired, its fill is recorded and published once, as if seen live.
+void OrderGateway::find_stop_fill_at_start(std::uint32_t position, std::uint64_t run_key,
+                                           std::uint32_t seq) {
+  if (position >= positions_.size() || !positions_[position].known || seq == 0) return;
+  PositionInfo& p = positions_[position];
+  p.adopted_key = (run_key << 20) | position;
+  p.adopted_seq = seq;
+  HardStopCommand c;
+  c.position = position;
+  c.stop_seq = seq;
+  look_for_stop_fill(c);
 }
 
 void OrderGateway::protect_now(std::uint32_t position) {

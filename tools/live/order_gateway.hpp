@@ -77,6 +77,7 @@ class OrderGateway final : public OrderSink {
   // never resent: an unknown outcome is looked up once by the entry's client id, and what
   // is still unknown is alerted (the user-data stream shows the position if it opened).
   void on_entry(const EntryOrder& e);
+  bool symbol_free_for_entry(const EntryOrder& e, const std::string& what);
   // Exits that fill (and hard stops that fire) are offered here for quantum:stream:trade.closed.
   // Never blocks: a full queue is counted.
   void publish_closed_to(SpscQueue<ClosedTrade>* q) noexcept { closed_out_ = q; }
@@ -86,8 +87,10 @@ class OrderGateway final : public OrderSink {
 
   // ---- start-up reconciliation (before the threads start; tools/live/reconcile.hpp) ----
   // A position restored from the state journal: what the order sender must know of it.
+  // `awaiting_release`: exited in full, its flat account state not seen yet (the decide
+  // stage releases its stop, OrderWorkKind::kReleaseStop).
   void restore_position(std::uint32_t position, SymbolId symbol, Side side, Price entry,
-                        Price engine_stop, bool engine_flat);
+                        Price engine_stop, bool engine_flat, bool awaiting_release = false);
   // An exit an earlier run sent without a final answer, looked up once by its client id.
   struct StartupLookup {
     LookupStatus status = LookupStatus::kNotFound;
@@ -99,6 +102,9 @@ class OrderGateway final : public OrderSink {
   // Exits `qty` of the position now (decided before the crash, never executed).
   void exit_owed(std::uint32_t position, Qty qty);
   // An earlier run's hard stop, taken over as the position's own.
+  // A restored position found closed at start-up whose stop (of run `run_key`) is gone:
+  // if it fired, its fill is recorded and published (trade.closed, the day's PnL) once.
+  void find_stop_fill_at_start(std::uint32_t position, std::uint64_t run_key, std::uint32_t seq);
   void adopt_hard_stop(std::uint32_t position, std::uint64_t run_key, std::uint32_t seq,
                        Price trigger);
   // Places the position's hard stop now if it has none (make-before-break at start-up).

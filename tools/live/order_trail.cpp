@@ -7,6 +7,7 @@ namespace exitbrain {
 namespace {
 constexpr std::uint32_t kTrailMagic = 0x4542544F;  // "OTBE"
 constexpr std::uint32_t kPnlMagic = 0x4C4E5050;    // "PPNL": the day's realised PnL
+constexpr std::uint32_t kStopMagic = 0x504F5453;   // "STOP": the stop standing per position
 constexpr std::uint32_t kMaxTrails = 1u << 20;     // the position bits of a client id
 const PositionTrail kEmpty{};
 }  // namespace
@@ -37,9 +38,24 @@ void OrderTrail::add_realised(TimeMs t, double pnl) noexcept {
 
 bool OrderTrail::on_order(const OrderRecord& r) {
   if (r.position >= kMaxTrails) return false;
+  const std::uint64_t key = r.run_key != 0 ? r.run_key : run_key_;
+  if (r.kind == OrderRecordKind::kHardStopPlaced || r.kind == OrderRecordKind::kHardStopCancelled ||
+      r.kind == OrderRecordKind::kHardStopTriggered) {
+    PositionTrail& t = at(r.position);
+    const bool current = r.seq == t.stop_seq && key == t.stop_run_key;
+    if (r.kind == OrderRecordKind::kHardStopPlaced && r.ok) {
+      t.stop_run_key = key;  // make before break: the newest stands, the older goes next
+      t.stop_seq = r.seq;
+      t.stop_fill_seen = false;
+    } else if (r.kind == OrderRecordKind::kHardStopCancelled && current) {
+      t.stop_seq = 0;
+    } else if (r.kind == OrderRecordKind::kHardStopTriggered && current) {
+      t.stop_fill_seen = true;
+    }
+    return false;
+  }
   if (r.kind != OrderRecordKind::kExitSent && r.kind != OrderRecordKind::kExitDone) return false;
   PositionTrail& t = at(r.position);
-  const std::uint64_t key = r.run_key != 0 ? r.run_key : run_key_;
   auto find = [&]() -> int {
     for (int i = 0; i < t.in_flight_count; ++i)
       if (t.in_flight[i].seq == r.seq && t.in_flight[i].run_key == key) return i;
@@ -73,6 +89,9 @@ void OrderTrail::save(ByteWriter& w) const {
       w.put(t.in_flight[i].run_key).put(t.in_flight[i].seq).put(t.in_flight[i].qty.units());
   }
   w.put(kPnlMagic).put(realised_day_).put(realised_pnl_);
+  w.put(kStopMagic);
+  for (const PositionTrail& t : trails_)
+    w.put(t.stop_run_key).put(t.stop_seq).put(static_cast<std::uint8_t>(t.stop_fill_seen));
 }
 
 std::optional<std::string> OrderTrail::load(ByteReader& r) {
@@ -104,6 +123,19 @@ std::optional<std::string> OrderTrail::load(ByteReader& r) {
   if (probe.get(pm) && pm == kPnlMagic) {
     if (!probe.get(day) || !probe.get(pnl) || !std::isfinite(pnl))
       return std::string("order trail: realised PnL");
+    r = probe;
+  }
+  // The stops standing; absent in a snapshot written before they were kept.
+  probe = r;
+  std::uint32_t sm = 0;
+  if (probe.get(sm) && sm == kStopMagic) {
+    for (std::uint32_t p = 0; p < n; ++p) {
+      PositionTrail& t = trails[p];
+      std::uint8_t seen = 0;
+      if (!probe.get(t.stop_run_key) || !probe.get(t.stop_seq) || !probe.get(seen) || seen > 1)
+        return "order trail: the stop of position " + std::to_string(p);
+      t.stop_fill_seen = seen != 0;
+    }
     r = probe;
   }
   run_key_ = key;

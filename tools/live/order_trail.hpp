@@ -27,6 +27,11 @@ struct PositionTrail {
   Qty executed{};  // confirmed executed by the exchange
   std::array<InFlightExit, 4> in_flight{};
   std::uint8_t in_flight_count = 0;
+  // The hard stop that stands for it (seq 0: none), and whether its fill was recorded: a
+  // restart that finds it gone while the position went too looks up what it filled.
+  std::uint64_t stop_run_key = 0;
+  std::uint32_t stop_seq = 0;
+  bool stop_fill_seen = false;
 };
 
 class OrderTrail {

@@ -270,12 +270,19 @@ std::string LivePipeline::run(const std::atomic<bool>& stop, ServerClock& clock,
                           ? std::string()
                           : R"(,"taken_from":)" + JsonLine::quote(lease->taken_from()) +
                                 R"(,"note":"its holder on this host no longer runs")"));
-    lease->start([&p](const std::string& why) {
-      p.hot.decide().halt();
-      p.lease_lost = true;
-      p.event_log.text(R"("event":"alert","alert":"lease_lost","reason":)" + JsonLine::quote(why) +
-                       R"(,"note":"no more decisions; the hard stops stay on the exchange")");
-    });
+    lease->start(
+        [&p](const std::string& why) {
+          p.hot.decide().halt();
+          p.lease_lost = true;
+          p.event_log.text(R"("event":"alert","alert":"lease_lost","reason":)" +
+                           JsonLine::quote(why) +
+                           R"(,"note":"no more decisions; the hard stops stay on the exchange")");
+        },
+        [&p] {
+          p.lease_lost = false;
+          p.hot.decide().resume();
+          p.event_log.text(R"("event":"lease","state":"regained","note":"decisions go on")");
+        });
   }
 
   // The journal goes on from what was restored; then the exchange and the journal are

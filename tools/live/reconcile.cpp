@@ -43,10 +43,19 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
   // 1. The plans the journal restored.
   const ExitEngine& engine = decide.engine();
   const std::uint32_t restored = static_cast<std::uint32_t>(engine.position_count());
-  std::vector<bool> held(restored, false);
+  std::vector<bool> held(restored, false), waiting(restored, false);
   for (std::uint32_t i = 0; i < restored; ++i) {
     const PositionState& pos = engine.position(i);
-    if (pos.closed) continue;
+    if (pos.closed) {
+      // Exited in full, the exchange not yet seen flat (a kill between the two): its stop
+      // stays ours until the decide stage releases it (found by the fault soak: left to
+      // nobody, it fired and its fill was never published).
+      if (decide.awaiting_flat(i)) {
+        waiting[i] = true;
+        gateway.restore_position(i, pos.symbol, pos.side, pos.entry, pos.sl, true, true);
+      }
+      continue;
+    }
     ++rep.restored_open;
     gateway.restore_position(i, pos.symbol, pos.side, pos.entry, pos.sl, false);
     const PositionTrail& t = trail.of(i);
@@ -72,6 +81,20 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
       continue;
     }
     const Qty remaining = pos.remaining;
+    if (ex.amount < remaining && t.stop_seq != 0 && !t.stop_fill_seen) {
+      // Its stop may have fired while exitbrain was down: gone from the open stops, its
+      // fill is looked up (and published once).
+      bool stands = false;
+      for (const AlgoOrderAnswer& a : startup.our_hard_stops)
+        if (const auto parts = parse_client_id(a.client_algo_id.view());
+            parts && parts->seq == t.stop_seq &&
+            parts->position_key == ((t.stop_run_key << 20) | i))
+          stands = true;
+      if (!stands) {
+        ++rep.lookups;
+        gateway.find_stop_fill_at_start(i, t.stop_run_key, t.stop_seq);
+      }
+    }
     if (ex.amount < remaining) {
       // Reduced or closed while down: the plan follows the exchange.
       AccountChange c;
@@ -139,7 +162,8 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
     const auto parts = parse_client_id(a.client_algo_id.view());
     const SymbolId s = *symbols.find(a.symbol.view());
     const auto p = static_cast<std::uint32_t>(parts->position_key & 0xFFFFF);
-    if (p < restored && !engine.position(p).closed && engine.position(p).symbol == s) {
+    if (p < restored && (!engine.position(p).closed || waiting[p]) &&
+        engine.position(p).symbol == s) {
       by_position[p].push_back(&a);
       continue;
     }
@@ -172,7 +196,7 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
     const bool fits =
         expected.is_positive() && distance(best) <= policy.min_move * expected.to_double();
     const auto bp = parse_client_id(best->client_algo_id.view());
-    if (fits || held[p] || !pos.sl.is_positive()) {
+    if (fits || held[p] || waiting[p] || !pos.sl.is_positive()) {
       gateway.adopt_hard_stop(p, bp->position_key >> 20, bp->seq, best->trigger_price);
       ++rep.stops_adopted;
       event_log.text(R"("event":"hard_stop_adopted","position":)" + std::to_string(p) +
