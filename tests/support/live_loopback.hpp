@@ -349,6 +349,23 @@ class LiveLoopback : public ::testing::Test {
     if (other.running()) other.kill();
     return other.exit_code();
   }
+  // Replays the sim's record of stop placements and cancels: some stop of ours stood at
+  // every moment after the first (each cancel left another standing). The stops standing at
+  // the end; `cancels`: how many were cancelled.
+  std::set<std::string> expect_a_stop_at_every_moment(int* cancels = nullptr) {
+    std::set<std::string> standing;
+    int n = 0;
+    for (const auto& o : orders()) {
+      if (o.endpoint == "POST /fapi/v1/algoOrder" && o.code == 0) standing.insert(o.client_id);
+      if (o.endpoint == "DELETE /fapi/v1/algoOrder" && o.code == 0) {
+        standing.erase(o.client_id);
+        ++n;
+        EXPECT_FALSE(standing.empty()) << "no stop left after cancelling " << o.client_id;
+      }
+    }
+    if (cancels) *cancels = n;
+    return standing;
+  }
   // The sim's count of open algo orders (its own record, not exitbrain's word).
   int open_algo_orders() { return std::stoi(field(sim_get("/sim/positions"), "openAlgoOrders")); }
   // Polls the sim until it holds `n` open algo orders: true if it did within kWaitMs.
