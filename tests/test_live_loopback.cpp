@@ -345,6 +345,11 @@ TEST_F(LiveLoopback, WhatAFullExitLeavesIsManagedAndNeverWithoutAStop) {
   sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
   ASSERT_DOUBLE_EQ(position_amount(), 14.0);
   breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  // The rest's first stop is refused once (a 503 that did not execute): the old stop must
+  // stand until the retry does (the soak saw it cancelled at once, 100 ms without a stop).
+  sim_post("/sim/faults", "unavailable_503=1");
   const std::string left =
       wait_for_line(events_, {"\"event\":\"position_left_after_exit\""}, kWaitMs);
   ASSERT_FALSE(left.empty()) << read_file(events_);

@@ -375,19 +375,21 @@ void DecideStage::end_wait(SymbolId s, Side side) {
 void DecideStage::release_after(const Decision& levels) noexcept {
   for (std::size_t i = 0; i < releases_after_levels_.size(); ++i) {
     if (releases_after_levels_[i].first != levels.position) continue;
-    release_stop(releases_after_levels_[i].second, levels.symbol, levels.side);
+    release_stop(releases_after_levels_[i].second, levels.symbol, levels.side, levels.position);
     releases_after_levels_.erase(releases_after_levels_.begin() + static_cast<std::ptrdiff_t>(i));
     return;
   }
 }
 
-void DecideStage::release_stop(std::uint32_t position, SymbolId s, Side side) noexcept {
+void DecideStage::release_stop(std::uint32_t position, SymbolId s, Side side,
+                               std::uint32_t after) noexcept {
   if (position == kNoPosition || !orders_on_) return;
   OrderWork w;
   w.kind = OrderWorkKind::kReleaseStop;
   w.decision.position = position;
   w.decision.symbol = s;
   w.decision.side = side;
+  w.after_position = after;
   to_orders_(w);
 }
 

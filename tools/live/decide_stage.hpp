@@ -185,7 +185,8 @@ class DecideStage {
   bool open_for_intent(const AccountChange& c);
   void lapse(SymbolId s, Side side, TimeMs now);
   void end_wait(SymbolId s, Side side);
-  void release_stop(std::uint32_t position, SymbolId s, Side side) noexcept;
+  void release_stop(std::uint32_t position, SymbolId s, Side side,
+                    std::uint32_t after = kNoPosition) noexcept;
   void release_after(const Decision& levels) noexcept;
   void do_adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at,
                 AdoptSource source, bool ours);

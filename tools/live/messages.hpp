@@ -34,6 +34,9 @@ struct OrderWork {
   OrderWorkKind kind = OrderWorkKind::kDecision;
   Decision decision{};  // kClosedOutside, kReleaseStop: position, symbol and side only
   EntryOrder entry{};   // kEntry
+  // kReleaseStop: the position (what the exit left) whose stop must stand first; none:
+  // 0xFFFFFFFF.
+  std::uint32_t after_position = 0xFFFFFFFF;
 };
 static_assert(std::is_trivially_copyable_v<OrderWork>);
 

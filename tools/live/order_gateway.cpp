@@ -16,6 +16,7 @@ constexpr int kStopOrderLimit = -4045;     // the account's open conditional ord
 constexpr RequestCost kOrderCost{1, 1};
 constexpr RequestCost kQueryCost{1, 0};
 constexpr RequestCost kSymbolPositionCost{5, 0};  // GET positionRisk with a symbol
+constexpr std::uint32_t kNoAfter = 0xFFFFFFFF;    // OrderWork::after_position: none
 
 bool is_final(RestOrderStatus s) noexcept {
   return s == RestOrderStatus::kFilled || s == RestOrderStatus::kCanceled ||
@@ -72,7 +73,7 @@ void OrderGateway::on_work(const OrderWork& w) {
       on_closed_outside(w.decision.position);
       break;
     case OrderWorkKind::kReleaseStop:
-      on_release(w.decision.position);
+      on_release(w.decision.position, w.after_position);
       break;
   }
 }
@@ -113,8 +114,16 @@ void OrderGateway::on_closed_outside(std::uint32_t position) {
   maybe_release(position);
 }
 
-void OrderGateway::on_release(std::uint32_t position) {
+// Found by the fault soak: the new position's first stop can be refused (a 503) and placed
+// on the retry; the old stop, cancelled at once, left the rest 100 ms without one. It waits
+// for the new one to stand (on_timer looks again), however long: it protects the rest too.
+void OrderGateway::on_release(std::uint32_t position, std::uint32_t after) {
   if (position >= positions_.size() || !positions_[position].known) return;
+  if (settings_.hard_stops && after < positions_.size() && !positions_[after].engine_flat &&
+      !hard_.protected_now(after)) {
+    releases_waiting_.push_back({position, after});
+    return;
+  }
   positions_[position].awaiting_release = false;
   maybe_release(position);
 }
@@ -526,6 +535,15 @@ void OrderGateway::on_timer() {
     resync_clock();
   if (share_out_due_ns_ != 0 && now >= share_out_due_ns_) share_out();
   if (recount_due_ns_ != 0 && now >= recount_due_ns_) recount_algo_orders();
+  for (std::size_t i = 0; i < releases_waiting_.size();) {
+    const auto [position, after] = releases_waiting_[i];
+    if (positions_[after].engine_flat || hard_.protected_now(after)) {
+      releases_waiting_.erase(releases_waiting_.begin() + static_cast<std::ptrdiff_t>(i));
+      on_release(position, kNoAfter);
+    } else {
+      ++i;
+    }
+  }
   // Throttled or refused stop moves are offered again.
   for (std::uint32_t i = 0; i < positions_.size(); ++i)
     if (positions_[i].known && !positions_[i].engine_flat) offer_engine_stop(i);

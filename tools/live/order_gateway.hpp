@@ -68,7 +68,7 @@ class OrderGateway final : public OrderSink {
   void on_decision(const Decision& d);
   // The exchange shows the position gone (a manual close, the hard stop, a liquidation).
   void on_closed_outside(std::uint32_t position);
-  void on_release(std::uint32_t position);
+  void on_release(std::uint32_t position, std::uint32_t after);
   // ORDER_TRADE_UPDATE / ALGO_UPDATE from the user-data stream.
   void on_user_event(const UserEvent& e) override;
   // Serves deferred work that is due.
@@ -248,6 +248,8 @@ class OrderGateway final : public OrderSink {
   HardStopManager hard_;
   std::vector<PositionInfo> positions_;
   std::vector<Deferred> deferred_;
+  // (exited position, what it left): the first's stop goes once the second's stands.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> releases_waiting_;
   QueryWriter query_;
   RestResponseParser parser_;
   RateLimitTracker limits_;
