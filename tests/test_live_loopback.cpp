@@ -402,6 +402,61 @@ TEST_F(LiveLoopback, AKillWhileAFullExitAwaitsItsFlatStateLeavesNoStopToNobody) 
   expect_clean_stop();
 }
 
+// What a full exit left takes a price for its first levels (and so its stop). Found by the
+// fault soak (S14): a kill -9 before that price left the exited position's stop, still
+// standing, to nobody ("old_hard_stop_left"); the restart keeps it as the exited
+// position's and cancels it only once the new position's stop stands.
+TEST_F(LiveLoopback, AKillBeforeWhatAFullExitLeftHasItsStopLeavesNoStopToNobody) {
+  start("left_after_exit_kill_before_levels", {});
+  const double sl = wait_until_protected();
+  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  sim_post("/sim/faults", "silence_ms=16000");  // no price: no levels for what is left
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"position_left_after_exit\""}, kWaitMs).empty())
+      << read_file(events_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
+  EXPECT_EQ(run_.kill(), -SIGKILL);
+  ASSERT_EQ(open_algo_orders(), 1);  // the exited position's stop, the rest's only one
+  restart_run("events2");
+  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
+  ASSERT_FALSE(rec.empty()) << read_file(events_);
+  EXPECT_EQ(field(rec, "stops_adopted"), "1") << rec;
+  EXPECT_EQ(field(rec, "stops_left"), "0") << rec;
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"hard_stop_cancelled\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  EXPECT_EQ(expect_a_stop_at_every_moment().size(), 1u);
+  EXPECT_EQ(open_algo_orders(), 1);
+  EXPECT_DOUBLE_EQ(position_amount(), 4.0);
+  EXPECT_EQ(count_events("old_hard_stop_left"), 0) << read_file(events_);
+  expect_clean_stop();
+}
+
+// What a full exit left, closed by a trader before its first levels: the exited position's
+// stop waited for the rest's stop, which never comes; it goes now (it stood on a flat
+// symbol until the next restart's orphan cancel).
+TEST_F(LiveLoopback, WhatAFullExitLeftClosedBeforeItsFirstLevelsReleasesTheOldStop) {
+  start("left_after_exit_closed", {});
+  const double sl = wait_until_protected();
+  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
+  breach(sl);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  sim_post("/sim/faults", "silence_ms=16000");
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"position_left_after_exit\""}, kWaitMs).empty())
+      << read_file(events_);
+  sim_post("/sim/open", "symbol=TESTUSDT&side=SHORT&qty=4");  // one-way: closes the rest
+  ASSERT_DOUBLE_EQ(position_amount(), 0.0);
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"hard_stop_cancelled\"", "\"ok\":true"}, kWaitMs).empty())
+      << read_file(events_);
+  EXPECT_EQ(open_algo_orders(), 0);
+  EXPECT_EQ(only(orders(), "POST /fapi/v1/order").size(), 1u);
+  expect_clean_stop();
+}
+
 TEST_F(LiveLoopback, AClockSkewIsResyncedAndTheExitResentUnderTheSameId) {
   start("clock_skew", {});
   const double sl = wait_until_protected();

@@ -82,7 +82,6 @@ void DecideStage::emit(const Decision& decided) noexcept {
     d.journal_records = journalled_ + (record_follows_ ? 1 : 0);
   decisions.fetch_add(1, std::memory_order_relaxed);
   if (orders_on_) to_orders_(OrderWork{OrderWorkKind::kDecision, d});
-  if (!releases_after_levels_.empty() && d.kind == DecisionKind::kLevels) release_after(d);
   if (log_on_) event_log_.decision(d);
   if (supply_) supply_->on_decision(d);
 }
@@ -362,23 +361,13 @@ void DecideStage::end_wait(SymbolId s, Side side) {
     do_adopt(s, side, a.latest.amount, a.latest.entry, a.latest.time, AdoptSource::kUserStream,
              true);
     if (engine_->position_count() > before) {
-      // Its levels come with the next price: the old stop goes once they have gone out.
-      releases_after_levels_.push_back({static_cast<std::uint32_t>(before), a.position});
+      // Its levels come with the next price: the order gateway cancels the old stop only
+      // once the new one stands (or the rest is closed), however long that takes.
+      release_stop(a.position, s, side, static_cast<std::uint32_t>(before));
       return;
     }
   }
   release_stop(a.position, s, side);
-}
-
-// The first levels of what a full exit left: the exited position's stop may go now (after
-// them in the orders ring, so the new stop stands first). Rare: off the common path.
-void DecideStage::release_after(const Decision& levels) noexcept {
-  for (std::size_t i = 0; i < releases_after_levels_.size(); ++i) {
-    if (releases_after_levels_[i].first != levels.position) continue;
-    release_stop(releases_after_levels_[i].second, levels.symbol, levels.side, levels.position);
-    releases_after_levels_.erase(releases_after_levels_.begin() + static_cast<std::ptrdiff_t>(i));
-    return;
-  }
 }
 
 void DecideStage::release_stop(std::uint32_t position, SymbolId s, Side side,

@@ -187,7 +187,6 @@ class DecideStage {
   void end_wait(SymbolId s, Side side);
   void release_stop(std::uint32_t position, SymbolId s, Side side,
                     std::uint32_t after = kNoPosition) noexcept;
-  void release_after(const Decision& levels) noexcept;
   void do_adopt(SymbolId s, Side side, Qty amount, Price entry, TimeMs opened_at,
                 AdoptSource source, bool ours);
 
@@ -210,10 +209,8 @@ class DecideStage {
   std::atomic<std::uint32_t> last_flatten_exits_{0};
   std::atomic<std::uint32_t> open_positions_{0};
   std::vector<Price> last_price_;  // per symbol: the reference price of a flatten's exit
-  std::vector<std::array<AwaitingFlat, 2>> awaiting_flat_;  // per symbol and side
-  std::uint32_t awaiting_count_ = 0;                        // active entries of awaiting_flat_
-  // (new position, exited position): the exited one's stop goes after the new one's levels.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> releases_after_levels_;
+  std::vector<std::array<AwaitingFlat, 2>> awaiting_flat_;    // per symbol and side
+  std::uint32_t awaiting_count_ = 0;                          // active entries of awaiting_flat_
   std::vector<std::array<PendingEntry, 2>> pending_entries_;  // per symbol and side
   LatencyHistogram to_decision_, tick_to_decision_;
 };

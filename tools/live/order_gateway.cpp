@@ -108,7 +108,13 @@ void OrderGateway::on_decision(const Decision& d) {
 }
 
 void OrderGateway::on_closed_outside(std::uint32_t position) {
-  if (position >= positions_.size() || !positions_[position].known) return;
+  if (position >= positions_.size()) return;
+  if (!positions_[position].known) {
+    // Closed before its first levels (what a full exit left, closed by a trader at once):
+    // a release waiting for its stop (on_release) need not wait any more.
+    positions_[position].engine_flat = true;
+    return;
+  }
   positions_[position].engine_flat = true;
   positions_[position].awaiting_release = false;
   maybe_release(position);
@@ -402,15 +408,8 @@ void OrderGateway::stop_filled(std::uint32_t position, std::uint32_t seq, Qty qt
   PositionInfo& p = positions_[position];
   if (p.stop_fill_seq == seq || !qty.is_positive()) return;  // said once already
   p.stop_fill_seq = seq;
-  OrderRecord r;
-  r.kind = OrderRecordKind::kHardStopTriggered;
-  r.time = time;
-  r.position = position;
-  r.seq = seq;
-  r.symbol = p.symbol;
-  r.side = p.side;
-  r.qty = qty;
-  r.price = price;
+  const OrderRecord r =
+      order_record(OrderRecordKind::kHardStopTriggered, position, seq, qty, price, time);
   log_order(r);
   closed(position, seq, r.qty, r.price, true, time);
 }
@@ -608,16 +607,7 @@ ErrorAction OrderGateway::classify(const RestReply& r, int& code) {
 
 void OrderGateway::record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty,
                           Price price, const RestReply* r, bool ok, int code) {
-  const PositionInfo& p = positions_[position];
-  OrderRecord rec;
-  rec.kind = kind;
-  rec.time = wall_clock_ms();
-  rec.position = position;
-  rec.seq = seq;
-  rec.symbol = p.symbol;
-  rec.side = p.side;
-  rec.qty = qty;
-  rec.price = price;
+  OrderRecord rec = order_record(kind, position, seq, qty, price, wall_clock_ms());
   rec.http_status = r ? r->status : 0;
   rec.error_code = code;
   rec.ok = ok;
@@ -631,6 +621,22 @@ void OrderGateway::record(OrderRecordKind kind, std::uint32_t position, std::uin
   const bool answered = rec.http_status == 200 || rec.http_status == 0;
   if (kind == OrderRecordKind::kExitDone && answered && qty.is_positive() && price.is_positive())
     closed(position, seq, qty, price, false, rec.time);
+}
+
+OrderRecord OrderGateway::order_record(OrderRecordKind kind, std::uint32_t position,
+                                       std::uint32_t seq, Qty qty, Price price,
+                                       TimeMs time) const noexcept {
+  const PositionInfo& p = positions_[position];
+  OrderRecord rec;
+  rec.kind = kind;
+  rec.time = time;
+  rec.position = position;
+  rec.seq = seq;
+  rec.symbol = p.symbol;
+  rec.side = p.side;
+  rec.qty = qty;
+  rec.price = price;
+  return rec;
 }
 
 void OrderGateway::closed(std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
@@ -869,13 +875,8 @@ void OrderGateway::adopt_hard_stop(std::uint32_t position, std::uint64_t run_key
   if (journal_) {
     StateRecord rec;
     rec.kind = StateRecordKind::kOrder;
-    rec.order.kind = OrderRecordKind::kHardStopPlaced;
-    rec.order.time = wall_clock_ms();
-    rec.order.position = position;
-    rec.order.seq = seq;
-    rec.order.symbol = p.symbol;
-    rec.order.side = p.side;
-    rec.order.price = trigger;
+    rec.order = order_record(OrderRecordKind::kHardStopPlaced, position, seq, Qty{}, trigger,
+                             wall_clock_ms());
     rec.order.ok = true;
     rec.order.run_key = run_key;
     journal_->push(rec);

@@ -68,6 +68,9 @@ class OrderGateway final : public OrderSink {
   void on_decision(const Decision& d);
   // The exchange shows the position gone (a manual close, the hard stop, a liquidation).
   void on_closed_outside(std::uint32_t position);
+  // A position exited in full may give its hard stop up: at once, or (`after`: the position
+  // of what the exit left) once that one's own stop stands or it is closed. An `after` not
+  // known yet (its first levels still to come) counts as not protected.
   void on_release(std::uint32_t position, std::uint32_t after);
   // ORDER_TRADE_UPDATE / ALGO_UPDATE from the user-data stream.
   void on_user_event(const UserEvent& e) override;
@@ -230,6 +233,9 @@ class OrderGateway final : public OrderSink {
                          TimeMs time, std::uint64_t run_key) noexcept;
   void record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty, Price price,
               const RestReply* r, bool ok, int code);
+  // The record of one order of a position (its symbol and side filled in); no answer yet.
+  OrderRecord order_record(OrderRecordKind kind, std::uint32_t position, std::uint32_t seq, Qty qty,
+                           Price price, TimeMs time) const noexcept;
   void alert(std::uint32_t position, const char* what, ErrorAction action, int code);
   // An order answer that was an error (true) or not: the consecutive-errors gauge.
   void count_answer(bool error) noexcept;

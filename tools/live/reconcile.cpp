@@ -17,6 +17,15 @@ struct ExchangePosition {
   bool consumed = false;
 };
 
+// The stop the journal's trail says stands for position `i` is among the open algo orders.
+bool stop_stands(const StartupState& startup, std::uint32_t i, const PositionTrail& t) {
+  for (const AlgoOrderAnswer& a : startup.our_hard_stops)
+    if (const auto parts = parse_client_id(a.client_algo_id.view());
+        parts && parts->seq == t.stop_seq && parts->position_key == ((t.stop_run_key << 20) | i))
+      return true;
+  return false;
+}
+
 }  // namespace
 
 ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTable& symbols,
@@ -44,6 +53,7 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
   const ExitEngine& engine = decide.engine();
   const std::uint32_t restored = static_cast<std::uint32_t>(engine.position_count());
   std::vector<bool> held(restored, false), waiting(restored, false);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> followed;  // (exited, what it left)
   for (std::uint32_t i = 0; i < restored; ++i) {
     const PositionState& pos = engine.position(i);
     if (pos.closed) {
@@ -53,6 +63,20 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
       if (decide.awaiting_flat(i)) {
         waiting[i] = true;
         gateway.restore_position(i, pos.symbol, pos.side, pos.entry, pos.sl, true, true);
+        continue;
+      }
+      // Exited in full, what the exit left managed as a new position, and a kill before the
+      // old stop went (S14: its first levels take a price): the old stop stays ours, and
+      // goes once the new position's stands. Gone while down, it may have fired: looked up.
+      const PositionTrail& t = trail.of(i);
+      const auto next = engine.find_open(pos.symbol, pos.side);
+      if (t.stop_seq == 0 || t.stop_fill_seen || !next || *next < i) continue;
+      waiting[i] = true;
+      followed.emplace_back(i, *next);
+      gateway.restore_position(i, pos.symbol, pos.side, pos.entry, pos.sl, true, true);
+      if (!stop_stands(startup, i, t)) {
+        ++rep.lookups;
+        gateway.find_stop_fill_at_start(i, t.stop_run_key, t.stop_seq);
       }
       continue;
     }
@@ -81,19 +105,12 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
       continue;
     }
     const Qty remaining = pos.remaining;
-    if (ex.amount < remaining && t.stop_seq != 0 && !t.stop_fill_seen) {
+    if (ex.amount < remaining && t.stop_seq != 0 && !t.stop_fill_seen &&
+        !stop_stands(startup, i, t)) {
       // Its stop may have fired while exitbrain was down: gone from the open stops, its
       // fill is looked up (and published once).
-      bool stands = false;
-      for (const AlgoOrderAnswer& a : startup.our_hard_stops)
-        if (const auto parts = parse_client_id(a.client_algo_id.view());
-            parts && parts->seq == t.stop_seq &&
-            parts->position_key == ((t.stop_run_key << 20) | i))
-          stands = true;
-      if (!stands) {
-        ++rep.lookups;
-        gateway.find_stop_fill_at_start(i, t.stop_run_key, t.stop_seq);
-      }
+      ++rep.lookups;
+      gateway.find_stop_fill_at_start(i, t.stop_run_key, t.stop_seq);
     }
     if (ex.amount < remaining) {
       // Reduced or closed while down: the plan follows the exchange.
@@ -225,6 +242,7 @@ ReconcileReport reconcile_at_start(const StartupState& startup, const SymbolTabl
       }
     }
   }
+  for (const auto& [exited, next] : followed) gateway.on_release(exited, next);
   // What is left on the account beyond the stops this run now holds: others', and those of
   // ours that were left.
   const std::size_t gone = rep.stops_adopted + rep.stops_cancelled;
