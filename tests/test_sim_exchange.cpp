@@ -1710,5 +1710,31 @@ TEST(SimExchangeRobustness, GarbageNeverCrashesAndAlwaysAnswersJson) {
   EXPECT_TRUE(s.ex.open_position("BTCUSDT", Side::kLong, dec("-1"), s.now).has_value());
 }
 
+// The fault soak's view of the market and the stops: the marks that were streamed, in order,
+// and the stops standing on a symbol, without a signature.
+TEST(SimExchangeTest, StreamedMarksAndStandingStopsAreThereForTheSoak) {
+  Sim s;
+  s.mark("60000");
+  s.open(Side::kLong, "0.5");
+  ASSERT_EQ(s.hard_stop(Side::kLong, "59000", kStop1).status, 200);
+  s.ex.note_streamed_mark("BTCUSDT", dec("60000"), kT0);
+  s.ex.note_streamed_mark("ETHUSDT", dec("3000.5"), kT0 + 1);
+  s.ex.note_streamed_mark("NOPEUSDT", dec("1"), kT0 + 2);  // not a symbol of the sim: not kept
+  const HttpAnswer m = s.raw("GET", "/sim/marks", "");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_EQ(jget(m.body, "/marks_dropped"), "0");
+  EXPECT_EQ(jget(m.body, "/marks/0/s"), "BTCUSDT");
+  EXPECT_EQ(jget(m.body, "/marks/0/p"), "60000");
+  EXPECT_EQ(jget(m.body, "/marks/1/t"), std::to_string(kT0 + 1));
+  EXPECT_EQ(jget(m.body, "/marks/1/p"), "3000.5");
+  EXPECT_EQ(jget(m.body, "/marks/2/s"), "<missing>");
+  const HttpAnswer a = s.raw("GET", "/sim/algos", "symbol=BTCUSDT");
+  EXPECT_EQ(jget(a.body, "/0/clientAlgoId"), std::string(kStop1.view()));
+  EXPECT_EQ(jget(a.body, "/0/side"), "SELL");
+  EXPECT_EQ(jget(a.body, "/0/triggerPrice"), "59000");
+  EXPECT_EQ(s.raw("GET", "/sim/algos", "symbol=ETHUSDT").body, "[]");
+  EXPECT_EQ(s.raw("GET", "/sim/algos", "symbol=NOPE").status, 400);
+}
+
 }  // namespace
 }  // namespace exitbrain::sim

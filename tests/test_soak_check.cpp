@@ -27,11 +27,13 @@ const std::string kOpen = entry(1, 1000, "SIM open",
                                 R"("symbol":"BTCUSDT","side":"BUY","positionSide":"BOTH",)"
                                 R"("quantity":"1","clientOrderId":"web_1")",
                                 "FILLED", "1");
-std::string stop(int seq, long t, const std::string& id, int algo) {
-  return entry(
-      seq, t, "POST /fapi/v1/algoOrder",
-      R"("symbol":"BTCUSDT","side":"SELL","closePosition":"true","clientAlgoId":")" + id + "\"",
-      "NEW", "0", 200, ",\"algo_id\":" + std::to_string(algo));
+std::string stop(int seq, long t, const std::string& id, int algo,
+                 const std::string& trigger = "59000", const std::string& side = "SELL") {
+  return entry(seq, t, "POST /fapi/v1/algoOrder",
+               R"("symbol":"BTCUSDT","side":")" + side +
+                   R"(","closePosition":"true","triggerPrice":")" + trigger +
+                   R"(","clientAlgoId":")" + id + "\"",
+               "NEW", "0", 200, ",\"algo_id\":" + std::to_string(algo));
 }
 std::string cancel(int seq, long t, int algo) {
   return entry(seq, t, "DELETE /fapi/v1/algoOrder", R"("algoId":")" + std::to_string(algo) + "\"",
@@ -124,6 +126,91 @@ TEST(SoakCheck, GrowingFilesOrThreadsFail) {
                        "0 9 100 20 8\n2000 9 100 20 8\n3000 9 100 40 8\n4000 9 100 60 8\n"
                        "0 10 100 20 8\n2000 10 100 20 8\n3000 10 100 20 12\n4000 10 100 20 12\n");
   EXPECT_EQ(named(r, "RSS").failed, 2) << format_results(r);
+}
+
+// GET /sim/marks of BTCUSDT: (time, price) pairs.
+std::string marks(const std::vector<std::pair<long, std::string>>& at) {
+  std::string s = R"({"marks_dropped":0,"marks":[)";
+  for (std::size_t i = 0; i < at.size(); ++i)
+    s += std::string(i ? "," : "") + R"({"t":)" + std::to_string(at[i].first) +
+         R"(,"s":"BTCUSDT","p":")" + at[i].second + "\"}";
+  return s + "]}";
+}
+InvariantResult breaches(const std::vector<std::string>& entries, const std::string& marks_json,
+                         const std::string& faults = "") {
+  SoakInputs in;
+  in.orders_json = record(entries);
+  in.marks_json = marks_json;
+  in.faults = faults;
+  in.act_within_ms = 3000;
+  return named(check_soak(in), "every stop breach");
+}
+
+// A LONG behind a hard stop at 59000: the engine's stop is 0.2 % above it (59118), so a
+// mark at or below 59118 less the 0.1 % it may lag (59059) is a breach for certain.
+TEST(SoakCheck, AStopBreachMustBeActedOnInTime) {
+  const auto open_and_stop = std::vector<std::string>{kOpen, stop(2, 2000, "xbs-a-1", 7)};
+  const std::string m = marks({{3000, "60000"}, {4000, "59040"}, {5000, "59030"}});
+  auto with = [&](std::vector<std::string> more) {
+    auto all = open_and_stop;
+    all.insert(all.end(), more.begin(), more.end());
+    return all;
+  };
+  auto r = breaches(with({exit_order(3, 4500, "xbx-a-1", "1")}), m);
+  EXPECT_EQ(r.passed, 1) << format_results({r});
+  EXPECT_EQ(r.failed, 0) << format_results({r});
+  // Sent on that very mark: the record may show it in the same millisecond.
+  r = breaches(with({exit_order(3, 4000, "xbx-a-1", "1")}), m);
+  EXPECT_EQ(r.passed, 1) << format_results({r});
+  r = breaches(open_and_stop, m);
+  EXPECT_EQ(r.failed, 1) << "never acted on";
+  r = breaches(with({exit_order(3, 9000, "xbx-a-1", "1")}), m);
+  EXPECT_EQ(r.failed, 1) << "5 s late";
+  // Not beyond the engine's stop for certain: not judged.
+  r = breaches(open_and_stop, marks({{3000, "59080"}}));
+  EXPECT_EQ(r.passed + r.failed, 0) << format_results({r});
+  // No stop of ours (before it stood) or no position (after the exit): nothing to judge.
+  r = breaches(with({exit_order(3, 4500, "xbx-a-1", "1")}),
+               marks({{1500, "50000"}, {6000, "50000"}}));
+  EXPECT_EQ(r.passed + r.failed, 0) << format_results({r});
+}
+
+TEST(SoakCheck, ABreachDuringAFaultIsDueAtTheFirstPriceAfterIt) {
+  const std::vector<std::string> run = {kOpen, stop(2, 2000, "xbs-a-1", 7),
+                                        exit_order(3, 10000, "xbx-a-1", "1")};
+  // The market silent 3500-8000: the first price after it at 8500, due by 11500.
+  const std::string m = marks({{4000, "59040"}, {8500, "59040"}});
+  auto r = breaches(run, m, "3500 8000 silence_market\n");
+  EXPECT_EQ(r.passed, 1) << format_results({r});
+  EXPECT_EQ(r.failed, 0) << format_results({r});
+  r = breaches(run, m, "");
+  EXPECT_EQ(r.failed, 1) << "no fault: 6 s late";
+  // Two faults one after the other extend it; one that ended before the breach does not.
+  r = breaches(run, m, "1000 3900 slow\n");
+  EXPECT_EQ(r.failed, 1);
+  r = breaches(run, marks({{4000, "59040"}, {9500, "59040"}}),
+               "3500 6000 kill9\n5900 9000 redis_keep\n");
+  EXPECT_EQ(r.passed, 1) << format_results({r});
+}
+
+TEST(SoakCheck, AShortsStopBreachIsTheMirror) {
+  const std::string open_short = entry(1, 1000, "SIM open",
+                                       R"("symbol":"BTCUSDT","side":"SELL","positionSide":"BOTH",)"
+                                       R"("quantity":"1","clientOrderId":"web_1")",
+                                       "FILLED", "1");
+  const std::string buy_back =
+      entry(3, 4500, "POST /fapi/v1/order",
+            R"("symbol":"BTCUSDT","side":"BUY","quantity":"1","reduceOnly":"true",)"
+            R"("newClientOrderId":"xbx-a-1")",
+            "FILLED", "1");
+  // A BUY stop at 61000: the engine's stop at 60878, a breach for certain from 60939.
+  const std::string s = stop(2, 2000, "xbs-a-1", 7, "61000", "BUY");
+  auto r = breaches({open_short, s, buy_back}, marks({{4000, "60950"}}));
+  EXPECT_EQ(r.passed, 1) << format_results({r});
+  r = breaches({open_short, s}, marks({{4000, "60950"}}));
+  EXPECT_EQ(r.failed, 1);
+  r = breaches({open_short, s}, marks({{4000, "60900"}, {5000, "59000"}}));
+  EXPECT_EQ(r.passed + r.failed, 0) << "a SHORT gains as the price falls";
 }
 
 TEST(SoakCheck, AnUnreadableRecordIsAFailure) {

@@ -196,7 +196,41 @@ intent() {
     log "  (Redis refused the intent: it is restarting)"
 }
 
+# Each fault's window, for the breach invariant: "<start ms> <end ms> <name>" (how long it
+# can keep exitbrain from seeing a price or sending: its own length, the reconnect or
+# Retry-After behind it, a restart until the new run is running, the owner lease's TTL).
+now_ms() { date +%s%3N; }
+window() { echo "$1 $(( $(now_ms) + $2 )) $3" >> "$out/faults.txt"; }
+# A restarted run is running once its event log says so (backfill, reconciliation).
+wait_running() {
+  for _ in $(seq 600); do
+    grep -q '"event":"running"' "$out/events.$runs.jsonl" 2>/dev/null && return 0
+    kill -0 "$run_pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+}
+
+# A mark between the engine's stop and the exchange's hard stop (which sits 0.2 % beyond):
+# only exitbrain can act on it; the invariant checks that it did, and when.
+breach_inside() {
+  local s=${symbols[$((RANDOM % 4))]} algos side trigger p m
+  algos="$(curl -sf --cacert "$out/tls/ca.pem" "$sim/sim/algos?symbol=$s")" || return 0
+  side="$(printf '%s' "$algos" | sed -nE 's/.*"side":"(BUY|SELL)".*/\1/p')"
+  trigger="$(printf '%s' "$algos" | sed -nE 's/.*"triggerPrice":"([0-9.]+)".*/\1/p')"
+  [ -n "$side" ] && [ -n "$trigger" ] || return 0
+  m="$(mark_of "$s")" || return 0
+  # A SELL stop protects a LONG: just above its trigger; a BUY stop, just below.
+  p="$(awk -v t="$trigger" -v sell=$([ "$side" = SELL ] && echo 1 || echo 0) \
+    'BEGIN { printf "%.4f", sell ? t * 1.0005 : t * 0.9995 }')"
+  log "market: $s to $p for 3 s, inside its stop (hard stop $side at $trigger)"
+  simctl "mark?symbol=$s&price=$p&hold=1"
+  sleep 3
+  simctl "mark?symbol=$s&price=$m"
+}
+
 fault() {
+  local t0
+  t0="$(now_ms)"
   case "$1" in
     unknown_503) log "fault: the next order executes but is answered 503 unknown"; simctl "faults?unknown_503=1" ;;
     unavailable_503) log "fault: the next order is not executed, 503"; simctl "faults?unavailable_503=1" ;;
@@ -224,6 +258,13 @@ fault() {
       save_closed
       redis-cli -p "$redis_port" SHUTDOWN NOSAVE > /dev/null 2>&1 || true; wait "$redis_pid" 2>/dev/null || true
       rm -rf "$out/redis/"*; sleep 1; redis_start ;;
+  esac
+  case "$1" in
+    unknown_503|unavailable_503|drop_user|expire_key) window "$t0" 10000 "$1" ;;
+    rate_limit_429|ban_418|slow|clock_skew) window "$t0" 5000 "$1" ;;
+    drop_market|refuse_market|silence_market) window "$t0" 10000 "$1" ;;
+    kill9|sigterm) wait_running; window "$t0" 2000 "$1" ;;
+    redis_keep|redis_lose) window "$t0" 17000 "$1" ;;
   esac
 }
 faults=(unknown_503 unavailable_503 rate_limit_429 ban_418 clock_skew slow drop_market
@@ -254,11 +295,12 @@ while [ "$SECONDS" -lt "$end" ]; do
       run_start
     fi
     fault "$f"
-    case $((RANDOM % 4)) in
+    case $((RANDOM % 5)) in
       0) open_position ;;
       1) breach ;;
       2) intent ;;
-      3) ;;
+      3) breach_inside ;;
+      4) ;;
     esac
     sleep "$((3 + RANDOM % 4))"
   done
@@ -273,8 +315,11 @@ kill "$sampler_pid" 2>/dev/null || true
 sampler_pid=""
 curl -sf --cacert "$out/tls/ca.pem" "$sim/sim/orders" > "$out/orders.json"
 curl -sf --cacert "$out/tls/ca.pem" "$sim/sim/positions" > "$out/positions.json"
+curl -sf --cacert "$out/tls/ca.pem" "$sim/sim/marks" > "$out/marks.json"
+touch "$out/faults.txt"
 status=0
 "$bin/exitbrain-soak-check" --orders "$out/orders.json" --samples "$out/samples.txt" \
+  --marks "$out/marks.json" --faults "$out/faults.txt" \
   --redis "$redis_url" --closed-file "$out/closed.saved" | tee "$out/verdict.txt" || status=$?
 if [ "$died" -gt 0 ]; then
   echo "FAIL  exitbrain stayed up between the faults: $died run(s) ended by themselves" | tee -a "$out/verdict.txt"

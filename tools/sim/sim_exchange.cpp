@@ -387,6 +387,25 @@ std::string SimExchange::orders_json() const {
   return out;
 }
 
+void SimExchange::note_streamed_mark(std::string_view symbol, Decimal mark, TimeMs t) {
+  const SymbolState* s = find_symbol(symbol);
+  if (!s) return;
+  if (marks_.size() >= kMaxMarks) {
+    ++marks_dropped_;
+    return;
+  }
+  marks_.push_back({t, static_cast<std::uint32_t>(s - symbols_.data()), mark});
+}
+
+std::string SimExchange::marks_json() const {
+  JsonWriter w;
+  w.obj().i("marks_dropped", static_cast<std::int64_t>(marks_dropped_)).key("marks").arr();
+  for (const StreamedMark& m : marks_)
+    w.obj().i("t", m.time).s("s", symbols_[m.symbol].cfg.name).d("p", m.price).end_obj();
+  w.end_arr().end_obj();
+  return w.take();
+}
+
 std::string SimExchange::positions_json() const {
   JsonWriter w;
   Decimal realized{}, fees{};
@@ -565,6 +584,24 @@ HttpAnswer SimExchange::sim_control(Ctx& c) {
   const auto fail = [](std::string msg) { return error_answer(Error{-1, std::move(msg), 400}); };
   if (m == "GET" && p == "/sim/orders") return HttpAnswer{200, orders_json(), {}};
   if (m == "GET" && p == "/sim/positions") return HttpAnswer{200, positions_json(), {}};
+  if (m == "GET" && p == "/sim/marks") return HttpAnswer{200, marks_json(), {}};
+  // The conditional orders standing on a symbol, unsigned (the soak aims a price between
+  // the engine's stop and the exchange's): [{"clientAlgoId","side","triggerPrice"}].
+  if (m == "GET" && p == "/sim/algos") {
+    const SymbolState* s = find_symbol(c.params.value_or("symbol", ""));
+    if (!s) return fail("unknown symbol");
+    JsonWriter w;
+    w.arr();
+    for (const AlgoOrder& a : algos_)
+      if (a.status == "NEW" && a.symbol == s->cfg.name)
+        w.obj()
+            .s("clientAlgoId", a.client_algo_id)
+            .s("side", a.buy ? "BUY" : "SELL")
+            .d("triggerPrice", a.trigger)
+            .end_obj();
+    w.end_arr();
+    return HttpAnswer{200, w.take(), {}};
+  }
   if (p == "/sim/faults" && (m == "GET" || m == "POST")) {
     if (m == "POST") {
       Faults f = faults_;

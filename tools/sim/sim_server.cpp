@@ -548,11 +548,12 @@ void SimServer::Impl::pump() {
     apply_held_mark(m);  // when it goes out, not when it was read: a hold may end meanwhile
     feed_exchange(m);
     if (!opens_waiting.empty()) open_start_positions(m.time);
-    broadcast(m.stream, m.payload,
-              m.stream.find("@bookTicker") != std::string::npos ||
-                      m.stream.find("@depth") != std::string::npos
-                  ? Route::kPublic
-                  : Route::kMarket);
+    const int receivers = broadcast(m.stream, m.payload,
+                                    m.stream.find("@bookTicker") != std::string::npos ||
+                                            m.stream.find("@depth") != std::string::npos
+                                        ? Route::kPublic
+                                        : Route::kMarket);
+    if (m.is_mark && receivers > 0) ex.note_streamed_mark(m.symbol, m.mark, wall_clock_ms());
     market_messages.fetch_add(1);
     next_msg.reset();
     flush_user_events();
@@ -631,6 +632,7 @@ HttpAnswer SimServer::Impl::inject_mark(std::string_view query) {
   int receivers = broadcast(base + "@1s", m.payload, Route::kMarket, &sent_ns);
   receivers += broadcast(base, m.payload, Route::kMarket, sent_ns ? nullptr : &sent_ns);
   silent_until = saved;
+  if (receivers > 0) ex.note_streamed_mark(symbol, price, m.time);
   feed_exchange(m);
   flush_user_events();
   return HttpAnswer{200,

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   using namespace exitbrain;
   CLI::App app{"exitbrain-soak-check: the fault soak's invariants, from the exchange's record"};
   std::string orders, samples, redis_url, stream = "quantum:stream:trade.closed";
-  std::string save_closed, closed_file;
+  std::string save_closed, closed_file, marks, faults;
   soak::SoakInputs in;
   app.add_option("--orders", orders, "GET /sim/orders of the soak's exitbrain-sim");
   app.add_option("--save-closed", save_closed,
@@ -49,6 +49,18 @@ int main(int argc, char** argv) {
   app.add_option("--warm-up-ms", in.warm_up_ms, "samples of a process this early are warm-up")
       ->capture_default_str()
       ->check(CLI::Range(0, 3'600'000));
+  app.add_option("--marks", marks, "GET /sim/marks: the streamed marks (stop breaches judged)");
+  app.add_option("--faults", faults, "the schedule's faults: <start ms> <end ms> <name> lines");
+  app.add_option("--act-within-ms", in.act_within_ms,
+                 "a stop breach must be acted on this soon (after a fault: of its end)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600'000));
+  app.add_option("--stop-buffer", in.stop_buffer, "exitbrain's [hard_stop] buffer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.5));
+  app.add_option("--stop-min-move", in.stop_min_move, "exitbrain's [hard_stop] min_move")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.5));
   CLI11_PARSE(app, argc, argv);
 
   if (save_closed.empty() && orders.empty()) {
@@ -61,6 +73,14 @@ int main(int argc, char** argv) {
   }
   if (!samples.empty() && !read_file(samples, in.samples)) {
     std::cerr << "exitbrain-soak-check: cannot read --samples " << samples << "\n";
+    return 2;
+  }
+  if (!marks.empty() && !read_file(marks, in.marks_json)) {
+    std::cerr << "exitbrain-soak-check: cannot read --marks " << marks << "\n";
+    return 2;
+  }
+  if (!faults.empty() && !read_file(faults, in.faults)) {
+    std::cerr << "exitbrain-soak-check: cannot read --faults " << faults << "\n";
     return 2;
   }
   const RedisUrlResult url = parse_redis_url(redis_url);

@@ -22,6 +22,7 @@ struct Entry {
   bool reduce_only = false, close_position = false;
   std::string algo_id;  // params.algoId (a cancel by id), or the id the answer gave
   Decimal executed{};
+  Decimal trigger{};  // params.triggerPrice (a hard stop)
   int http_status = 0;
 };
 
@@ -77,6 +78,10 @@ std::string read_entries(const std::string& json, std::vector<Entry>& out) {
       e.close_position = flag == "true";
       text("algoId", id);
       if (!id.empty()) e.algo_id = id;
+      std::string trigger;
+      text("triggerPrice", trigger);
+      if (!trigger.empty() && parse_decimal(trigger, e.trigger) != DecimalError::kOk)
+        return "entry " + std::to_string(e.seq) + ": triggerPrice is not a decimal";
     }
     out.push_back(std::move(e));
   }
@@ -222,7 +227,179 @@ InvariantResult always_protected(const std::vector<Entry>& entries, std::int64_t
   return r;
 }
 
-// 4. Every exit of ours the exchange filled is on trade.closed exactly once, and nothing
+struct Mark {
+  std::int64_t time = 0;
+  std::string symbol;
+  double price = 0.0;
+};
+
+// GET /sim/marks, or the reason it cannot be read.
+std::string read_marks(const std::string& json, std::vector<Mark>& out) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  simdjson::dom::array arr;
+  if (parser.parse(json).get(doc) || doc["marks"].get(arr)) return "the marks are not JSON";
+  for (simdjson::dom::element item : arr) {
+    Mark m;
+    std::string_view sym, price;
+    Decimal p;
+    if (item["t"].get(m.time) || item["s"].get(sym) || item["p"].get(price) ||
+        parse_decimal(price, p) != DecimalError::kOk)
+      return "a mark without t, s or p";
+    m.symbol = std::string(sym);
+    m.price = p.to_double();
+    out.push_back(std::move(m));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Mark& a, const Mark& b) { return a.time < b.time; });
+  return "";
+}
+
+struct FaultWindow {
+  std::int64_t start = 0, end = 0;
+  std::string name;
+};
+
+std::vector<FaultWindow> read_faults(const std::string& text) {
+  std::vector<FaultWindow> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    FaultWindow w;
+    if (f >> w.start >> w.end >> w.name && w.end >= w.start) out.push_back(w);
+  }
+  return out;
+}
+
+// 4. Every breach of the engine's stop is acted on: an exit of ours sent for the symbol,
+// its hard stop fired, or the position gone, within act_within_ms of the first mark beyond
+// the stop; if a fault covered that mark, within act_within_ms of the first mark after the
+// fault ended (the engine may not see a price, or send, while it lasts). The engine's stop
+// is inferred from the newest hard stop of ours standing, so only certain breaches count.
+InvariantResult breaches_acted_on(const std::vector<Entry>& entries, const SoakInputs& in) {
+  InvariantResult r{"every stop breach acted on", 0, 0, {}, ""};
+  if (in.marks_json.empty()) {
+    r.note = "no marks recorded: not judged";
+    return r;
+  }
+  std::vector<Mark> marks;
+  if (const std::string err = read_marks(in.marks_json, marks); !err.empty()) {
+    fail(r, err);
+    return r;
+  }
+  const std::vector<FaultWindow> faults = read_faults(in.faults);
+  struct Book {
+    Decimal amount{};
+    std::vector<std::pair<std::string, double>> stops;  // client id, trigger: oldest first
+    std::int64_t breach_since = -1, deadline = 0;
+    std::string breach_what;
+  };
+  std::map<std::string, Book> books;
+  std::map<std::string, std::string> symbol_of_stop, client_of_algo;
+  // The first streamed mark of `symbol` at or after `t` (or t itself when none comes).
+  const auto first_mark_after = [&](const std::string& symbol, std::int64_t t) {
+    auto it = std::lower_bound(marks.begin(), marks.end(), t,
+                               [](const Mark& m, std::int64_t v) { return m.time < v; });
+    for (; it != marks.end(); ++it)
+      if (it->symbol == symbol) return it->time;
+    return t;
+  };
+  const auto deadline_for = [&](const std::string& symbol, std::int64_t t) {
+    std::int64_t until = t;  // the end of the faults covering t, one after another
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const FaultWindow& w : faults)
+        if (w.start <= until && until < w.end) {
+          until = w.end;
+          grew = true;
+        }
+    }
+    return (until == t ? t : first_mark_after(symbol, until)) + in.act_within_ms;
+  };
+  std::int64_t breaches = 0;
+  const auto acted = [&](Book& b, std::int64_t t) {
+    if (b.breach_since < 0) return;
+    if (t > b.deadline)
+      fail(r, b.breach_what + ": acted on only after " + std::to_string(t - b.breach_since) +
+                  " ms (due by " + std::to_string(b.deadline - b.breach_since) + " ms)");
+    else
+      ++r.passed;
+    b.breach_since = -1;
+  };
+  const auto remove_stop = [](Book& b, const std::string& id) {
+    for (auto it = b.stops.begin(); it != b.stops.end(); ++it)
+      if (it->first == id) {
+        b.stops.erase(it);
+        return;
+      }
+  };
+  const auto apply = [&](const Entry& e) {
+    if (is(e, "POST /fapi/v1/algoOrder") && starts(e.client_id, "xbs-") && e.outcome == "NEW") {
+      books[e.symbol].stops.emplace_back(e.client_id, e.trigger.to_double());
+      symbol_of_stop[e.client_id] = e.symbol;
+      client_of_algo[e.algo_id] = e.client_id;
+      return;
+    }
+    const std::string stop_id = e.client_id.empty() ? client_of_algo[e.algo_id] : e.client_id;
+    if (is(e, "DELETE /fapi/v1/algoOrder") && e.outcome == "CANCELED") {
+      remove_stop(books[symbol_of_stop[stop_id]], stop_id);
+      return;
+    }
+    Book& b = books[e.symbol];
+    if (is(e, "DELETE /fapi/v1/algoOpenOrders") && e.outcome == "CANCELED") b.stops.clear();
+    const bool our_exit = is(e, "POST /fapi/v1/order") && starts(e.client_id, "xbx-");
+    if (is(e, "TRIGGER algoOrder")) {
+      remove_stop(b, e.client_id);
+      if (starts(e.client_id, "xbs-")) acted(b, e.time);
+    }
+    if (our_exit) acted(b, e.time);  // sent, whatever the answer: the engine acted
+    if (fill_of(e)) {
+      b.amount = e.side == "BUY" ? b.amount + e.executed : b.amount - e.executed;
+      if (b.amount.is_zero()) acted(b, e.time);
+    }
+  };
+  std::size_t next = 0;
+  for (const Mark& m : marks) {
+    // What happened before this mark; an answer to it (an exit, the hard stop firing) comes
+    // in the same millisecond or after, and up to 1 s later counts as acting on it at once.
+    for (; next < entries.size() && entries[next].time < m.time; ++next) apply(entries[next]);
+    Book& b = books[m.symbol];
+    if (b.amount.is_zero() || b.stops.empty()) continue;
+    const double trigger = b.stops.back().second;
+    const bool is_long = b.amount.is_positive();
+    const double level = is_long ? trigger / (1.0 - in.stop_buffer) * (1.0 - in.stop_min_move)
+                                 : trigger / (1.0 + in.stop_buffer) * (1.0 + in.stop_min_move);
+    const bool beyond = is_long ? m.price <= level : m.price >= level;
+    if (!beyond || b.breach_since >= 0) continue;
+    // Acted on already, just before the mark was noted?
+    bool answered = false;
+    for (std::size_t k = next; k < entries.size() && entries[k].time <= m.time + 1'000; ++k) {
+      const Entry& e = entries[k];
+      if (e.symbol == m.symbol && ((is(e, "POST /fapi/v1/order") && starts(e.client_id, "xbx-")) ||
+                                   (is(e, "TRIGGER algoOrder") && starts(e.client_id, "xbs-"))))
+        answered = true;
+    }
+    ++breaches;
+    if (answered) {
+      ++r.passed;
+      continue;
+    }
+    b.breach_since = m.time;
+    b.deadline = deadline_for(m.symbol, m.time);
+    b.breach_what = m.symbol + (is_long ? " LONG" : " SHORT") + " marked " +
+                    std::to_string(m.price) + " beyond its stop (~" + std::to_string(level) +
+                    ", hard stop " + std::to_string(trigger) + ") at t " + std::to_string(m.time);
+  }
+  for (; next < entries.size(); ++next) apply(entries[next]);
+  for (auto& [symbol, b] : books)
+    if (b.breach_since >= 0) fail(r, b.breach_what + ": never acted on");
+  r.note = std::to_string(marks.size()) + " streamed marks, " + std::to_string(breaches) +
+           " beyond an engine stop, " + std::to_string(faults.size()) + " fault windows";
+  return r;
+}
+
+// 5. Every exit of ours the exchange filled is on trade.closed exactly once, and nothing
 // else is.
 InvariantResult closed_once(const std::vector<Entry>& entries,
                             const std::vector<std::map<std::string, std::string>>& closed) {
@@ -253,7 +430,7 @@ InvariantResult closed_once(const std::vector<Entry>& entries,
   return r;
 }
 
-// 5. Resources flat after warm-up, per process (each restart is a new process).
+// 6. Resources flat after warm-up, per process (each restart is a new process).
 InvariantResult resources_flat(const std::string& samples, std::int64_t warm_up_ms) {
   InvariantResult r{"RSS, open files and threads flat after warm-up", 0, 0, {}, ""};
   struct Sample {
@@ -307,8 +484,12 @@ std::vector<InvariantResult> check_soak(const SoakInputs& in) {
     InvariantResult r{"record", 0, 1, {error}, "GET /sim/orders"};
     return {r};
   }
-  return {sent_once(entries), never_flipped(entries), always_protected(entries, in.stop_grace_ms),
-          closed_once(entries, in.closed), resources_flat(in.samples, in.warm_up_ms)};
+  return {sent_once(entries),
+          never_flipped(entries),
+          always_protected(entries, in.stop_grace_ms),
+          breaches_acted_on(entries, in),
+          closed_once(entries, in.closed),
+          resources_flat(in.samples, in.warm_up_ms)};
 }
 
 std::string format_results(const std::vector<InvariantResult>& results) {

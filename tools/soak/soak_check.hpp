@@ -30,11 +30,23 @@ struct SoakInputs {
   std::int64_t stop_grace_ms = 15'000;
   // Samples of one process taken before this long after its first sample are warm-up.
   std::int64_t warm_up_ms = 30'000;
+  // GET /sim/marks: the mark prices the market streams carried, in order ("" : not judged).
+  std::string marks_json;
+  // The schedule's faults, one per line: "<start ms> <end ms> <name>" (wall clock).
+  std::string faults;
+  // Where the engine's stop is, seen from the exchange: the hard stop sits `stop_buffer`
+  // beyond it and moves only by `stop_min_move` (exitbrain's [hard_stop] defaults). A
+  // mark beyond the hard stop's trigger less that buffer and move is a breach of the
+  // engine's own stop for certain; it must be acted on within `act_within_ms`, or within
+  // that of the first streamed mark after a fault that covered it ended.
+  double stop_buffer = 0.002, stop_min_move = 0.001;
+  std::int64_t act_within_ms = 3'000;
 };
 
 // In order: exits never sent twice; reduce-only exits, no position flipped or taken below
-// zero; a hard stop behind every open position; every filled exit once on trade.closed;
-// resources flat. A failure to read the record is a failed invariant of its own ("record").
+// zero; a hard stop behind every open position; every stop breach acted on; every filled
+// exit once on trade.closed; resources flat. A failure to read the record is a failed invariant of
+// its own ("record").
 std::vector<InvariantResult> check_soak(const SoakInputs& in);
 
 // "name: N passed, M failed" lines (and the first failures), as the soak prints them.
