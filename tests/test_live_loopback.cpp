@@ -335,6 +335,32 @@ TEST_F(LiveLoopback, APositionOpenedWhileTheUserStreamIsDownIsCaughtUpAndProtect
   expect_clean_stop();
 }
 
+// Found by the fault soak (S11): the catch-up after a reconnect, refused by a 429, was not
+// tried again until the next reconnect, and a position opened meanwhile stayed unknown and
+// without a stop. It is tried again after 2 s (or the Retry-After).
+TEST_F(LiveLoopback, ARefusedUserStreamCatchUpIsTriedAgain) {
+  Scenario sc;
+  sc.open_position = false;
+  start("user_stream_catch_up_retry", sc);
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"user_stream\"", "\"state\":\"connected\""}, kWaitMs)
+          .empty())
+      << read_file(events_);
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty())
+      << read_file(events_);
+  // The next signed request, the catch-up's positionRisk, is refused.
+  sim_post("/sim/faults", "rate_limit_429=1&drop_user_ws=1");
+  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=10");
+  const std::string failed =
+      wait_for_line(events_, {"\"alert\":\"user_stream_catch_up_failed\"", "HTTP 429"}, kWaitMs);
+  ASSERT_FALSE(failed.empty()) << read_file(events_);
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"state\":\"caught_up\"", "\"changed\":1"}, kWaitMs).empty())
+      << read_file(events_);
+  wait_until_protected();
+  expect_clean_stop();
+}
+
 // Found by the fault soak: a trader added to the position (the engine exits its own size),
 // the full exit left the rest, and every later state of the symbol was taken for one from
 // before the exit filled: the rest went unmanaged and, once the old stop was cancelled,
