@@ -104,4 +104,21 @@ TEST(DeploymentChecks, TheLevelsLeverageStaysInTheBand) {
 }
 
 }  // namespace
+// A symbol no intent was handled for has no metadata to have (the demo's symbols without an
+// intent read as broken); one whose levels were published must have its hash.
+TEST(DeploymentChecks, IlfMetadataIsRequiredWhereLevelsWerePublished) {
+  const std::string prefix = "quantum:ilf:metadata:";
+  const CheckLine ok =
+      check_ilf_metadata(prefix, {"BTCUSDT", "ETHUSDT"}, {"BTCUSDT"}, {"BTCUSDT", "BTCUSDT"});
+  EXPECT_EQ(ok.verdict, Verdict::kPass) << ok.reason;
+  EXPECT_NE(ok.reason.find("none yet for ETHUSDT"), std::string::npos) << ok.reason;
+  const CheckLine bad =
+      check_ilf_metadata(prefix, {"BTCUSDT", "ETHUSDT"}, {"BTCUSDT"}, {"ETHUSDT", "BTCUSDT"});
+  EXPECT_EQ(bad.verdict, Verdict::kFail);
+  EXPECT_NE(bad.reason.find("hash for ETHUSDT, whose adaptive levels"), std::string::npos)
+      << bad.reason;
+  EXPECT_EQ(check_ilf_metadata(prefix, {"BTCUSDT"}, {}, {}).verdict, Verdict::kSkip);
+  EXPECT_EQ(check_ilf_metadata(prefix, {"BTCUSDT"}, {}, {"BTCUSDT"}).verdict, Verdict::kFail);
+}
+
 }  // namespace exitbrain

@@ -168,29 +168,27 @@ void check_redis(const Config& config, const SymbolTable& symbols, int lag_wait_
   }
 
   // The latest adaptive levels.
-  std::vector<std::string> leverage;
+  std::vector<std::string> leverage, with_levels;
   const RedisReply levels = redis.command({"XREVRANGE", rs.levels_stream, "+", "-", "COUNT", "50"});
   for (std::size_t i = 0; levels.ok() && i < levels.value().size(); ++i) {
     const RedisValue fields = levels.value()[i][1];
-    for (std::size_t k = 0; k + 1 < fields.size(); k += 2)
+    for (std::size_t k = 0; k + 1 < fields.size(); k += 2) {
       if (fields[k].text() == "target_leverage") leverage.emplace_back(fields[k + 1].text());
+      if (fields[k].text() == "symbol") with_levels.emplace_back(fields[k + 1].text());
+    }
   }
   CheckLine l = check_levels_leverage(leverage, kMinLeverage, kMaxLeverage);
   l.reason = rs.levels_stream + ": " + l.reason;
   c.add(l);
 
   // The per-symbol metadata hash the rest of the seeds' stack reads.
-  std::string missing, present;
+  std::vector<std::string> managed, present;
   for (SymbolId s = 0; s < symbols.size(); ++s) {
-    const std::string key = rs.metadata_prefix + std::string(symbols.name(s));
-    const RedisReply e = redis.command({"EXISTS", key});
-    (e.ok() && e.value().integer() == 1 ? present : missing) +=
-        (std::string(symbols.name(s)) + " ");
+    managed.emplace_back(symbols.name(s));
+    const RedisReply e = redis.command({"EXISTS", rs.metadata_prefix + managed.back()});
+    if (e.ok() && e.value().integer() == 1) present.push_back(managed.back());
   }
-  if (missing.empty())
-    c.pass("ilf_metadata", rs.metadata_prefix + "<symbol> for " + present);
-  else
-    c.fail("ilf_metadata", "no " + rs.metadata_prefix + "<symbol> hash for " + missing);
+  c.add(check_ilf_metadata(rs.metadata_prefix, managed, present, with_levels));
 }
 
 int run_validate(const ValidateOptions& o) {

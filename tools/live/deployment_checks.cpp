@@ -1,5 +1,6 @@
 #include "tools/live/deployment_checks.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "net/order_format.hpp"
@@ -71,6 +72,29 @@ std::vector<CheckLine> check_hard_stops(const StartupState& st) {
     out.push_back(CheckLine{Verdict::kPass, "hard_stops",
                             "no open position on the managed symbols: nothing to protect"});
   return out;
+}
+
+CheckLine check_ilf_metadata(const std::string& prefix, const std::vector<std::string>& managed,
+                             const std::vector<std::string>& present,
+                             const std::vector<std::string>& with_levels) {
+  const auto has = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  std::string found, missing, waiting;
+  for (const std::string& s : managed) {
+    std::string& list = has(present, s) ? found : has(with_levels, s) ? missing : waiting;
+    list += (list.empty() ? "" : " ") + s;
+  }
+  if (!missing.empty())
+    return CheckLine{
+        Verdict::kFail, "ilf_metadata",
+        "no " + prefix + "<symbol> hash for " + missing + ", whose adaptive levels were published"};
+  const std::string none_yet =
+      waiting.empty() ? "" : "; none yet for " + waiting + " (no intent handled for them)";
+  if (found.empty())
+    return CheckLine{Verdict::kSkip, "ilf_metadata",
+                     "no intent handled yet: no " + prefix + "<symbol> hash to check"};
+  return CheckLine{Verdict::kPass, "ilf_metadata", prefix + "<symbol> for " + found + none_yet};
 }
 
 CheckLine check_levels_leverage(const std::vector<std::string>& levels, int lo, int hi) {

@@ -30,4 +30,12 @@ std::vector<CheckLine> check_hard_stops(const StartupState& st);
 // published yet).
 CheckLine check_levels_leverage(const std::vector<std::string>& levels, int lo, int hi);
 
+// The per-symbol metadata hash (`prefix`<symbol>) the seeds' stack reads. A symbol whose
+// levels were published (`with_levels`: the symbols of the latest levels entries) must have
+// one; a symbol no intent has been handled for yet has none to have, and is only named.
+// `present`: the managed symbols whose hash exists; `managed`: all of them.
+CheckLine check_ilf_metadata(const std::string& prefix, const std::vector<std::string>& managed,
+                             const std::vector<std::string>& present,
+                             const std::vector<std::string>& with_levels);
+
 }  // namespace exitbrain
