@@ -367,12 +367,7 @@ TEST_F(LiveLoopback, ARefusedUserStreamCatchUpIsTriedAgain) {
 // naked. What is left is a position of its own now, and its stop stands before the old goes.
 TEST_F(LiveLoopback, WhatAFullExitLeavesIsManagedAndNeverWithoutAStop) {
   start("left_after_exit", {});
-  const double sl = wait_until_protected();
-  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
-  ASSERT_DOUBLE_EQ(position_amount(), 14.0);
-  breach(sl);
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
-      << read_file(events_);
+  ASSERT_NO_FATAL_FAILURE(exit_in_full_leaving_four());
   // The rest's first stop is refused once (a 503 that did not execute): the old stop must
   // stand until the retry does (the soak saw it cancelled at once, 100 ms without a stop).
   sim_post("/sim/faults", "unavailable_503=1");
@@ -402,11 +397,7 @@ TEST_F(LiveLoopback, WhatAFullExitLeavesIsManagedAndNeverWithoutAStop) {
 // fill was never published).
 TEST_F(LiveLoopback, AKillWhileAFullExitAwaitsItsFlatStateLeavesNoStopToNobody) {
   start("left_after_exit_kill", {});
-  const double sl = wait_until_protected();
-  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
-  breach(sl);
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
-      << read_file(events_);
+  ASSERT_NO_FATAL_FAILURE(exit_in_full_leaving_four());
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
   EXPECT_EQ(run_.kill(), -SIGKILL);
   ASSERT_DOUBLE_EQ(position_amount(), 4.0);
@@ -434,11 +425,7 @@ TEST_F(LiveLoopback, AKillWhileAFullExitAwaitsItsFlatStateLeavesNoStopToNobody) 
 // position's and cancels it only once the new position's stop stands.
 TEST_F(LiveLoopback, AKillBeforeWhatAFullExitLeftHasItsStopLeavesNoStopToNobody) {
   start("left_after_exit_kill_before_levels", {});
-  const double sl = wait_until_protected();
-  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
-  breach(sl);
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
-      << read_file(events_);
+  ASSERT_NO_FATAL_FAILURE(exit_in_full_leaving_four());
   sim_post("/sim/faults", "silence_ms=16000");  // no price: no levels for what is left
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"position_left_after_exit\""}, kWaitMs).empty())
       << read_file(events_);
@@ -465,11 +452,7 @@ TEST_F(LiveLoopback, AKillBeforeWhatAFullExitLeftHasItsStopLeavesNoStopToNobody)
 // symbol until the next restart's orphan cancel).
 TEST_F(LiveLoopback, WhatAFullExitLeftClosedBeforeItsFirstLevelsReleasesTheOldStop) {
   start("left_after_exit_closed", {});
-  const double sl = wait_until_protected();
-  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
-  breach(sl);
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
-      << read_file(events_);
+  ASSERT_NO_FATAL_FAILURE(exit_in_full_leaving_four());
   sim_post("/sim/faults", "silence_ms=16000");
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"position_left_after_exit\""}, kWaitMs).empty())
       << read_file(events_);

@@ -205,6 +205,17 @@ class LiveLoopback : public ::testing::Test {
   }
 
   // A mark just through the engine's stop, above the hard stop's trigger.
+  // The engine's 10 with 4 a trader added, exited in full (the engine exits its own size):
+  // returns once the exit is done, the 4 left on the exchange.
+  void exit_in_full_leaving_four() {
+    const double sl = wait_until_protected();
+    sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
+    ASSERT_DOUBLE_EQ(position_amount(), 14.0);
+    breach(sl);
+    ASSERT_FALSE(
+        wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
+        << read_file(events_);
+  }
   void breach(double sl) {
     char price[32];
     std::snprintf(price, sizeof price, "%.2f", sl - 0.01);
