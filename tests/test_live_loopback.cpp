@@ -315,19 +315,7 @@ TEST_F(LiveLoopback, ARefusedExitIsNoClosedTradeOnlyItsFillIs) {
 // and without a hard stop, until a restart. After a reconnect the keeper now reads the
 // positions over REST and passes on what changed: the position is adopted and protected.
 TEST_F(LiveLoopback, APositionOpenedWhileTheUserStreamIsDownIsCaughtUpAndProtected) {
-  Scenario sc;
-  sc.open_position = false;
-  start("user_stream_catch_up", sc);
-  ASSERT_FALSE(
-      wait_for_line(events_, {"\"event\":\"user_stream\"", "\"state\":\"connected\""}, kWaitMs)
-          .empty())
-      << read_file(events_);
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty())
-      << read_file(events_);
-  // The drop and the opening reach the simulator in one housekeeping turn or two: either
-  // way the opening's events go to no connection.
-  sim_post("/sim/faults", "drop_user_ws=1");
-  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=10");
+  ASSERT_NO_FATAL_FAILURE(open_while_the_user_stream_drops("user_stream_catch_up", ""));
   ASSERT_FALSE(
       wait_for_line(events_, {"\"state\":\"caught_up\"", "\"changed\":1"}, kWaitMs).empty())
       << read_file(events_);
@@ -339,18 +327,9 @@ TEST_F(LiveLoopback, APositionOpenedWhileTheUserStreamIsDownIsCaughtUpAndProtect
 // tried again until the next reconnect, and a position opened meanwhile stayed unknown and
 // without a stop. It is tried again after 2 s (or the Retry-After).
 TEST_F(LiveLoopback, ARefusedUserStreamCatchUpIsTriedAgain) {
-  Scenario sc;
-  sc.open_position = false;
-  start("user_stream_catch_up_retry", sc);
-  ASSERT_FALSE(
-      wait_for_line(events_, {"\"event\":\"user_stream\"", "\"state\":\"connected\""}, kWaitMs)
-          .empty())
-      << read_file(events_);
-  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty())
-      << read_file(events_);
   // The next signed request, the catch-up's positionRisk, is refused.
-  sim_post("/sim/faults", "rate_limit_429=1&drop_user_ws=1");
-  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=10");
+  ASSERT_NO_FATAL_FAILURE(
+      open_while_the_user_stream_drops("user_stream_catch_up_retry", "rate_limit_429=1&"));
   const std::string failed =
       wait_for_line(events_, {"\"alert\":\"user_stream_catch_up_failed\"", "HTTP 429"}, kWaitMs);
   ASSERT_FALSE(failed.empty()) << read_file(events_);
@@ -424,7 +403,7 @@ TEST_F(LiveLoopback, AKillWhileAFullExitAwaitsItsFlatStateLeavesNoStopToNobody) 
 // standing, to nobody ("old_hard_stop_left"); the restart keeps it as the exited
 // position's and cancels it only once the new position's stop stands.
 TEST_F(LiveLoopback, AKillBeforeWhatAFullExitLeftHasItsStopLeavesNoStopToNobody) {
-  start("left_after_exit_kill_before_levels", {});
+  start("left_kill_before_levels", {});
   ASSERT_NO_FATAL_FAILURE(exit_in_full_leaving_four());
   sim_post("/sim/faults", "silence_ms=16000");  // no price: no levels for what is left
   ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"position_left_after_exit\""}, kWaitMs).empty())

@@ -83,6 +83,9 @@ struct Scenario {
 class LiveLoopback : public ::testing::Test {
  protected:
   void start(const std::string& name, const Scenario& sc) {
+    // The daemon's control socket is <dir>/state/control.sock, and a Unix socket path has
+    // 107 bytes: CI's checkout (/check/work/main/build-sanitize/...) leaves a name 28.
+    ASSERT_LE(name.size(), 28u) << name << ": a shorter name, or the control socket won't bind";
     dir_ = testing::make_test_dir("live_loopback/" + name);
     ::setenv("BINANCE_API_KEY", "loopback-test-key", 1);
     ::setenv("BINANCE_API_SECRET", "loopback-test-secret-never-printed", 1);
@@ -204,11 +207,27 @@ class LiveLoopback : public ::testing::Test {
     return levels.empty() ? 0.0 : std::stod(field(levels, "sl"));
   }
 
-  // A mark just through the engine's stop, above the hard stop's trigger.
+  // No position at the start; once running, the user stream is dropped (with `faults` too)
+  // and a trader opens LONG 10. The drop and the opening reach the simulator in one
+  // housekeeping turn or two: either way the opening's events go to no connection.
+  void open_while_the_user_stream_drops(const std::string& name, const std::string& faults) {
+    Scenario sc;
+    sc.open_position = false;
+    start(name, sc);
+    ASSERT_FALSE(
+        wait_for_line(events_, {"\"event\":\"user_stream\"", "\"state\":\"connected\""}, kWaitMs)
+            .empty())
+        << read_file(events_);
+    ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty())
+        << read_file(events_);
+    sim_post("/sim/faults", faults + "drop_user_ws=1");
+    sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=10");
+  }
   // The engine's 10 with 4 a trader added, exited in full (the engine exits its own size):
   // returns once the exit is done, the 4 left on the exchange.
   void exit_in_full_leaving_four() {
     const double sl = wait_until_protected();
+    ASSERT_GT(sl, 0.0) << "no levels, no stop to breach";
     sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
     ASSERT_DOUBLE_EQ(position_amount(), 14.0);
     breach(sl);
@@ -216,6 +235,7 @@ class LiveLoopback : public ::testing::Test {
         wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
         << read_file(events_);
   }
+  // A mark just through the engine's stop, above the hard stop's trigger.
   void breach(double sl) {
     char price[32];
     std::snprintf(price, sizeof price, "%.2f", sl - 0.01);
