@@ -1,6 +1,8 @@
 #include "net/binance_message_parser.hpp"
 
 #include <charconv>
+#include <cstring>
+#include <new>
 #include <utility>
 
 #include "core/interval.hpp"
@@ -367,6 +369,20 @@ BinanceMessageParser::BinanceMessageParser(SymbolTable& symbols, bool intern_unk
   if (json_.allocate(initial_capacity) != simdjson::SUCCESS) {
     json_error_ = simdjson::MEMALLOC;
   }
+  scratch_.reset(new (std::nothrow) char[padded_capacity(initial_capacity)]);
+  scratch_size_ = scratch_ ? padded_capacity(initial_capacity) : 0;
+}
+
+bool BinanceMessageParser::copy_padded(const char* data, std::size_t len) noexcept {
+  if (scratch_size_ < padded_capacity(len)) {
+    std::unique_ptr<char[]> bigger(new (std::nothrow) char[padded_capacity(len)]);
+    if (!bigger) return false;
+    scratch_ = std::move(bigger);
+    scratch_size_ = padded_capacity(len);
+  }
+  std::memcpy(scratch_.get(), data, len);
+  std::memset(scratch_.get() + len, 0, kJsonPadding);
+  return true;
 }
 
 ParseStatus BinanceMessageParser::parse(const char* data, std::size_t len, std::size_t capacity,
@@ -410,6 +426,21 @@ ParseStatus BinanceMessageParser::parse_message(const char* data, std::size_t le
       }
       // A symbol the table lacks: the general path interns it or answers kUnknownSymbol.
     }
+  }
+  // simdjson 3.0.1 On-Demand takes the byte at data[len] for one more token when a malformed
+  // message sends it looking past its last one (simdjson issue #1834): a ',', ']' or '}'
+  // there reads as the message going on or closing ({"x":} followed by '}' was kIgnored,
+  // followed by anything else kMalformed). The padding's content must not matter (a receive
+  // buffer's holds the tail of the previous frame), so such a message is parsed from a copy
+  // padded with zeros. Found by fuzz/fuzz_ws_frames.cpp.
+  if (capacity > len && (data[len] == ',' || data[len] == ']' || data[len] == '}')) {
+    if (!copy_padded(data, len)) {
+      json_error_ = simdjson::MEMALLOC;
+      error_ = {"json", "out of memory"};
+      return ParseStatus::kMalformed;
+    }
+    data = scratch_.get();
+    capacity = scratch_size_;
   }
   BinanceMessageWalker walker(*this, sink);
   ondemand::document doc;

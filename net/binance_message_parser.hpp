@@ -93,6 +93,8 @@ class BinanceMessageParser {
   friend class BinanceMessageWalker;
   ParseStatus parse_message(const char* data, std::size_t len, std::size_t capacity,
                             MarketEventSink sink) noexcept;
+  // data[0, len) into scratch_, zeros after it; false if it could not grow.
+  bool copy_padded(const char* data, std::size_t len) noexcept;
 
   simdjson::ondemand::parser json_;
   SymbolTable& symbols_;
@@ -101,6 +103,9 @@ class BinanceMessageParser {
   ParseError error_{};
   simdjson::error_code json_error_ = simdjson::SUCCESS;
   ParserStats stats_{};
+  // A message whose next byte simdjson could take for a token, copied (see parse_message).
+  std::unique_ptr<char[]> scratch_;
+  std::size_t scratch_size_ = 0;
 };
 
 }  // namespace exitbrain

@@ -267,6 +267,10 @@ void WsClient::on_frame(Connection& c, const char* data, std::size_t len) {
   }
   if (frame_.size() < len + kJsonPadding) frame_.resize(len + kJsonPadding);  // rare: grows once
   std::memcpy(frame_.data(), data, len);
+  // Zeros after the frame, not the tail of the one before: simdjson 3.0.1 can take the byte
+  // after a malformed message for a token (see BinanceMessageParser::parse_message), and
+  // the parser copies a message followed by ',' ']' or '}' to be safe from that.
+  std::memset(frame_.data() + len, 0, kJsonPadding);
   frames_.fetch_add(1, std::memory_order_relaxed);
   handler_.on_frame(frame_.data(), len, frame_.size(), received);
 }

@@ -33,6 +33,15 @@ class ParserHarness {
     return parser.parse(buffer.data(), message.size(), buffer.size(),
                         [this](const MarketEvent& e) { events.push_back(e); });
   }
+  // As parse, with the padding after the message filled with `fill` (a receive buffer's
+  // holds the tail of the frame before).
+  ParseStatus parse_padded_with(std::string_view message, char fill) {
+    buffer.assign(message.begin(), message.end());
+    buffer.resize(padded_capacity(message.size()), fill);
+    events.clear();
+    return parser.parse(buffer.data(), message.size(), buffer.size(),
+                        [this](const MarketEvent& e) { events.push_back(e); });
+  }
   std::string error() const {
     return std::string(parser.last_error().field) + ": " + parser.last_error().reason;
   }
@@ -280,6 +289,33 @@ TEST(BinanceMessageParser, MalformedMessagesNameTheField) {
     EXPECT_EQ(h.parser.last_error().reason, c.reason) << c.message << " -> " << h.error();
   }
   EXPECT_EQ(h.parser.stats().malformed, cases.size());
+}
+
+// Found by fuzz/fuzz_ws_frames.cpp: simdjson 3.0.1 took the byte after a malformed message
+// for one more token, so {"x":} followed by '}' in the padding was ignored and followed by
+// anything else malformed. What the padding holds must not change a message's outcome.
+TEST(BinanceMessageParser, WhatFollowsAMessageInItsPaddingChangesNothing) {
+  const std::vector<std::string_view> messages = {
+      R"({"x":})",
+      R"({"e":"trade","E":1,"s":"BTCUSDT","p":})",
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","p":)",
+      R"([{"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1","r":"0"},)",
+      R"({"e":"trade","E":1,"T":1,"s":"BTCUSDT","p":"28145.10","q":"0.002")",
+      kTrade,
+  };
+  ParserHarness h;
+  for (std::string_view m : messages) {
+    const ParseStatus zeros = h.parse_padded_with(m, '\0');
+    const std::string zeros_error = h.error();
+    const std::size_t zeros_events = h.events.size();
+    for (char fill : {'}', ']', ',', '"', ' ', 'x'}) {
+      EXPECT_EQ(h.parse_padded_with(m, fill), zeros) << m << " followed by " << fill;
+      if (zeros == ParseStatus::kMalformed) {
+        EXPECT_EQ(h.error(), zeros_error) << m << " followed by " << fill;
+      }
+      EXPECT_EQ(h.events.size(), zeros_events) << m << " followed by " << fill;
+    }
+  }
 }
 
 TEST(BinanceMessageParser, RefusesUnpaddedInput) {

@@ -8,7 +8,8 @@
 #   --seconds N     time per target (default 20)
 #   --runs N        stop a target after N executions instead (with --seconds as a cap)
 #   --target NAME   one target only (market_message, user_data, rest_answers, trade_intent,
-#                   cross_exchange, config, positions_file, market_file)
+#                   cross_exchange, config, positions_file, market_file, ws_frames,
+#                   journal)
 #   --keep-corpus   grow build-fuzz/corpus/<target> from run to run (default: start again
 #                   from the seeds each run, so a CI run is the same work every time)
 # Seeds: fuzz/seeds/<target>/ (the tests' own cases), plus samples of ../shared/data when
@@ -38,7 +39,8 @@ if [ "$build" = 1 ]; then
   tools/build.sh fuzz
 fi
 bin=build-fuzz/bin
-targets=(market_message user_data rest_answers trade_intent cross_exchange config positions_file market_file)
+targets=(market_message user_data rest_answers trade_intent cross_exchange config positions_file
+         market_file ws_frames journal)
 if [ -n "$only" ]; then
   [ -x "$bin/fuzz_$only" ] || { echo "tools/fuzz.sh: no target $only in $bin" >&2; exit 2; }
   targets=("$only")

@@ -68,7 +68,7 @@ std::string read_journal(const std::string& dir, const JournalIdentity& expected
   out = JournalRead{};
   out.last_seq = after_seq;
   const std::vector<std::string> names = list_by_seq(dir, "journal-", ".seg");
-  std::uint64_t expect_seq = 0;  // 0: the first record read sets it
+  std::uint64_t expect_seq = 0;  // of the next record; 0: no segment read yet
   bool stopped = false;
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string path = dir + "/" + names[i];
@@ -98,6 +98,24 @@ std::string read_journal(const std::string& dir, const JournalIdentity& expected
     }
     if (!id.fits(expected))
       return "state_dir: " + names[i] + " was written for " + identity_mismatch(id, expected);
+    // A segment is named after its first record. One that does not start where the records
+    // before it ended (or, the first one read, by the record after the snapshot) leaves
+    // records out: the segment before it was cut at a record boundary, or is gone. Set
+    // aside. And its first record must be that one (a header whose length is wrong takes
+    // its first record, or more, for part of itself; a good record that is not the first
+    // follows).
+    const std::uint64_t first_seq = seq_of_name(names[i], "journal-", ".seg");
+    if (expect_seq == 0 ? first_seq > after_seq + 1 : first_seq != expect_seq) {
+      out.lost_bytes += bytes.size();
+      out.lost_note = names[i] + ": starts at seq " + std::to_string(first_seq) + ", seq " +
+                      std::to_string(expect_seq == 0 ? after_seq + 1 : expect_seq) +
+                      " is next (records after seq " + std::to_string(out.last_seq) +
+                      " are not applied)";
+      std::rename(path.c_str(), (path + ".damaged").c_str());
+      stopped = true;
+      continue;
+    }
+    expect_seq = first_seq;
     std::size_t pos = *at;
     while (pos < bytes.size()) {
       const char* why = nullptr;
@@ -121,7 +139,7 @@ std::string read_journal(const std::string& dir, const JournalIdentity& expected
         payload = std::span(bytes).subspan(pos + kRecordHeaderBytes, len);
         if (record_crc(seq, kind, payload) != crc)
           why = "bad checksum";
-        else if (expect_seq != 0 && seq != expect_seq)
+        else if (seq != expect_seq)
           why = "sequence gap";
       }
       if (why) {

@@ -2,7 +2,8 @@
 // Reads the state directory back at start-up: the newest good snapshot, then every journal
 // record after it, in order.
 //
-// Damage (a tail cut short by a crash, a bad checksum, a gap in the sequence) ends the
+// Damage (a tail cut short by a crash, a bad checksum, a gap in the sequence, between
+// records or between segments: a segment is named after its first record) ends the
 // read at the last good record: what follows is not applied (a state rebuilt past a hole
 // could be wrong in ways nobody would see), the damaged segment is cut back to its last
 // good record so the next start does not meet it again, later segments are set aside as
