@@ -380,11 +380,7 @@ TEST_F(LiveLoopback, AKillWhileAFullExitAwaitsItsFlatStateLeavesNoStopToNobody) 
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
   EXPECT_EQ(run_.kill(), -SIGKILL);
   ASSERT_DOUBLE_EQ(position_amount(), 4.0);
-  restart_run("events2");
-  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
-  ASSERT_FALSE(rec.empty()) << read_file(events_);
-  EXPECT_EQ(field(rec, "stops_adopted"), "1") << rec;
-  EXPECT_EQ(field(rec, "stops_left"), "0") << rec;
+  ASSERT_NO_FATAL_FAILURE(restart_keeping_the_exited_stop());
   ASSERT_FALSE(
       wait_for_line(events_, {"\"event\":\"position_left_after_exit\"", "\"qty\":4"}, kWaitMs)
           .empty())
@@ -411,11 +407,7 @@ TEST_F(LiveLoopback, AKillBeforeWhatAFullExitLeftHasItsStopLeavesNoStopToNobody)
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
   EXPECT_EQ(run_.kill(), -SIGKILL);
   ASSERT_EQ(open_algo_orders(), 1);  // the exited position's stop, the rest's only one
-  restart_run("events2");
-  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
-  ASSERT_FALSE(rec.empty()) << read_file(events_);
-  EXPECT_EQ(field(rec, "stops_adopted"), "1") << rec;
-  EXPECT_EQ(field(rec, "stops_left"), "0") << rec;
+  ASSERT_NO_FATAL_FAILURE(restart_keeping_the_exited_stop());
   ASSERT_FALSE(
       wait_for_line(events_, {"\"event\":\"hard_stop_cancelled\"", "\"ok\":true"}, kWaitMs).empty())
       << read_file(events_);

@@ -235,6 +235,15 @@ class LiveLoopback : public ::testing::Test {
         wait_for_line(events_, {"\"event\":\"exit_done\"", "\"ok\":true"}, kWaitMs).empty())
         << read_file(events_);
   }
+  // The restart after a kill that left the exited position's stop standing: it is kept as
+  // that position's (adopted, not left to nobody).
+  void restart_keeping_the_exited_stop() {
+    restart_run("events2");
+    const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
+    ASSERT_FALSE(rec.empty()) << read_file(events_);
+    EXPECT_EQ(field(rec, "stops_adopted"), "1") << rec;
+    EXPECT_EQ(field(rec, "stops_left"), "0") << rec;
+  }
   // A mark just through the engine's stop, above the hard stop's trigger.
   void breach(double sl) {
     char price[32];
