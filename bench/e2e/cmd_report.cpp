@@ -151,16 +151,17 @@ std::string micro_sections(const std::string& dir) {
   std::string s;
   s += "### Parse + extract, real messages (time per message; × = how much slower than "
        "exitbrain)\n\n| message | exitbrain | simdjson On-Demand alone | RapidJSON (DOM) | "
-       "nlohmann::json |\n|---|---|---|---|---|\n";
+       "nlohmann::json | Boost.JSON |\n|---|---|---|---|---|---|\n";
   for (const char* type : {"markPriceUpdate", "bookTicker", "aggTrade", "kline"}) {
     const std::string base = std::string("ParseExtract/") + type + "/";
     const double ours = ns(base + "exitbrain");
     if (std::isnan(ours)) {
-      s += std::string("| ") + type + " | not run (no recorded data) | | | |\n";
+      s += std::string("| ") + type + " | not run (no recorded data) | | | | |\n";
       continue;
     }
     s += std::string("| ") + type + " | " + duration(ours);
-    for (const char* other : {"simdjson_ondemand", "rapidjson_dom", "nlohmann_json"}) {
+    for (const char* other :
+         {"simdjson_ondemand", "rapidjson_dom", "nlohmann_json", "boost_json"}) {
       const double v = ns(base + other);
       s += " | " + duration(v) + " (" + ratio(v / ours) + ")";
     }

@@ -1,8 +1,8 @@
 // Parse + extract of real Binance messages (markPriceUpdate, bookTicker, aggTrade, kline
 // from ../shared/data/ws): exitbrain's parser (its markPriceUpdate fast path, simdjson
-// On-Demand for the rest), the same parser on simdjson alone, and RapidJSON and
-// nlohmann::json doing the same extraction into the same MarketEvent. Before timing, every
-// competitor's event is checked against exitbrain's for every message: the three do the
+// On-Demand for the rest), the same parser on simdjson alone, and RapidJSON, nlohmann::json
+// and Boost.JSON doing the same extraction into the same MarketEvent. Before timing, every
+// competitor's event is checked against exitbrain's for every message: they all do the
 // same work, or the benchmark reports an error instead of a figure.
 #include <benchmark/benchmark.h>
 
@@ -73,13 +73,14 @@ void register_for(int type) {
       [type](benchmark::State& s) { BM_ParseExtract<Parser>(s, type); });
 }
 
-// Each message type shows the three parsers one under another.
+// Each message type shows the parsers one under another.
 const bool registered = [] {
   for (int t = 0; t < kBenchedTypeCount; ++t) {
     register_for<ExitbrainMessageParser>(t);
     register_for<SimdjsonMessageParser>(t);
     register_for<RapidJsonMessageParser>(t);
     register_for<NlohmannMessageParser>(t);
+    register_for<BoostJsonMessageParser>(t);
   }
   return true;
 }();

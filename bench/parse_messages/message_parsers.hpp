@@ -1,8 +1,9 @@
 #pragma once
-// The three parsers the benchmark compares, behind one interface:
+// The parsers the benchmark compares, behind one interface:
 //   explicit P(SymbolTable&);  bool extract(const std::string& frame, MarketEvent& out);
 // `frame` is a combined-stream message with simdjson's padding readable past its end.
 // Each does the whole job: parse, find "data", read and convert the fields.
+#include <memory>
 #include <string>
 
 #include "core/events.hpp"
@@ -61,6 +62,20 @@ class NlohmannMessageParser {
 
  private:
   SymbolTable& symbols_;
+};
+
+// Boost.JSON: its parser kept across messages, the tree in a fixed monotonic buffer.
+class BoostJsonMessageParser {
+ public:
+  explicit BoostJsonMessageParser(SymbolTable& symbols);
+  ~BoostJsonMessageParser();
+  bool extract(const std::string& frame, MarketEvent& out);
+  static constexpr const char* kName = "boost_json";
+
+ private:
+  struct State;  // Boost.JSON's types stay in its one source file
+  SymbolTable& symbols_;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace exitbrain::bench
