@@ -1,5 +1,5 @@
 // One market message (raw or combined stream) through BinanceMessageParser twice: with
-// the markPrice fast path and with simdjson alone. Invariant: the same status, the same
+// the fast paths (markPrice, bookTicker, aggTrade) and with simdjson alone. Invariant: the same status, the same
 // error field and reason, the same events; an event has a known symbol and a positive
 // price (or a positive bid and ask); a malformed message names its field.
 #include <cstring>
@@ -8,7 +8,7 @@
 #include "core/symbol_table.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "net/binance_message_parser.hpp"
-#include "net/mark_price_fast_path.hpp"
+#include "net/market_fast_paths.hpp"
 
 namespace exitbrain {
 namespace {
@@ -67,10 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_INVARIANT(x.price.is_positive() || (x.bid.is_positive() && x.ask.is_positive()));
   }
   // The fast path alone: what it takes, the general path takes the same way.
-  FastMarkPrice m;
-  if (parse_mark_price_fast(msg, m) && p.symbols.find(m.symbol)) {
+  FastMarketEvent m;
+  if (parse_market_fast(msg, m) && p.symbols.find(m.symbol)) {
     FUZZ_INVARIANT(b.status == ParseStatus::kOk && b.events.size() == 1);
-    FUZZ_INVARIANT(b.events[0].price == m.price && b.events[0].event_time == m.event_time);
+    const MarketEvent& y = b.events[0];
+    FUZZ_INVARIANT(y.kind == m.kind && y.event_time == m.event_time);
+    FUZZ_INVARIANT(y.price == m.price && y.bid == m.bid && y.ask == m.ask);
   }
   return 0;
 }

@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "core/interval.hpp"
-#include "net/mark_price_fast_path.hpp"
+#include "net/market_fast_paths.hpp"
 
 namespace exitbrain {
 
@@ -411,14 +411,16 @@ ParseStatus BinanceMessageParser::parse_message(const char* data, std::size_t le
   error_ = {};
   json_error_ = simdjson::SUCCESS;
   if (fast_paths_) {
-    FastMarkPrice m;
-    if (parse_mark_price_fast({data, len}, m)) {
+    FastMarketEvent m;
+    if (parse_market_fast({data, len}, m)) {
       if (const std::optional<SymbolId> id = symbols_.find(m.symbol)) {
         MarketEvent ev;
-        ev.kind = MarketEventKind::kMarkPrice;
+        ev.kind = m.kind;
         ev.event_time = m.event_time;
         ev.symbol = *id;
         ev.price = m.price;
+        ev.bid = m.bid;
+        ev.ask = m.ask;
         ev.funding_rate = m.funding_rate;
         ++stats_.events;
         sink(ev);

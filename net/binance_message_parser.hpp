@@ -82,7 +82,8 @@ class BinanceMessageParser {
   // The simdjson error behind a kMalformed, SUCCESS when a field value was at fault.
   simdjson::error_code last_json_error() const noexcept { return json_error_; }
 
-  // The markPriceUpdate fast path (net/mark_price_fast_path.hpp), on by default. Off, every
+  // The fast paths of markPriceUpdate, bookTicker and aggTrade (net/market_fast_paths.hpp),
+  // on by default. Off, every
   // message goes through simdjson: the tests compare the two, and so do the benchmarks.
   void set_fast_paths(bool on) noexcept { fast_paths_ = on; }
 

@@ -356,7 +356,8 @@ TEST(BinanceMessageParser, AllocatesNothingPerMessageOnceWarm) {
   for (std::string msg :
        {std::string(kMarkPrice), combined("btcusdt@trade", kTrade), std::string(kAggTrade),
         combined("btcusdt@bookTicker", kBookTicker), std::string(kKline),
-        std::string(R"({"result":null,"id":1})"), std::string(R"({"e":"trade","E":1})")}) {
+        std::string(R"({"result":null,"id":1})"), std::string(R"({"e":"trade","E":1})"),
+        combined("btcusdt@markPrice@1s", kMarkPrice), combined("ethusdt@aggTrade", kAggTrade)}) {
     std::vector<char> frame(msg.begin(), msg.end());
     frame.resize(padded_capacity(msg.size()));
     frames.push_back(std::move(frame));
@@ -367,7 +368,9 @@ TEST(BinanceMessageParser, AllocatesNothingPerMessageOnceWarm) {
                                  combined("btcusdt@bookTicker", kBookTicker).size(),
                                  kKline.size(),
                                  std::string_view(R"({"result":null,"id":1})").size(),
-                                 std::string_view(R"({"e":"trade","E":1})").size()};
+                                 std::string_view(R"({"e":"trade","E":1})").size(),
+                                 combined("btcusdt@markPrice@1s", kMarkPrice).size(),
+                                 combined("ethusdt@aggTrade", kAggTrade).size()};
   std::size_t events = 0;
   auto count = [&events](const MarketEvent&) { ++events; };
   const long before_probe = g_allocations.load();
@@ -380,7 +383,7 @@ TEST(BinanceMessageParser, AllocatesNothingPerMessageOnceWarm) {
     }
   }
   EXPECT_EQ(g_allocations.load() - before, 0);
-  EXPECT_EQ(events, 5000u);
+  EXPECT_EQ(events, 7000u);
   EXPECT_EQ(parser.stats().malformed, 1000u);
 }
 

@@ -167,9 +167,9 @@ std::string micro_sections(const std::string& dir) {
     }
     s += " |\n";
   }
-  s += "\nexitbrain reads markPriceUpdate in Binance's exact layout without simdjson (any other "
-       "layout goes through simdjson, with the same result); every other message goes through "
-       "simdjson On-Demand.\n";
+  s += "\nexitbrain reads markPriceUpdate, bookTicker and aggTrade in Binance's exact layouts "
+       "without simdjson (any other layout goes through simdjson, with the same result); klines "
+       "go through simdjson On-Demand.\n";
   s += "\n### SPSC hop between two pinned threads (× = the competitor's figure over exitbrain's: "
        "above 1 is slower for time, below 1 is slower for throughput)\n\n"
        "| | exitbrain ring (moodycamel) | boost::lockfree::spsc_queue | mutex + condvar |\n"

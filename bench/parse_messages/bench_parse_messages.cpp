@@ -1,9 +1,9 @@
 // Parse + extract of real Binance messages (markPriceUpdate, bookTicker, aggTrade, kline
-// from ../shared/data/ws): exitbrain's parser (its markPriceUpdate fast path, simdjson
-// On-Demand for the rest), the same parser on simdjson alone, and RapidJSON, nlohmann::json
-// and Boost.JSON doing the same extraction into the same MarketEvent. Before timing, every
-// competitor's event is checked against exitbrain's for every message: they all do the
-// same work, or the benchmark reports an error instead of a figure.
+// from ../shared/data/ws): exitbrain's parser (its markPriceUpdate, bookTicker and
+// aggTrade fast paths, simdjson On-Demand for the rest), the same parser on simdjson alone, and
+// RapidJSON, nlohmann::json and Boost.JSON doing the same extraction into the same MarketEvent.
+// Before timing, every competitor's event is checked against exitbrain's for every message: they
+// all do the same work, or the benchmark reports an error instead of a figure.
 #include <benchmark/benchmark.h>
 
 #include <string>

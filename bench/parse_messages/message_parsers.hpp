@@ -12,10 +12,9 @@
 
 namespace exitbrain::bench {
 
-// exitbrain's own parser, as it runs (kFastPaths: the markPriceUpdate fast path, simdjson
-// On-Demand for the rest and for any markPriceUpdate not in Binance's exact layout), or with
-// its fast paths off (simdjson On-Demand for every message, reading only the fields it
-// needs).
+// exitbrain's own parser, as it runs (kFastPaths: the markPriceUpdate, bookTicker and aggTrade fast
+// paths, simdjson On-Demand for the rest and for any message not in Binance's exact layouts), or
+// with its fast paths off (simdjson On-Demand for every message, reading only the fields it needs).
 template <bool kFastPaths>
 class OwnMessageParser {
  public:

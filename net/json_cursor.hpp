@@ -1,13 +1,16 @@
-#include "net/mark_price_fast_path.hpp"
-
+#pragma once
+// A forward-only reader over one JSON message in a layout known in advance, for the market
+// fast paths (net/market_fast_paths.hpp): every step checks what it expects and advances,
+// or fails and leaves the message to simdjson. What it accepts is valid JSON by
+// construction: literals compared whole, plain ASCII strings without escapes, plain
+// non-negative integers, true or false.
 #include <bit>
 #include <cstdint>
+#include <string_view>
 
 #include "core/ascii_scan.hpp"
 
 namespace exitbrain {
-
-namespace {
 
 // A forward-only reader over the message: every step checks and advances, or fails.
 class Cursor {
@@ -94,6 +97,18 @@ class Cursor {
     out = v;
     return true;
   }
+  // A JSON true or false.
+  bool boolean(bool& out) noexcept {
+    if (literal("true")) {
+      out = true;
+      return true;
+    }
+    if (literal("false")) {
+      out = false;
+      return true;
+    }
+    return false;
+  }
   // Only whitespace left.
   bool at_end() const noexcept {
     for (std::size_t j = i_; j < s_.size(); ++j)
@@ -105,47 +120,5 @@ class Cursor {
   std::string_view s_;
   std::size_t i_ = 0;
 };
-
-// "ap", the mark price's moving average, not used: today's stream sends it after "p"; the
-// recorded one of 2023 has none. Optional, and read to check it is a plain string.
-bool moving_average(Cursor& c) noexcept {
-  std::string_view skipped;
-  return !c.literal(R"(,"ap":")") || c.string_body(skipped);
-}
-
-// The index price "i" and the estimated settle price "P", not used: both are read (to check
-// they are plain strings) in either order. Binance's documentation shows "i" first; the
-// recorded stream sends "P" first.
-bool index_and_settle(Cursor& c) noexcept {
-  std::string_view skipped;
-  if (c.literal(R"(,"P":")"))
-    return c.string_body(skipped) && c.literal(R"(,"i":")") && c.string_body(skipped);
-  return c.literal(R"(,"i":")") && c.string_body(skipped) && c.literal(R"(,"P":")") &&
-         c.string_body(skipped);
-}
-
-}  // namespace
-
-bool parse_mark_price_fast(std::string_view msg, FastMarkPrice& out) noexcept {
-  Cursor c(msg);
-  std::string_view stream, symbol, price, rate;
-  std::int64_t event_time = 0, next_funding = 0;
-  if (!c.literal(R"({"stream":")") || !c.string_body(stream) ||
-      !c.literal(R"(,"data":{"e":"markPriceUpdate","E":)") || !c.integer(event_time) ||
-      !c.literal(R"(,"s":")") || !c.string_body(symbol) || !c.literal(R"(,"p":")") ||
-      !c.string_body(price) || !moving_average(c) || !index_and_settle(c) ||
-      !c.literal(R"(,"r":")") || !c.string_body(rate) || !c.literal(R"(,"T":)") ||
-      !c.integer(next_funding) || !c.literal("}}") || !c.at_end())
-    return false;
-  Price p;
-  if (parse_decimal(price, p) != DecimalError::kOk || !p.is_positive()) return false;
-  Decimal r;  // "" for contracts without funding: 0, as the general path reads it
-  if (!rate.empty() && parse_decimal(rate, r) != DecimalError::kOk) return false;
-  out.symbol = symbol;
-  out.event_time = event_time;
-  out.price = p;
-  out.funding_rate = r.to_double();
-  return true;
-}
 
 }  // namespace exitbrain
