@@ -565,6 +565,50 @@ TEST_F(LiveLoopback, AHardStopThatFiresWhileExitbrainIsDownIsPublishedOnceAfterT
   expect_clean_stop();
 }
 
+// Found by the 60-minute fault soak (S15): a stop placed by one run and adopted by the next
+// fired, and its fill was journalled under the adopting run's key, so the journal's trail
+// never matched it to the stop standing: every later restart looked the stop up again and
+// published its fill again (23 times in an hour), once a position was open after it on its
+// symbol and side (S14's look-up). The records of an adopted stop carry its own run's key.
+TEST_F(LiveLoopback, AnAdoptedStopThatFiredIsPublishedOnceWhateverRestartsFollow) {
+  Scenario sc;
+  sc.redis_toml = "block_ms = 50\n";
+  start("adopted_stop_fired", sc);
+  wait_until_protected();
+  const std::string placed =
+      wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs);
+  const double trigger = std::stod(field(placed, "price"));
+  ASSERT_TRUE(wait_for_open_algo_orders(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
+  EXPECT_EQ(run_.kill(), -SIGKILL);
+  restart_run("events2");
+  const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
+  ASSERT_FALSE(rec.empty()) << read_file(events_);
+  EXPECT_EQ(field(rec, "stops_adopted"), "1") << rec;
+  ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty());
+  mark(trigger - 0.05);  // the adopted stop fires while this run watches
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"hard_stop_triggered\"", "\"qty\":10"}, kWaitMs).empty())
+      << read_file(events_);
+  ASSERT_EQ(closed_trades(1).size(), 1u) << read_file(events_);
+  // A trader opens again on the symbol: managed as a new position, after the closed one.
+  sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=4");
+  ASSERT_FALSE(
+      wait_for_line(events_, {"\"event\":\"position_adopted\"", "\"qty\":4"}, kWaitMs).empty())
+      << read_file(events_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
+  expect_clean_stop();
+  for (const char* run : {"events3", "events4"}) {
+    restart_run(run);
+    ASSERT_FALSE(wait_for_line(events_, {"\"event\":\"running\""}, kWaitMs).empty())
+        << read_file(events_);
+    EXPECT_EQ(closed_trades(1, 1000).size(), 1u) << run << ": published once\n"
+                                                 << read_file(events_);
+    EXPECT_EQ(count_events("\"event\":\"hard_stop_triggered\""), 0) << read_file(events_);
+    expect_clean_stop();
+  }
+}
+
 // Found by the fault soak (S6): an intent's entry against a position the engine does not
 // manage (here a trader's, ignored by [run] foreign_positions; in the soak one it had not
 // seen yet) netted it in one-way mode, a SELL 20.7 on a LONG 2 making a SHORT 18.7. The

@@ -636,6 +636,14 @@ OrderRecord OrderGateway::order_record(OrderRecordKind kind, std::uint32_t posit
   rec.side = p.side;
   rec.qty = qty;
   rec.price = price;
+  // A stop of an earlier run taken over at start-up: its records name that run, so the
+  // journal's trail matches them to the stop standing (S15: a fill recorded under this
+  // run's key matched nothing, and every later restart looked the stop up again and
+  // published its fill again).
+  const bool stop_record = kind == OrderRecordKind::kHardStopPlaced ||
+                           kind == OrderRecordKind::kHardStopCancelled ||
+                           kind == OrderRecordKind::kHardStopTriggered;
+  if (stop_record && p.adopted_key != 0 && seq == p.adopted_seq) rec.run_key = p.adopted_key >> 20;
   return rec;
 }
 
