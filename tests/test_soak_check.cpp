@@ -175,6 +175,30 @@ TEST(SoakCheck, AStopBreachMustBeActedOnInTime) {
   EXPECT_EQ(r.passed + r.failed, 0) << format_results({r});
 }
 
+// Found by the 60-minute soak: the engine exits its own size, and what a trader added stays
+// on the exchange, a new position with levels of its own (S7). The marks after the exit are
+// still beyond the exited position's stop, whose hard stop stands until the rest's own
+// does; they are no new breach. Once the rest's stop stands, it is judged by that one.
+TEST(SoakCheck, AnExitThatLeavesARestIsNotAskedToActAgainOnTheOldStop) {
+  const std::vector<std::string> run = {kOpen, stop(2, 2000, "xbs-a-1", 7),
+                                        exit_order(3, 4000, "xbx-a-1", "0.5")};
+  const std::string m = marks({{4000, "59040"}, {5000, "59030"}, {6000, "59030"}});
+  auto r = breaches(run, m);
+  EXPECT_EQ(r.passed, 1) << format_results({r});
+  EXPECT_EQ(r.failed, 0) << format_results({r});
+  // The rest's stop placed: a mark beyond it, never acted on, fails.
+  auto with_rest_stop = run;
+  with_rest_stop.push_back(stop(4, 7000, "xbs-b-1", 8, "58000"));
+  r = breaches(with_rest_stop,
+               marks({{4000, "59040"}, {5000, "59030"}, {8000, "57900"}, {9000, "57900"}}));
+  EXPECT_EQ(r.passed, 1) << format_results({r});
+  EXPECT_EQ(r.failed, 1) << format_results({r});
+  // An exit that answered no breach (a take-profit leg) leaves the stop to be judged.
+  r = breaches({kOpen, stop(2, 2000, "xbs-a-1", 7), exit_order(3, 3500, "xbx-a-1", "0.5")},
+               marks({{3000, "60000"}, {6000, "59040"}}));
+  EXPECT_EQ(r.failed, 1) << format_results({r});
+}
+
 TEST(SoakCheck, ABreachDuringAFaultIsDueAtTheFirstPriceAfterIt) {
   const std::vector<std::string> run = {kOpen, stop(2, 2000, "xbs-a-1", 7),
                                         exit_order(3, 10000, "xbx-a-1", "1")};

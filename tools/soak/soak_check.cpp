@@ -294,6 +294,10 @@ InvariantResult breaches_acted_on(const std::vector<Entry>& entries, const SoakI
     std::vector<std::pair<std::string, double>> stops;  // client id, trigger: oldest first
     std::int64_t breach_since = -1, deadline = 0;
     std::string breach_what;
+    // The hard stop whose engine stop an exit of ours answered: what that exit left (a
+    // trader's addition, S7) is a new position with levels of its own, judged once a stop
+    // of its own stands, not against the exited one's.
+    std::string answered_stop;
   };
   std::map<std::string, Book> books;
   std::map<std::string, std::string> symbol_of_stop, client_of_algo;
@@ -320,6 +324,7 @@ InvariantResult breaches_acted_on(const std::vector<Entry>& entries, const SoakI
   std::int64_t breaches = 0;
   const auto acted = [&](Book& b, std::int64_t t) {
     if (b.breach_since < 0) return;
+    if (!b.stops.empty()) b.answered_stop = b.stops.back().first;
     if (t > b.deadline)
       fail(r, b.breach_what + ": acted on only after " + std::to_string(t - b.breach_since) +
                   " ms (due by " + std::to_string(b.deadline - b.breach_since) + " ms)");
@@ -366,6 +371,7 @@ InvariantResult breaches_acted_on(const std::vector<Entry>& entries, const SoakI
     for (; next < entries.size() && entries[next].time < m.time; ++next) apply(entries[next]);
     Book& b = books[m.symbol];
     if (b.amount.is_zero() || b.stops.empty()) continue;
+    if (b.stops.back().first == b.answered_stop) continue;
     const double trigger = b.stops.back().second;
     const bool is_long = b.amount.is_positive();
     const double level = is_long ? trigger / (1.0 - in.stop_buffer) * (1.0 - in.stop_min_move)
@@ -383,6 +389,7 @@ InvariantResult breaches_acted_on(const std::vector<Entry>& entries, const SoakI
     ++breaches;
     if (answered) {
       ++r.passed;
+      b.answered_stop = b.stops.back().first;
       continue;
     }
     b.breach_since = m.time;
