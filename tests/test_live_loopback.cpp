@@ -533,13 +533,8 @@ TEST_F(LiveLoopback, AHardStopThatFiresWhileExitbrainIsDownIsPublishedOnceAfterT
   Scenario sc;
   sc.redis_toml = "block_ms = 50\n";
   start("stop_fired_while_down", sc);
-  wait_until_protected();
-  const std::string placed =
-      wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs);
-  const double trigger = std::stod(field(placed, "price"));
-  ASSERT_TRUE(wait_for_open_algo_orders(1));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
-  EXPECT_EQ(run_.kill(), -SIGKILL);
+  double trigger = 0;
+  ASSERT_NO_FATAL_FAILURE(kill_behind_its_hard_stop(trigger));
   mark(trigger - 0.05);
   for (int i = 0; i < kWaitMs / 20 && position_amount() != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -574,13 +569,8 @@ TEST_F(LiveLoopback, AnAdoptedStopThatFiredIsPublishedOnceWhateverRestartsFollow
   Scenario sc;
   sc.redis_toml = "block_ms = 50\n";
   start("adopted_stop_fired", sc);
-  wait_until_protected();
-  const std::string placed =
-      wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs);
-  const double trigger = std::stod(field(placed, "price"));
-  ASSERT_TRUE(wait_for_open_algo_orders(1));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
-  EXPECT_EQ(run_.kill(), -SIGKILL);
+  double trigger = 0;
+  ASSERT_NO_FATAL_FAILURE(kill_behind_its_hard_stop(trigger));
   restart_run("events2");
   const std::string rec = wait_for_line(events_, {"\"event\":\"reconciled\""}, kWaitMs);
   ASSERT_FALSE(rec.empty()) << read_file(events_);

@@ -243,6 +243,25 @@ std::size_t expect_every_recorded_taken(const std::vector<std::string>& files,
   return seen;
 }
 
+// Three seconds of exitbrain-sim's synthetic BTCUSDT (with `o`'s streams): every message of
+// the stream ending `suffix` takes the fast path with the general path's event.
+void expect_sim_stream_taken(sim::SyntheticFeedOptions o, const std::string& suffix) {
+  o.symbols = {{"BTCUSDT", 60000.0}};
+  o.end_ms = o.start_ms + 3000;
+  auto feed = sim::make_synthetic_feed(o);
+  Parsers p;
+  FastMarketEvent m;
+  int taken = 0;
+  while (auto msg = feed->next()) {
+    if (msg->stream.find(suffix) == std::string::npos) continue;
+    const std::string combined = sim::wrap_combined(msg->stream, msg->payload);
+    EXPECT_TRUE(parse_market_fast(combined, m)) << combined;
+    expect_same(p.fast, p.general, combined);
+    ++taken;
+  }
+  EXPECT_EQ(taken, 3) << suffix;
+}
+
 const std::string kBookStream =
     R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":2710246762461,"s":"BTCUSDT","b":"28145.10","B":"3.868","a":"28145.20","A":"6.887","T":1680652700430,"E":1680652700435}})";
 const std::string kBookDocumented =
@@ -262,20 +281,9 @@ TEST(BookTickerFastPath, TakesBinancesLayouts) {
   EXPECT_EQ(to_string(m.bid), "25.3519");
   // What exitbrain-sim streams (--synthetic-book-ticker) takes it too.
   sim::SyntheticFeedOptions o;
-  o.symbols = {{"BTCUSDT", 60000.0}};
   o.book_ticker = true;
-  o.end_ms = o.start_ms + 3000;
-  auto feed = sim::make_synthetic_feed(o);
+  expect_sim_stream_taken(o, "@bookTicker");
   Parsers p;
-  int books = 0;
-  while (auto msg = feed->next()) {
-    if (msg->stream.find("@bookTicker") == std::string::npos) continue;
-    const std::string combined = sim::wrap_combined(msg->stream, msg->payload);
-    EXPECT_TRUE(parse_market_fast(combined, m)) << combined;
-    expect_same(p.fast, p.general, combined);
-    ++books;
-  }
-  EXPECT_EQ(books, 3);
   expect_same(p.fast, p.general, kBookStream);
   expect_same(p.fast, p.general, kBookDocumented);
 }
@@ -353,20 +361,9 @@ TEST(AggTradeFastPath, TakesBinancesLayouts) {
   // Without "nq" (the documentation before 2025).
   ASSERT_TRUE(parse_market_fast(bend(kAggDocumented, R"(,"nq":"100")", ""), m));
   sim::SyntheticFeedOptions o;
-  o.symbols = {{"BTCUSDT", 60000.0}};
   o.agg_trades = true;
-  o.end_ms = o.start_ms + 3000;
-  auto feed = sim::make_synthetic_feed(o);
+  expect_sim_stream_taken(o, "@aggTrade");
   Parsers p;
-  int trades = 0;
-  while (auto msg = feed->next()) {
-    if (msg->stream.find("@aggTrade") == std::string::npos) continue;
-    const std::string combined = sim::wrap_combined(msg->stream, msg->payload);
-    EXPECT_TRUE(parse_market_fast(combined, m)) << combined;
-    expect_same(p.fast, p.general, combined);
-    ++trades;
-  }
-  EXPECT_EQ(trades, 3);
   expect_same(p.fast, p.general, kAggStream);
   expect_same(p.fast, p.general, kAggDocumented);
 }

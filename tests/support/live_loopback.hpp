@@ -223,6 +223,18 @@ class LiveLoopback : public ::testing::Test {
     sim_post("/sim/faults", faults + "drop_user_ws=1");
     sim_post("/sim/open", "symbol=TESTUSDT&side=LONG&qty=10");
   }
+  // Once the position is protected and its hard stop stands (journalled), exitbrain is
+  // killed with SIGKILL; `trigger` is the stop's.
+  void kill_behind_its_hard_stop(double& trigger) {
+    wait_until_protected();
+    const std::string placed =
+        wait_for_line(events_, {"\"event\":\"hard_stop_placed\"", "\"ok\":true"}, kWaitMs);
+    ASSERT_FALSE(placed.empty()) << read_file(events_);
+    trigger = std::stod(field(placed, "price"));
+    ASSERT_TRUE(wait_for_open_algo_orders(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the journal's last batch
+    EXPECT_EQ(run_.kill(), -SIGKILL);
+  }
   // The engine's 10 with 4 a trader added, exited in full (the engine exits its own size):
   // returns once the exit is done, the 4 left on the exchange.
   void exit_in_full_leaving_four() {
