@@ -243,9 +243,11 @@ std::size_t expect_every_recorded_taken(const std::vector<std::string>& files,
   return seen;
 }
 
-// Three seconds of exitbrain-sim's synthetic BTCUSDT (with `o`'s streams): every message of
-// the stream ending `suffix` takes the fast path with the general path's event.
-void expect_sim_stream_taken(sim::SyntheticFeedOptions o, const std::string& suffix) {
+// `layouts`, and three seconds of exitbrain-sim's synthetic BTCUSDT (with `o`'s streams) on
+// the stream ending `suffix`: every message takes the fast path with the general path's event.
+void expect_taken_as_the_general_path_reads_them(sim::SyntheticFeedOptions o,
+                                                 const std::string& suffix,
+                                                 const std::vector<std::string>& layouts) {
   o.symbols = {{"BTCUSDT", 60000.0}};
   o.end_ms = o.start_ms + 3000;
   auto feed = sim::make_synthetic_feed(o);
@@ -260,6 +262,10 @@ void expect_sim_stream_taken(sim::SyntheticFeedOptions o, const std::string& suf
     ++taken;
   }
   EXPECT_EQ(taken, 3) << suffix;
+  for (const std::string& msg : layouts) {
+    EXPECT_TRUE(parse_market_fast(msg, m)) << msg;
+    expect_same(p.fast, p.general, msg);
+  }
 }
 
 const std::string kBookStream =
@@ -282,10 +288,7 @@ TEST(BookTickerFastPath, TakesBinancesLayouts) {
   // What exitbrain-sim streams (--synthetic-book-ticker) takes it too.
   sim::SyntheticFeedOptions o;
   o.book_ticker = true;
-  expect_sim_stream_taken(o, "@bookTicker");
-  Parsers p;
-  expect_same(p.fast, p.general, kBookStream);
-  expect_same(p.fast, p.general, kBookDocumented);
+  expect_taken_as_the_general_path_reads_them(o, "@bookTicker", {kBookStream, kBookDocumented});
 }
 
 TEST(BookTickerFastPath, AnythingElseGoesTheGeneralWayWithTheSameAnswer) {
@@ -362,10 +365,7 @@ TEST(AggTradeFastPath, TakesBinancesLayouts) {
   ASSERT_TRUE(parse_market_fast(bend(kAggDocumented, R"(,"nq":"100")", ""), m));
   sim::SyntheticFeedOptions o;
   o.agg_trades = true;
-  expect_sim_stream_taken(o, "@aggTrade");
-  Parsers p;
-  expect_same(p.fast, p.general, kAggStream);
-  expect_same(p.fast, p.general, kAggDocumented);
+  expect_taken_as_the_general_path_reads_them(o, "@aggTrade", {kAggStream, kAggDocumented});
 }
 
 TEST(AggTradeFastPath, AnythingElseGoesTheGeneralWayWithTheSameAnswer) {
